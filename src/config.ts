@@ -1,0 +1,160 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseMasterKeySpec, type MasterKey } from './crypto/masterKeys';
+
+/** Where the embedded defaults keep their state (PostgreSQL, the Temporal SQLite file, the dev master key). */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be an integer')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(fallback);
+
+const boolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const masterKey = z.string().transform((value, ctx): MasterKey => {
+  try {
+    return parseMasterKeySpec(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+const masterKeyList = z
+  .string()
+  .optional()
+  .transform((value, ctx): MasterKey[] => {
+    const specs = (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    try {
+      return specs.map(parseMasterKeySpec);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+/** Every environment variable the platform reads; `.env.example` documents each one. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production'], { error: 'must be development, test or production' }).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be a pino level' }).default('info'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port(3000),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
+  DATABASE_POOL_MAX: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
+  EMBEDDED_POSTGRES_PORT: port(54329),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('callgenly'),
+  TEMPORAL_TLS: boolean(false),
+  TEMPORAL_TLS_CERT_PATH: optionalText,
+  TEMPORAL_TLS_KEY_PATH: optionalText,
+  TEMPORAL_API_KEY: optionalText,
+  TEMPORAL_CLI: optionalText,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  MASTER_KEY: masterKey.optional(),
+  MASTER_KEYS_RETIRED: masterKeyList,
+  SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(10_000),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  http: { host: string; port: number; publicBaseUrl: string };
+  dataDir: string;
+  database: { url?: string; poolMax: number; embeddedPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    apiKey?: string;
+    cliPath?: string;
+    devPort: number;
+    uiPort: number;
+  };
+  /** Current master key (wraps new data keys) and retired ones (still unwrap, never wrap). */
+  masterKeys: { current?: MasterKey; retired: MasterKey[] };
+  shutdownGraceMs: number;
+}
+
+/** A configuration problem: `message` is one line naming each offending variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface LoadOptions {
+  /** Entry points that connect to external services (server, worker) need these set. */
+  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY'>;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
+  const problems: string[] = [];
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? 'environment');
+      const got = env[name];
+      problems.push(`${name} ${issue.message}${got === undefined ? '' : ` (got ${JSON.stringify(redact(name, got))})`}`);
+    }
+  }
+  const required = new Set(options.require ?? []);
+  if (parsed.success && parsed.data.NODE_ENV === 'production') required.add('MASTER_KEY');
+  for (const name of required) {
+    if (!env[name]?.trim()) problems.push(`${name} is required`);
+  }
+  if (parsed.success) {
+    const { TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: key } = parsed.data;
+    if (Boolean(cert) !== Boolean(key)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
+    dataDir: path.resolve(e.DATA_DIR),
+    database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_TLS_CERT_PATH) || Boolean(e.TEMPORAL_API_KEY),
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      apiKey: e.TEMPORAL_API_KEY,
+      cliPath: e.TEMPORAL_CLI,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    masterKeys: { current: e.MASTER_KEY, retired: e.MASTER_KEYS_RETIRED },
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** Secrets are never echoed back in a configuration error. */
+function redact(name: string, value: string): string {
+  return /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/.test(name) ? '<redacted>' : value;
+}

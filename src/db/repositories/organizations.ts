@@ -1,0 +1,84 @@
+import type { Db, Tx } from '../knex';
+import { newId } from '../ids';
+
+export interface Weekday {
+  open: string;
+  close: string;
+}
+export type BusinessHours = Partial<Record<'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun', Weekday[]>>;
+export interface FaqEntry {
+  question: string;
+  answer: string;
+}
+
+export interface NewOrganization {
+  name: string;
+  timeZone: string;
+  businessHours?: BusinessHours;
+  faq?: FaqEntry[];
+  agentInstructions?: string;
+  greeting?: string;
+  transferE164?: string;
+  product?: 'receptionist' | 'coach';
+}
+
+export interface OrganizationRow {
+  id: string;
+  name: string;
+  product: string;
+  time_zone: string;
+  business_hours: BusinessHours;
+  faq: FaqEntry[];
+  agent_instructions: string;
+  greeting: string;
+  transfer_e164: string | null;
+  recording_enabled: boolean;
+  recording_announcement: string;
+  retention_days: number;
+  recording_retention_days: number;
+  hipaa_mode: boolean;
+  legal_hold: boolean;
+  billing_mode: string;
+  status: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * System-level organization queries, run as the owner role: an organization does not exist yet when it is
+ * created, and an incoming call names only a phone number. Tenant-scoped reads go through `withTenant`.
+ */
+export function organizationsRepository(db: Db | Tx) {
+  return {
+    async create(input: NewOrganization): Promise<OrganizationRow> {
+      const [row] = await db<OrganizationRow>('organizations')
+        .insert({
+          id: newId('org'),
+          name: input.name,
+          product: input.product ?? 'receptionist',
+          time_zone: input.timeZone,
+          business_hours: JSON.stringify(input.businessHours ?? {}) as unknown as BusinessHours,
+          faq: JSON.stringify(input.faq ?? []) as unknown as FaqEntry[],
+          agent_instructions: input.agentInstructions ?? '',
+          greeting: input.greeting ?? '',
+          transfer_e164: input.transferE164 ?? null,
+        })
+        .returning('*');
+      return row!;
+    },
+
+    async addPhoneNumber(orgId: string, e164: string, label = ''): Promise<string> {
+      const id = newId('pn');
+      await db('phone_numbers').insert({ id, org_id: orgId, e164, label });
+      return id;
+    },
+
+    /** The organization a number belongs to, for routing an incoming call. */
+    async findByPhoneNumber(e164: string): Promise<OrganizationRow | undefined> {
+      return db<OrganizationRow>('organizations')
+        .join('phone_numbers', 'phone_numbers.org_id', 'organizations.id')
+        .where('phone_numbers.e164', e164)
+        .first('organizations.*');
+    },
+  };
+}

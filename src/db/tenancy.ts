@@ -1,0 +1,21 @@
+import type { Db, Tx } from './knex';
+
+/**
+ * The role every tenant-scoped query runs as. Row-level security policies apply to it and are keyed by
+ * the transaction-local setting `app.org_id`; the connecting (owner) role is used only for system work
+ * that is tenant-agnostic by nature: migrations, resolving a phone number to its organization, sweeps.
+ */
+export const APP_ROLE = 'callgenly_app';
+export const TENANT_SETTING = 'app.org_id';
+
+/**
+ * Runs `fn` in a transaction that can only see and change one organization's rows. The role switch and
+ * the tenant id are both transaction-local, so a pooled connection never carries them to the next user.
+ */
+export function withTenant<T>(db: Db, orgId: string, fn: (trx: Tx) => Promise<T>): Promise<T> {
+  if (!orgId) throw new Error('withTenant needs an organization id');
+  return db.transaction(async (trx) => {
+    await trx.raw(`select set_config('role', ?, true), set_config(?, ?, true)`, [APP_ROLE, TENANT_SETTING, orgId]);
+    return fn(trx);
+  });
+}
