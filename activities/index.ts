@@ -1,0 +1,25 @@
+import type { Config } from '../src/config';
+import type { Keyring } from '../src/crypto/keyring';
+import type { Db } from '../src/db/knex';
+import { dataKeysRepository } from '../src/db/repositories/dataKeys';
+import { createKeyActivities } from './keys';
+
+/** What activities are built from: one set per worker process. */
+export interface ActivityDeps {
+  config: Config;
+  db: Db;
+  keyring: Keyring;
+}
+
+/** The activity object registered with the worker: every concern's activities, built from their dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createKeyActivities({
+      keyring: deps.keyring,
+      dataKeys: dataKeysRepository(deps.db),
+      currentMasterKeyId: deps.config.masterKeys.current?.id,
+    }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

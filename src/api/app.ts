@@ -1,0 +1,31 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/knex';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { errorHandler, notFound } from './errors';
+import { requestLogging, requestMetrics } from './middleware/requestLogging';
+import { opsRoutes } from './ops/routes';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(requestLogging(deps.logger));
+  app.use(requestMetrics(deps.metrics));
+  app.use(helmet());
+  app.use(opsRoutes(deps));
+  app.use('/api/v1', express.json({ limit: '100kb' }));
+  app.use(notFound);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,102 @@
+/**
+ * `npm run dev`: the whole platform on its embedded defaults, in one process tree. PostgreSQL (embedded
+ * unless DATABASE_URL is set), the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set),
+ * migrations, the demo organization, the worker and the API. State lives in DATA_DIR (.data/), so a
+ * second run keeps it. Ctrl-C stops everything.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DEMO_PHONE_NUMBER, seedDemoOrganization } from '../demo/seedDemoOrganization';
+import { startEmbeddedPostgres } from '../db/embeddedPostgres';
+import { migrateLatest } from '../db/migrate';
+import { loadConfig, type Config } from '../config';
+import { onShutdownSignal, runEntryPoint } from '../lifecycle';
+import { createLogger } from '../logger';
+import { startApi } from '../server';
+import { createServices } from '../services';
+import { resolveTemporalCli } from '../temporal/cliBinary';
+import { startDevServer } from '../temporal/devServer';
+import { installTemporalRuntime } from '../temporal/runtime';
+import { startWorker } from '../worker';
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  let config = loadConfig(process.env);
+  const logger = createLogger(config.logLevel, 'callgenly-dev');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  installTemporalRuntime(logger);
+  mkdirSync(config.dataDir, { recursive: true });
+  const teardown: Array<() => Promise<void>> = [];
+
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    say(`Starting embedded PostgreSQL on port ${config.database.embeddedPort} (data in ${config.dataDir})...`);
+    const pg = await startEmbeddedPostgres({
+      dir: config.dataDir,
+      port: config.database.embeddedPort,
+      database: 'callgenly',
+      persistent: true,
+      onLog: (line) => logger.debug({ component: 'postgres' }, line),
+    });
+    teardown.push(() => withTimeout(pg.stop(), 10_000));
+    databaseUrl = pg.url;
+  }
+
+  let temporalAddress = config.temporal.address;
+  let uiUrl: string | undefined;
+  if (!temporalAddress) {
+    const cli = resolveTemporalCli(config.temporal.cliPath, say);
+    say(`Starting the Temporal dev server (${cli.source}) on port ${config.temporal.devPort}, UI on ${config.temporal.uiPort}...`);
+    const server = await startDevServer({
+      cli,
+      namespace: config.temporal.namespace,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+    });
+    teardown.push(() => withTimeout(server.stop(), 10_000));
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl;
+  }
+
+  config = withServices(config, databaseUrl, temporalAddress);
+  const services = await createServices(config, logger);
+  const applied = await migrateLatest(services.db);
+  if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
+  const demo = await seedDemoOrganization(services.db, services.keyring);
+  const worker = await startWorker(services);
+  const http = await startApi(services);
+
+  onShutdownSignal(logger, async () => {
+    await http.close(config.shutdownGraceMs);
+    await worker.stop();
+    await services.close();
+    for (const stop of teardown.reverse()) await stop().catch(() => undefined);
+  });
+
+  say('');
+  say(`Callgenly is ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  say(`  API          ${http.url}  (health: ${http.url}/readyz)`);
+  if (uiUrl) {
+    say(`  Temporal UI  ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
+    say(`               filter one organization with: OrgId="${demo.org.id}"`);
+  }
+  say(`  Demo         ${demo.org.name} (${demo.org.id}), phone ${DEMO_PHONE_NUMBER}${demo.created ? ', just created' : ''}`);
+  say(`  Try a call   point a Twilio number's voice webhook at ${config.http.publicBaseUrl}/twilio/voice/incoming`);
+  say('  Ctrl-C stops everything; data stays in ' + config.dataDir);
+}
+
+function withServices(config: Config, databaseUrl: string, temporalAddress: string): Config {
+  return {
+    ...config,
+    database: { ...config.database, url: databaseUrl },
+    temporal: { ...config.temporal, address: temporalAddress },
+  };
+}
+
+function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  // A child that already exited on the terminal's SIGINT never reports its exit again.
+  return Promise.race([p, new Promise<void>((resolve) => setTimeout(resolve, ms).unref())]);
+}
+
+runEntryPoint(main);

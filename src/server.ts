@@ -1,0 +1,25 @@
+import { createApp } from './api/app';
+import { listen, type RunningHttpServer } from './api/httpServer';
+import { loadConfig } from './config';
+import { onShutdownSignal, runEntryPoint } from './lifecycle';
+import { createLogger } from './logger';
+import { createServices, type Services } from './services';
+
+export function startApi(services: Services): Promise<RunningHttpServer> {
+  const app = createApp(services);
+  return listen(app, services.config.http.host, services.config.http.port);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, { require: ['DATABASE_URL'] });
+  const logger = createLogger(config.logLevel, 'callgenly-api');
+  const services = await createServices(config, logger);
+  const http = await startApi(services);
+  logger.info({ url: http.url }, 'API listening');
+  onShutdownSignal(logger, async () => {
+    await http.close(config.shutdownGraceMs);
+    await services.close();
+  });
+}
+
+if (require.main === module) runEntryPoint(main);

@@ -1,0 +1,45 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from './config';
+import { loadOrCreateDevMasterKey } from './crypto/devMasterKey';
+import { FieldCipher } from './crypto/fieldEncryption';
+import { Keyring } from './crypto/keyring';
+import { createDb, type Db } from './db/knex';
+import { dataKeysRepository } from './db/repositories/dataKeys';
+import type { Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+import { connectClient } from './temporal/connection';
+
+/** What the API and the worker are built from; created once per process, closed on shutdown. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  keyring: Keyring;
+  fields: FieldCipher;
+  temporal: Client;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export async function createServices(config: Config, logger: Logger): Promise<Services> {
+  if (!config.database.url) throw new Error('DATABASE_URL is required');
+  const masterKeys = config.masterKeys.current
+    ? config.masterKeys
+    : { ...config.masterKeys, current: loadOrCreateDevMasterKey(config.dataDir) };
+  const resolved: Config = { ...config, masterKeys };
+  const db = createDb(config.database.url, config.database.poolMax);
+  const keyring = new Keyring(dataKeysRepository(db), masterKeys);
+  const temporal = await connectClient(config.temporal);
+  return {
+    config: resolved,
+    logger,
+    db,
+    keyring,
+    fields: new FieldCipher(keyring),
+    temporal,
+    metrics: createMetrics(),
+    async close() {
+      await Promise.allSettled([temporal.connection.close(), db.destroy()]);
+    },
+  };
+}

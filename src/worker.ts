@@ -1,0 +1,54 @@
+import { createActivities } from '../activities';
+import { loadConfig } from './config';
+import { onShutdownSignal, runEntryPoint } from './lifecycle';
+import { createLogger } from './logger';
+import { createServices, type Services } from './services';
+import { connectWorker } from './temporal/connection';
+import { ensureSearchAttributes } from './temporal/ensureSearchAttributes';
+import { installTemporalRuntime } from './temporal/runtime';
+import { createWorker } from './temporal/worker';
+import type { WorkerOptions } from '@temporalio/worker';
+
+export interface RunningWorker {
+  /** Resolves when the worker has stopped (after `stop`, or if it fails). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Registers search attributes, then polls the task queue with every workflow and activity. */
+export async function startWorker(services: Services, workflowBundle?: WorkerOptions['workflowBundle']): Promise<RunningWorker> {
+  const { config, logger } = services;
+  await ensureSearchAttributes(services.temporal, config.temporal.namespace, (msg) => logger.warn(msg));
+  const connection = await connectWorker(config.temporal);
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities(services),
+    workflowBundle,
+  });
+  const done = worker.run().finally(() => connection.close());
+  logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  return {
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, { require: ['DATABASE_URL'] });
+  const logger = createLogger(config.logLevel, 'callgenly-worker');
+  installTemporalRuntime(logger);
+  const services = await createServices(config, logger);
+  const worker = await startWorker(services);
+  onShutdownSignal(logger, async () => {
+    await worker.stop();
+    await services.close();
+  });
+  await worker.done;
+}
+
+if (require.main === module) runEntryPoint(main);
