@@ -1,0 +1,22 @@
+import { randomInt } from 'node:crypto';
+import type { Services } from '../../src/services';
+import { createOrganization } from '../../src/organizations/createOrganization';
+import { toE164 } from '../../src/phone';
+import { uniqueName } from './stack';
+
+/** A valid US number unlikely to collide with another test's (nothing is ever dialled in tests). */
+export function randomPhone(): string {
+  for (;;) {
+    const candidate = `+1${[415, 646, 312, 617][randomInt(4)]}${randomInt(2, 10)}${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
+    const e164 = toE164(candidate);
+    if (e164) return e164;
+  }
+}
+
+export function makeOrganization(services: Services, overrides: { name?: string; phoneNumbers?: string[] } = {}) {
+  return createOrganization(services.db, services.keyring, {
+    name: overrides.name ?? uniqueName('Org'),
+    timeZone: 'America/New_York',
+    phoneNumbers: overrides.phoneNumbers ?? [randomPhone()],
+  });
+}

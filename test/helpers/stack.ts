@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { loadConfig, type Config } from '../../src/config';
+import { createDatabaseIfMissing } from '../../src/db/embeddedPostgres';
+import { createDb } from '../../src/db/knex';
+import { migrateLatest } from '../../src/db/migrate';
+import { createLogger } from '../../src/logger';
+import { createServices, type Services } from '../../src/services';
+import { createWorker } from '../../src/temporal/worker';
+import { connectWorker } from '../../src/temporal/connection';
+import { generateMasterKeySpec } from '../../src/crypto/masterKeys';
+
+/** The servers the global set-up started. */
+export const stack = {
+  databaseUrl: () => required('TEST_DATABASE_URL'),
+  adminUrl: () => required('TEST_DATABASE_ADMIN_URL'),
+  temporalAddress: () => required('TEST_TEMPORAL_ADDRESS'),
+  workflowBundle: () => ({ codePath: required('TEST_WORKFLOW_BUNDLE') }),
+};
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run tests with jest's global set-up (npm test)`);
+  return value;
+}
+
+/** A unique name for this test's task queue, organizations and databases. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** Configuration for a test: the shared stack, a task queue of its own and a fresh master key unless given. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: stack.databaseUrl(),
+    TEMPORAL_ADDRESS: stack.temporalAddress(),
+    TEMPORAL_TASK_QUEUE: uniqueName('tq'),
+    MASTER_KEY: generateMasterKeySpec(),
+    ...env,
+  });
+}
+
+export function testServices(config: Config = testConfig()): Promise<Services> {
+  return createServices(config, createLogger(config.logLevel));
+}
+
+/** A database of its own, migrated, for tests that look at every organization in it. */
+export async function freshDatabase(): Promise<string> {
+  const name = uniqueName('callgenly_t');
+  await createDatabaseIfMissing(stack.adminUrl(), name);
+  const url = new URL(stack.databaseUrl());
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), 1);
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return url.toString();
+}
+
+/** Runs `fn` while a real worker polls this test's task queue with the run's workflow bundle. */
+export async function withWorker<T>(services: Services, fn: () => Promise<T>): Promise<T> {
+  const connection = await connectWorker(services.config.temporal);
+  try {
+    const worker: Worker = await createWorker({
+      connection,
+      namespace: services.config.temporal.namespace,
+      taskQueue: services.config.temporal.taskQueue,
+      activities: createActivities(services),
+      workflowBundle: stack.workflowBundle(),
+    });
+    return await worker.runUntil(fn);
+  } finally {
+    await connection.close();
+  }
+}
