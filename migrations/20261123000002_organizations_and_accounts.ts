@@ -100,6 +100,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop policy if exists member_of_tenant on users');
   for (const table of ['phone_numbers', 'api_keys', 'memberships', 'users', 'org_data_keys', 'organizations']) {
     await knex.schema.dropTableIfExists(table);
   }

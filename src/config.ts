@@ -1,9 +1,17 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseMasterKeySpec, type MasterKey } from './crypto/masterKeys';
 
-/** Where the embedded defaults keep their state (PostgreSQL, the Temporal SQLite file, the dev master key). */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+/** The folder holding package.json, whether we run from src/ (tsx, jest) or dist/src/ (a build). */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  return process.cwd();
+}
 
 const port = (fallback: number) =>
   z.coerce
@@ -66,6 +74,7 @@ const schema = z.object({
   TEMPORAL_TLS_KEY_PATH: optionalText,
   TEMPORAL_API_KEY: optionalText,
   TEMPORAL_CLI: optionalText,
+  TEMPORAL_CONNECT_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(60_000),
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   MASTER_KEY: masterKey.optional(),
@@ -90,6 +99,7 @@ export interface Config {
     tlsKeyPath?: string;
     apiKey?: string;
     cliPath?: string;
+    connectTimeoutMs: number;
     devPort: number;
     uiPort: number;
   };
@@ -146,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
       apiKey: e.TEMPORAL_API_KEY,
       cliPath: e.TEMPORAL_CLI,
+      connectTimeoutMs: e.TEMPORAL_CONNECT_TIMEOUT_MS,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },

@@ -29,7 +29,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const resolved: Config = { ...config, masterKeys };
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
-  const temporal = await connectClient(config.temporal);
+  const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
   return {
     config: resolved,
     logger,

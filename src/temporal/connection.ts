@@ -14,11 +14,28 @@ function connectionOptions(temporal: Config['temporal']): { address: string; tls
   return { address: temporal.address ?? DEFAULT_ADDRESS, tls, apiKey: temporal.apiKey };
 }
 
-export async function connectClient(temporal: Config['temporal']): Promise<Client> {
-  const connection = await Connection.connect(connectionOptions(temporal));
+export async function connectClient(temporal: Config['temporal'], onRetry?: (err: Error) => void): Promise<Client> {
+  const connection = await untilConnected(temporal.connectTimeoutMs, () => Connection.connect(connectionOptions(temporal)), onRetry);
   return new Client({ connection, namespace: temporal.namespace });
 }
 
-export function connectWorker(temporal: Config['temporal']): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(temporal));
+export function connectWorker(temporal: Config['temporal'], onRetry?: (err: Error) => void): Promise<NativeConnection> {
+  return untilConnected(temporal.connectTimeoutMs, () => NativeConnection.connect(connectionOptions(temporal)), onRetry);
+}
+
+/**
+ * Processes may start before the Temporal server answers (docker compose, a rolling restart): keep trying
+ * for up to `timeoutMs` instead of exiting on the first refused connection.
+ */
+async function untilConnected<T>(timeoutMs: number, connect: () => Promise<T>, onRetry?: (err: Error) => void): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (Date.now() + delay > deadline) throw err;
+      onRetry?.(err as Error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }

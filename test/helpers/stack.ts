@@ -7,6 +7,7 @@ import { createDb } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
 import { createServices, type Services } from '../../src/services';
+import { installTemporalRuntime } from '../../src/temporal/runtime';
 import { createWorker } from '../../src/temporal/worker';
 import { connectWorker } from '../../src/temporal/connection';
 import { generateMasterKeySpec } from '../../src/crypto/masterKeys';
@@ -64,6 +65,7 @@ export async function freshDatabase(): Promise<string> {
 
 /** Runs `fn` while a real worker polls this test's task queue with the run's workflow bundle. */
 export async function withWorker<T>(services: Services, fn: () => Promise<T>): Promise<T> {
+  installTemporalRuntime(createLogger('warn'));
   const connection = await connectWorker(services.config.temporal);
   try {
     const worker: Worker = await createWorker({
