@@ -84,6 +84,9 @@ const schema = z.object({
 
 export type Env = z.input<typeof schema>;
 
+/** Every variable name the platform reads. */
+export const ENV_VARIABLES = Object.keys(schema.shape);
+
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;

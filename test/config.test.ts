@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config';
+import { readFileSync } from 'node:fs';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../src/config';
 import { generateMasterKeySpec } from '../src/crypto/masterKeys';
 
 const key = generateMasterKeySpec('k1');
@@ -59,4 +60,14 @@ test('an entry point with bad configuration exits 78 with one line naming the va
   });
   expect(result.status).toBe(78);
   expect(result.stderr.trim()).toBe('Invalid configuration: PORT must be between 1 and 65535 (got "99999")');
+});
+
+test('.env.example documents every variable, with a comment, and nothing else', () => {
+  const lines = readFileSync(path.join(__dirname, '../.env.example'), 'utf8').split('\n');
+  const documented = lines.map((l) => /^#? ?([A-Z][A-Z0-9_]+)=/.exec(l)?.[1]).filter((v): v is string => Boolean(v));
+  expect([...new Set(documented)].sort()).toEqual([...ENV_VARIABLES].sort());
+  for (const name of ENV_VARIABLES) {
+    const at = lines.findIndex((l) => new RegExp(`^#? ?${name}=`).test(l));
+    expect({ name, comment: lines[at - 1]?.startsWith('#') }).toEqual({ name, comment: true });
+  }
 });
