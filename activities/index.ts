@@ -2,6 +2,11 @@ import type { Config } from '../src/config';
 import type { Keyring } from '../src/crypto/keyring';
 import type { Db } from '../src/db/knex';
 import { dataKeysRepository } from '../src/db/repositories/dataKeys';
+import type { FieldCipher } from '../src/crypto/fieldEncryption';
+import type { LlmProvider } from '../src/providers/llm';
+import type { TwilioProvider } from '../src/providers/twilio';
+import { createAgentActivities } from './agent';
+import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
 
 /** What activities are built from: one set per worker process. */
@@ -9,11 +14,16 @@ export interface ActivityDeps {
   config: Config;
   db: Db;
   keyring: Keyring;
+  fields: FieldCipher;
+  twilio: TwilioProvider;
+  llm: LlmProvider;
 }
 
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createCallActivities(deps),
+    ...createAgentActivities(deps),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

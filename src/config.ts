@@ -79,6 +79,14 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port(8233),
   MASTER_KEY: masterKey.optional(),
   MASTER_KEYS_RETIRED: masterKeyList,
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').default('AC00000000000000000000000000000000'),
+  TWILIO_AUTH_TOKEN: optionalText,
+  TWILIO_API_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.openai.com/v1'),
+  OPENAI_API_KEY: optionalText,
+  LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_TURN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(500).max(12_000, 'must stay well under Twilio\'s 15 s webhook limit').default(8_000),
+  CALL_STATUS_CHECK_AFTER_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).default(300_000),
   SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(10_000),
 });
 
@@ -108,8 +116,20 @@ export interface Config {
   };
   /** Current master key (wraps new data keys) and retired ones (still unwrap, never wrap). */
   masterKeys: { current?: MasterKey; retired: MasterKey[] };
+  twilio: {
+    accountSid: string;
+    /** Signs every webhook; outside production a fixed development token is used when unset. */
+    authToken: string;
+    /** A local server speaking Twilio's REST wire format (tests, the call simulator); unset in production. */
+    apiBaseUrl?: string;
+  };
+  llm: { baseUrl: string; apiKey?: string; model: string; turnTimeoutMs: number };
+  calls: { statusCheckAfterMs: number };
   shutdownGraceMs: number;
 }
+
+/** Used to sign and check webhooks in development and tests only; production must set TWILIO_AUTH_TOKEN. */
+export const DEV_TWILIO_AUTH_TOKEN = 'callgenly-dev-twilio-auth-token';
 
 /** A configuration problem: `message` is one line naming each offending variable. */
 export class ConfigError extends Error {
@@ -118,7 +138,7 @@ export class ConfigError extends Error {
 
 export interface LoadOptions {
   /** Entry points that connect to external services (server, worker) need these set. */
-  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY'>;
+  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY' | 'TWILIO_AUTH_TOKEN'>;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
@@ -132,7 +152,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
   }
   const required = new Set(options.require ?? []);
-  if (parsed.success && parsed.data.NODE_ENV === 'production') required.add('MASTER_KEY');
+  if (parsed.success && parsed.data.NODE_ENV === 'production') {
+    required.add('MASTER_KEY');
+    required.add('TWILIO_AUTH_TOKEN');
+  }
   for (const name of required) {
     if (!env[name]?.trim()) problems.push(`${name} is required`);
   }
@@ -164,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       uiPort: e.TEMPORAL_UI_PORT,
     },
     masterKeys: { current: e.MASTER_KEY, retired: e.MASTER_KEYS_RETIRED },
+    twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN, apiBaseUrl: e.TWILIO_API_BASE_URL },
+    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS },
+    calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

@@ -7,6 +7,8 @@ import { createDb, type Db } from './db/knex';
 import { dataKeysRepository } from './db/repositories/dataKeys';
 import type { Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { createLlmProvider, type LlmProvider } from './providers/llm';
+import { createTwilioProvider, type TwilioProvider } from './providers/twilio';
 import { connectClient } from './temporal/connection';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
@@ -18,6 +20,8 @@ export interface Services {
   fields: FieldCipher;
   temporal: Client;
   metrics: Metrics;
+  twilio: TwilioProvider;
+  llm: LlmProvider;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     fields: new FieldCipher(keyring),
     temporal,
     metrics: createMetrics(),
+    twilio: createTwilioProvider(config.twilio),
+    llm: createLlmProvider(config.llm),
     async close() {
       await Promise.allSettled([temporal.connection.close(), db.destroy()]);
     },

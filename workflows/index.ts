@@ -1,2 +1,3 @@
 // Every workflow the worker runs. Workflow code is deterministic: no I/O, no Node built-ins.
 export { keyRotationWorkflow } from './keyRotation';
+export { callWorkflow } from './call';

@@ -7,8 +7,12 @@ import type { Metrics } from '../metrics';
 import { errorHandler, notFound } from './errors';
 import { requestLogging, requestMetrics } from './middleware/requestLogging';
 import { opsRoutes } from './ops/routes';
+import { verifyTwilioSignature } from './twilio/signature';
+import { voiceRoutes } from './twilio/voice';
+import type { Config } from '../config';
 
 export interface AppDeps {
+  config: Config;
   db: Db;
   temporal: Client;
   logger: Logger;
@@ -24,6 +28,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(requestMetrics(deps.metrics));
   app.use(helmet());
   app.use(opsRoutes(deps));
+  app.use(
+    '/twilio',
+    express.urlencoded({ extended: false, limit: '64kb' }),
+    verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl),
+  );
+  app.use('/twilio/voice', voiceRoutes(deps));
   app.use('/api/v1', express.json({ limit: '100kb' }));
   app.use(notFound);
   app.use(errorHandler);

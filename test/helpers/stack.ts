@@ -63,20 +63,33 @@ export async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
-/** Runs `fn` while a real worker polls this test's task queue with the run's workflow bundle. */
-export async function withWorker<T>(services: Services, fn: () => Promise<T>): Promise<T> {
+/** A real worker polling this test's task queue with the run's workflow bundle, until `stop`. */
+export async function startTestWorker(services: Services): Promise<{ stop(): Promise<void> }> {
   installTemporalRuntime(createLogger('warn'));
   const connection = await connectWorker(services.config.temporal);
+  const worker: Worker = await createWorker({
+    connection,
+    namespace: services.config.temporal.namespace,
+    taskQueue: services.config.temporal.taskQueue,
+    activities: createActivities(services),
+    workflowBundle: stack.workflowBundle(),
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** Runs `fn` while a real worker polls this test's task queue. */
+export async function withWorker<T>(services: Services, fn: () => Promise<T>): Promise<T> {
+  const worker = await startTestWorker(services);
   try {
-    const worker: Worker = await createWorker({
-      connection,
-      namespace: services.config.temporal.namespace,
-      taskQueue: services.config.temporal.taskQueue,
-      activities: createActivities(services),
-      workflowBundle: stack.workflowBundle(),
-    });
-    return await worker.runUntil(fn);
+    return await fn();
   } finally {
-    await connection.close();
+    await worker.stop();
   }
 }

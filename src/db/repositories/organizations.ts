@@ -74,11 +74,11 @@ export function organizationsRepository(db: Db | Tx) {
     },
 
     /** The organization a number belongs to, for routing an incoming call. */
-    async findByPhoneNumber(e164: string): Promise<OrganizationRow | undefined> {
-      return db<OrganizationRow>('organizations')
+    async findByPhoneNumber(e164: string): Promise<(OrganizationRow & { phone_number_id: string }) | undefined> {
+      return db('organizations')
         .join('phone_numbers', 'phone_numbers.org_id', 'organizations.id')
         .where('phone_numbers.e164', e164)
-        .first('organizations.*');
+        .first('organizations.*', 'phone_numbers.id as phone_number_id');
     },
   };
 }

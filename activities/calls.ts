@@ -1,0 +1,130 @@
+import { log } from '@temporalio/activity';
+import type { FieldCipher } from '../src/crypto/fieldEncryption';
+import { newId } from '../src/db/ids';
+import type { Db } from '../src/db/knex';
+import { withTenant } from '../src/db/tenancy';
+import type { TwilioProvider } from '../src/providers/twilio';
+import type { CallOutcome, CallStart, CallStatusEvent } from '../workflows/callDefinitions';
+
+export const TRANSCRIPT_CONTEXT = 'transcript_turns.text';
+export const MESSAGE_BODY_CONTEXT = 'messages.body';
+export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
+
+/** Every write is keyed so a retried or replayed activity changes nothing twice. */
+export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider }) {
+  const { db, fields } = deps;
+  return {
+    async recordCallStarted(start: CallStart): Promise<void> {
+      await withTenant(db, start.orgId, (trx) =>
+        trx('calls')
+          .insert({
+            id: start.callId,
+            org_id: start.orgId,
+            call_sid: start.callSid,
+            direction: start.direction,
+            phone_number_id: start.phoneNumberId ?? null,
+            from_e164: start.from,
+            to_e164: start.to,
+            recording_enabled: start.recording.enabled,
+            started_at: new Date(),
+          })
+          .onConflict('call_sid')
+          .ignore(),
+      );
+    },
+
+    async appendTranscript(input: { orgId: string; callId: string; turns: Array<{ seq: number; role: string; text: string }> }): Promise<void> {
+      const rows = await Promise.all(
+        input.turns.map(async (t) => ({
+          org_id: input.orgId,
+          call_id: input.callId,
+          seq: t.seq,
+          role: t.role,
+          text_ciphertext: await fields.encrypt(input.orgId, TRANSCRIPT_CONTEXT, t.text),
+        })),
+      );
+      await withTenant(db, input.orgId, (trx) => trx('transcript_turns').insert(rows).onConflict(['org_id', 'call_id', 'seq']).ignore());
+    },
+
+    async saveMessage(input: { orgId: string; callId: string; messageId: string; callerName: string; callbackE164?: string; body: string }): Promise<void> {
+      const row = {
+        id: input.messageId,
+        org_id: input.orgId,
+        call_id: input.callId,
+        caller_name_ciphertext: await fields.encrypt(input.orgId, MESSAGE_CALLER_CONTEXT, input.callerName),
+        callback_e164: input.callbackE164 ?? null,
+        body_ciphertext: await fields.encrypt(input.orgId, MESSAGE_BODY_CONTEXT, input.body),
+      };
+      await withTenant(db, input.orgId, (trx) => trx('messages').insert(row).onConflict('id').ignore());
+    },
+
+    /**
+     * Texts the business the message. Skipped once the message is marked notified; a crash between the
+     * send and the mark can send it twice (at-least-once), never zero times.
+     */
+    async notifyBusinessOfMessage(input: { orgId: string; messageId: string; viaFallback: boolean }): Promise<'sent' | 'already' | 'no-contact'> {
+      const found = await withTenant(db, input.orgId, async (trx) => {
+        const message = await trx('messages').where({ id: input.messageId }).first();
+        const org = await trx('organizations').where({ id: input.orgId }).first('name', 'transfer_e164');
+        const from = message?.call_id
+          ? await trx('calls').where({ id: message.call_id }).first('to_e164')
+          : undefined;
+        return { message, org, from: from?.to_e164 as string | undefined };
+      });
+      if (!found.message) throw new Error(`message ${input.messageId} not found`);
+      if (found.message.status !== 'new') return 'already';
+      if (!found.org?.transfer_e164 || !found.from) {
+        log.warn('no business number to text the message to', { orgId: input.orgId, messageId: input.messageId });
+        return 'no-contact';
+      }
+      const name = found.message.caller_name_ciphertext
+        ? await fields.decrypt(input.orgId, MESSAGE_CALLER_CONTEXT, found.message.caller_name_ciphertext)
+        : 'A caller';
+      const body = await fields.decrypt(input.orgId, MESSAGE_BODY_CONTEXT, found.message.body_ciphertext);
+      const callback = found.message.callback_e164 ? ` (${found.message.callback_e164})` : '';
+      const note = input.viaFallback ? ' [taken by the backup script: the AI agent was unavailable]' : '';
+      await deps.twilio.sendSms({ from: found.from, to: found.org.transfer_e164, body: `New message for ${found.org.name} from ${name}${callback}: ${body}${note}` });
+      await withTenant(db, input.orgId, (trx) =>
+        trx('messages').where({ id: input.messageId, status: 'new' }).update({ status: 'notified', notified_at: trx.fn.now() }),
+      );
+      return 'sent';
+    },
+
+    async fetchCallStatus(input: { callSid: string }): Promise<CallStatusEvent> {
+      const call = await deps.twilio.fetchCall(input.callSid);
+      return { status: call.status, durationSeconds: call.durationSeconds };
+    },
+
+    /** Closes the call row and records its billable seconds once, keyed usage:<CallSid>. */
+    async finalizeCall(input: { orgId: string; callId: string; callSid: string; status: string; durationSeconds: number; outcome: CallOutcome }): Promise<void> {
+      const billable = input.status === 'completed' ? Math.max(0, Math.round(input.durationSeconds)) : 0;
+      await withTenant(db, input.orgId, async (trx) => {
+        await trx('calls')
+          .where({ id: input.callId })
+          .update({
+            status: input.status === 'completed' ? 'completed' : 'failed',
+            outcome: input.outcome,
+            ended_at: trx.raw('coalesce(ended_at, now())'),
+            duration_seconds: Math.round(input.durationSeconds),
+            billable_seconds: billable,
+            updated_at: trx.fn.now(),
+          });
+        if (billable > 0) {
+          await trx('usage_records')
+            .insert({
+              id: newId('use'),
+              org_id: input.orgId,
+              idempotency_key: `usage:${input.callSid}`,
+              call_sid: input.callSid,
+              billable_seconds: billable,
+              occurred_at: trx.fn.now(),
+            })
+            .onConflict('idempotency_key')
+            .ignore();
+        }
+      });
+    },
+  };
+}
+
+export type CallActivities = ReturnType<typeof createCallActivities>;

@@ -1,0 +1,164 @@
+import { Router, type Request, type Response } from 'express';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import { newId } from '../../db/ids';
+import type { Db } from '../../db/knex';
+import { callsRepository } from '../../db/repositories/calls';
+import { organizationsRepository } from '../../db/repositories/organizations';
+import { toE164 } from '../../phone';
+import {
+  callStatusSignal,
+  callWorkflowId,
+  turnUpdate,
+  type CallAction,
+  type CallStart,
+  type TurnInput,
+} from '../../../workflows/callDefinitions';
+import { OrgId } from '../../../workflows/searchAttributes';
+import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
+
+/** Parsed after the signature check, never strictly: Twilio adds parameters without notice. */
+const callParams = z.looseObject({
+  CallSid: z.string().regex(/^CA[0-9a-fA-F]{32}$/, 'must be a Twilio CallSid'),
+  From: z.string().default(''),
+  To: z.string().default(''),
+  Direction: z.string().default('inbound'),
+});
+const turnParams = z.looseObject({ CallSid: callParams.shape.CallSid, SpeechResult: z.string().optional(), DialCallStatus: z.string().optional() });
+const turnQuery = z.object({ n: z.coerce.number().int().min(1).max(10_000), dial: z.literal('1').optional() });
+const statusParams = z.looseObject({
+  CallSid: callParams.shape.CallSid,
+  CallStatus: z.string().min(1),
+  CallDuration: z.coerce.number().int().min(0).optional(),
+  SequenceNumber: z.coerce.number().int().min(0).optional(),
+});
+const recordingParams = z.looseObject({
+  CallSid: callParams.shape.CallSid,
+  RecordingSid: z.string().regex(/^RE[0-9a-fA-F]{32}$/),
+  RecordingStatus: z.string().min(1),
+  RecordingDuration: z.coerce.number().int().min(0).optional(),
+  RecordingUrl: z.url().optional(),
+});
+
+const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
+const CALL_OVER = 'Sorry, this call has ended. Please call back. Goodbye.';
+
+export interface VoiceDeps {
+  db: Db;
+  temporal: Client;
+  config: Config;
+}
+
+export function voiceRoutes(deps: VoiceDeps): Router {
+  const router = Router();
+  const { publicBaseUrl } = deps.config.http;
+  const twiml = (res: Response, xml: string) => res.type('text/xml').send(xml);
+
+  router.post('/incoming', async (req, res) => {
+    const params = parse(callParams, req, res);
+    if (!params) return;
+    const to = toE164(params.To);
+    const org = to ? await organizationsRepository(deps.db).findByPhoneNumber(to) : undefined;
+    if (!org || !to) {
+      req.log.warn({ callSid: params.CallSid }, 'incoming call to a number no organization owns');
+      return twiml(res, sayAndHangUp(NOT_IN_SERVICE));
+    }
+    const start: CallStart = {
+      callSid: params.CallSid,
+      callId: newId('call'),
+      orgId: org.id,
+      direction: params.Direction.startsWith('outbound') ? 'outbound' : 'inbound',
+      // Withheld and SIP/client callers have no number: kept as-is for the record, never texted.
+      from: toE164(params.From) ?? (params.From || 'anonymous'),
+      to,
+      phoneNumberId: org.phone_number_id,
+      orgName: org.name,
+      greeting: org.greeting || `Thank you for calling ${org.name}. How can I help you?`,
+      recording: { enabled: org.recording_enabled, announcement: org.recording_announcement },
+      transferE164: org.transfer_e164 ?? undefined,
+      agentDeadlineMs: deps.config.llm.turnTimeoutMs,
+      statusCheckAfterMs: deps.config.calls.statusCheckAfterMs,
+    };
+    // One round trip: start the call workflow (or find it, if Twilio retried) and get the greeting.
+    const action = await deps.temporal.workflow.executeUpdateWithStart(turnUpdate, {
+      args: [{ kind: 'answer' }],
+      updateId: 'answer',
+      startWorkflowOperation: new WithStartWorkflowOperation('callWorkflow', {
+        workflowId: callWorkflowId(params.CallSid),
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [start],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [{ key: OrgId, value: org.id }],
+      }),
+    });
+    twiml(res, renderCallAction(action, publicBaseUrl));
+  });
+
+  router.post('/turn', async (req, res) => {
+    const params = parse(turnParams, req, res);
+    const query = turnQuery.safeParse(req.query);
+    if (!params) return;
+    if (!query.success) return twiml(res, sayAndHangUp(CALL_OVER));
+    const input: TurnInput = query.data.dial
+      ? { kind: 'transfer-ended', dialStatus: params.DialCallStatus ?? 'failed' }
+      : params.SpeechResult?.trim()
+        ? { kind: 'speech', text: params.SpeechResult.trim() }
+        : { kind: 'silence' };
+    try {
+      // The turn number makes the Update id: a retried webhook gets the same answer, applied once.
+      const action: CallAction = await deps.temporal.workflow
+        .getHandle(callWorkflowId(params.CallSid))
+        .executeUpdate(turnUpdate, { args: [input], updateId: `turn-${query.data.n}` });
+      twiml(res, renderCallAction(action, publicBaseUrl));
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError)) throw err;
+      req.log.warn({ callSid: params.CallSid, err: (err as Error).message }, 'turn for a call that is not running');
+      twiml(res, sayAndHangUp(CALL_OVER));
+    }
+  });
+
+  router.post('/status', async (req, res) => {
+    const params = parse(statusParams, req, res);
+    if (!params) return;
+    try {
+      await deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, {
+        status: params.CallStatus,
+        durationSeconds: params.CallDuration,
+        sequence: params.SequenceNumber,
+      });
+    } catch (err) {
+      // A callback for a call that already ended (a retry) or never reached us: nothing to change.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    twiml(res, EMPTY_TWIML);
+  });
+
+  router.post('/recording', async (req, res) => {
+    const params = parse(recordingParams, req, res);
+    if (!params) return;
+    const calls = callsRepository(deps.db);
+    const call = await calls.findBySid(params.CallSid);
+    if (call) {
+      await calls.upsertRecording({
+        orgId: call.org_id,
+        callId: call.id,
+        recordingSid: params.RecordingSid,
+        status: params.RecordingStatus,
+        durationSeconds: params.RecordingDuration,
+        mediaUrl: params.RecordingUrl,
+      });
+    }
+    twiml(res, EMPTY_TWIML);
+  });
+
+  return router;
+}
+
+function parse<T extends z.ZodType>(schema: T, req: Request, res: Response): z.infer<T> | undefined {
+  const parsed = schema.safeParse(req.body);
+  if (parsed.success) return parsed.data;
+  req.log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed Twilio webhook');
+  res.status(400).type('text/plain').send('Malformed Twilio webhook');
+  return undefined;
+}

@@ -1,0 +1,32 @@
+import twilio, { type Twilio } from 'twilio';
+import type { Config } from '../config';
+
+/** Call states after which nothing more happens on a call. */
+export const TERMINAL_CALL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
+
+export interface TwilioProvider {
+  sendSms(input: { from: string; to: string; body: string }): Promise<string>;
+  /** The call as Twilio's REST API knows it (used when a status callback never arrives). */
+  fetchCall(callSid: string): Promise<{ status: string; durationSeconds?: number }>;
+}
+
+/**
+ * A thin adapter over the real `twilio` SDK. The SDK has no base-URL option: a local server speaking
+ * Twilio's wire format is reached by re-pointing the api.twilio.com domain, which covers Calls, Messages
+ * and Recordings.
+ */
+export function createTwilioProvider(config: Config['twilio']): TwilioProvider {
+  const client: Twilio = twilio(config.accountSid, config.authToken, { autoRetry: true, maxRetries: 3 });
+  if (config.apiBaseUrl) client.api.baseUrl = config.apiBaseUrl.replace(/\/$/, '');
+  return {
+    async sendSms({ from, to, body }) {
+      const message = await client.messages.create({ from, to, body });
+      return message.sid;
+    },
+    async fetchCall(callSid) {
+      const call = await client.calls(callSid).fetch();
+      const duration = Number.parseInt(call.duration ?? '', 10);
+      return { status: call.status, durationSeconds: Number.isFinite(duration) ? duration : undefined };
+    },
+  };
+}

@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import { readBody as body } from './http';
+
+/**
+ * A local server speaking Twilio's REST wire format for what Callgenly calls: send an SMS
+ * (POST Messages.json), fetch a call (GET Calls/{sid}.json) and delete a recording. Requests must carry
+ * HTTP Basic auth for the configured account; bodies are form-encoded; answers are snake_case JSON.
+ */
+export interface FakeTwilioRest {
+  baseUrl: string;
+  messages: Array<{ From: string; To: string; Body: string }>;
+  /** What GET Calls/{sid}.json answers, per CallSid. */
+  calls: Map<string, { status: string; duration?: string }>;
+  deletedRecordings: string[];
+  close(): Promise<void>;
+}
+
+export async function startFakeTwilioRest(accountSid: string, authToken: string): Promise<FakeTwilioRest> {
+  let counter = 0;
+  const fake: FakeTwilioRest = {
+    baseUrl: '',
+    messages: [],
+    calls: new Map(),
+    deletedRecordings: [],
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+  const base = `/2010-04-01/Accounts/${accountSid}`;
+  const server: Server = createServer(async (req, res) => {
+    const send = (status: number, payload?: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    if (req.headers.authorization !== expectedAuth) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const form = new URLSearchParams(await body(req));
+    if (req.method === 'POST' && url.pathname === `${base}/Messages.json`) {
+      const message = { From: form.get('From') ?? '', To: form.get('To') ?? '', Body: form.get('Body') ?? '' };
+      if (!message.To || !message.Body) return send(400, { code: 21604, message: "A 'To' phone number is required.", status: 400 });
+      fake.messages.push(message);
+      const sid = `SM${String(++counter).padStart(32, '0')}`;
+      return send(201, { sid, account_sid: accountSid, from: message.From, to: message.To, body: message.Body, status: 'queued' });
+    }
+    const call = new RegExp(`^${base}/Calls/(CA[0-9a-fA-F]{32})\\.json$`).exec(url.pathname);
+    if (req.method === 'GET' && call) {
+      const known = fake.calls.get(call[1]!);
+      if (!known) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+      return send(200, { sid: call[1], account_sid: accountSid, status: known.status, duration: known.duration ?? null });
+    }
+    const recording = new RegExp(`^${base}/Recordings/(RE[0-9a-fA-F]{32})\\.json$`).exec(url.pathname);
+    if (req.method === 'DELETE' && recording) {
+      fake.deletedRecordings.push(recording[1]!);
+      return send(204);
+    }
+    send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  fake.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return fake;
+}

@@ -1,0 +1,90 @@
+import { createApp } from '../../src/api/app';
+import { listen, type RunningHttpServer } from '../../src/api/httpServer';
+import type { OrganizationRow } from '../../src/db/repositories/organizations';
+import type { Services } from '../../src/services';
+import { SimulatedCall } from '../../src/simulator/simulatedCall';
+import { callWorkflowId } from '../../workflows/callDefinitions';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
+import { startFakeTwilioRest, type FakeTwilioRest } from '../fakes/twilioRest';
+import { makeOrganization, randomPhone } from './organizations';
+import { startTestWorker, testConfig, testServices } from './stack';
+
+const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+const AUTH_TOKEN = 'test-twilio-auth-token';
+export const PUBLIC_BASE_URL = 'https://callgenly.test';
+
+/**
+ * Everything a call needs, for real: the API over HTTP, a worker on the real Temporal server, PostgreSQL,
+ * and the real `openai` and `twilio` SDKs pointed at local servers speaking their wire formats.
+ */
+export interface CallStack {
+  services: Services;
+  http: RunningHttpServer;
+  llm: FakeOpenAI;
+  twilioRest: FakeTwilioRest;
+  org: OrganizationRow;
+  number: string;
+  businessNumber: string;
+  call(options?: { from?: string; to?: string }): SimulatedCall;
+  /** The call workflow's result, once Twilio's final status callback has been handled. */
+  result(call: SimulatedCall): Promise<{ outcome: string; status: string }>;
+  restartWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCallStack(env: Record<string, string> = {}): Promise<CallStack> {
+  const llm = await startFakeOpenAI();
+  const twilioRest = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
+  const services = await testServices(
+    testConfig({
+      PUBLIC_BASE_URL,
+      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      TWILIO_API_BASE_URL: twilioRest.baseUrl,
+      OPENAI_BASE_URL: llm.baseUrl,
+      OPENAI_API_KEY: 'test-openai-key',
+      LLM_MODEL: 'fake-model',
+      LLM_TURN_TIMEOUT_MS: '1500',
+      ...env,
+    }),
+  );
+  const number = randomPhone();
+  const businessNumber = randomPhone();
+  const org = await makeOrganization(services, { phoneNumbers: [number] });
+  await services.db('organizations').where({ id: org.id }).update({
+    transfer_e164: businessNumber,
+    faq: JSON.stringify([{ question: 'Do you open on Saturdays?', answer: 'No, we are closed on weekends.' }]),
+  });
+  let worker = await startTestWorker(services);
+  const http = await listen(createApp(services), '127.0.0.1', 0);
+  return {
+    services,
+    http,
+    llm,
+    twilioRest,
+    org,
+    number,
+    businessNumber,
+    call: (options = {}) =>
+      new SimulatedCall({
+        target: http.url,
+        publicBaseUrl: PUBLIC_BASE_URL,
+        authToken: AUTH_TOKEN,
+        accountSid: ACCOUNT_SID,
+        from: options.from ?? '+14155550111',
+        to: options.to ?? number,
+      }),
+    result: (call) => services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).result(),
+    async restartWorker() {
+      await worker.stop();
+      worker = await startTestWorker(services);
+    },
+    async close() {
+      await http.close(1000);
+      await worker.stop();
+      await services.close();
+      await llm.close();
+      await twilioRest.close();
+    },
+  };
+}

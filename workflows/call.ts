@@ -1,0 +1,219 @@
+import {
+  allHandlersFinished,
+  condition,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+} from '@temporalio/workflow';
+import type { CallActivities } from '../activities/calls';
+import type { AgentActivities, AgentEffect, ConversationEntry } from '../activities/agent';
+import {
+  callStatusSignal,
+  callSummaryQuery,
+  turnUpdate,
+  type CallAction,
+  type CallOutcome,
+  type CallStart,
+  type CallStatusEvent,
+  type TurnInput,
+} from './callDefinitions';
+import { CallStatus } from './searchAttributes';
+
+/**
+ * One phone call, `call:<CallSid>`. Started by the incoming-call webhook with update-with-start; every
+ * caller utterance is an Update answered with the next action; Twilio's status callback (or, if it never
+ * comes, a question to Twilio's REST API) ends it, and the call is finalized: outcome, duration, usage.
+ * The conversation lives in this workflow's state, so a worker restart mid-call loses nothing.
+ */
+
+const TERMINAL = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+const MAX_SILENCES = 2;
+const HISTORY_SENT_TO_AGENT = 40;
+
+const calls = proxyActivities<CallActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+
+export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
+  const agent = proxyLocalActivities<AgentActivities>({
+    // A caller is waiting: one attempt within the deadline; failing it is what the scripted path is for.
+    startToCloseTimeout: start.agentDeadlineMs + 500,
+    retry: { maximumAttempts: 1 },
+  });
+  const transcript = proxyLocalActivities<CallActivities>({ startToCloseTimeout: '10 seconds' });
+
+  const history: ConversationEntry[] = [];
+  const background: Promise<unknown>[] = [];
+  let recorded = false;
+  let busy = false;
+  let nextSeq = 1;
+  let nextTurn = 1;
+  let silences = 0;
+  let mode: 'agent' | 'fallback-name' | 'fallback-message' = 'agent';
+  let fallbackUsed = false;
+  let fallbackName = '';
+  let callerSpoke = false;
+  let messageTaken = false;
+  let transferred = false;
+  let final: CallStatusEvent | undefined;
+  let lastSequence = -1;
+
+  upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
+
+  /** Transcript rows are written off the caller's critical path, in order, once the call row exists. */
+  const persist = (role: ConversationEntry['role'], text: string) => {
+    const seq = nextSeq++;
+    history.push({ role, text });
+    background.push(
+      (async () => {
+        await condition(() => recorded);
+        await transcript.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: [{ seq, role, text }] });
+      })(),
+    );
+  };
+
+  const takeMessage = (callerName: string, callbackE164: string | undefined, body: string) => {
+    messageTaken = true;
+    const messageId = `msg_${uuid4().replace(/-/g, '')}`;
+    background.push(
+      (async () => {
+        await condition(() => recorded);
+        await calls.saveMessage({ orgId: start.orgId, callId: start.callId, messageId, callerName, callbackE164, body });
+        await calls.notifyBusinessOfMessage({ orgId: start.orgId, messageId, viaFallback: fallbackUsed });
+      })(),
+    );
+  };
+
+  const gather = (...say: string[]): Extract<CallAction, { type: 'gather' }> => {
+    for (const line of say) persist('agent', line);
+    return { type: 'gather', say, turn: nextTurn++ };
+  };
+  const hangup = (say: string): CallAction => {
+    if (say) persist('agent', say);
+    return { type: 'hangup', say };
+  };
+  const startFallback = (opening: string): CallAction => {
+    mode = 'fallback-name';
+    fallbackUsed = true;
+    return gather(opening);
+  };
+
+  async function agentTurn(): Promise<CallAction> {
+    let reply;
+    try {
+      reply = await agent.agentTurn({ orgId: start.orgId, callerE164: start.from, history: history.slice(-HISTORY_SENT_TO_AGENT) });
+    } catch {
+      // Whatever failed (error, rate limit, deadline), the caller must not hear dead air.
+      return startFallback("I'm sorry, I'm having trouble right now, but I can take a message. What's your name?");
+    }
+    const effects: AgentEffect[] = reply.effects;
+    for (const effect of effects) {
+      if (effect.type === 'message') takeMessage(effect.callerName, effect.callbackE164 ?? start.from, effect.message);
+    }
+    if (effects.some((e) => e.type === 'transfer')) {
+      if (start.transferE164) {
+        const say = reply.say || 'Let me connect you with someone now. Please hold.';
+        persist('agent', say);
+        return { type: 'transfer', say, to: start.transferE164, turn: nextTurn++ };
+      }
+      return gather("I'm sorry, nobody can take the call right now, but I can take a message. What's your name?");
+    }
+    if (effects.some((e) => e.type === 'end')) return hangup(reply.say || 'Thank you for calling. Goodbye!');
+    return gather(reply.say || 'Sorry, could you say that again?');
+  }
+
+  function scriptedTurn(text: string): CallAction {
+    if (mode === 'fallback-name') {
+      fallbackName = text;
+      mode = 'fallback-message';
+      return gather(`Thank you, ${text}. What message would you like me to pass on? We'll call you back on the number you're calling from.`);
+    }
+    takeMessage(fallbackName, start.from, text);
+    return hangup("Thank you, I've passed your message on and someone will call you back soon. Goodbye!");
+  }
+
+  async function handleTurn(input: TurnInput): Promise<CallAction> {
+    switch (input.kind) {
+      case 'answer': {
+        const say = start.recording.enabled ? [start.recording.announcement, start.greeting] : [start.greeting];
+        return { ...gather(...say), startRecording: start.recording.enabled };
+      }
+      case 'silence':
+        silences += 1;
+        if (silences >= MAX_SILENCES) return hangup("I haven't heard anything, so I'll end the call now. Please call back any time. Goodbye!");
+        return gather("Sorry, I didn't catch that. How can I help you?");
+      case 'speech':
+        silences = 0;
+        callerSpoke = true;
+        persist('caller', input.text);
+        return mode === 'agent' ? agentTurn() : scriptedTurn(input.text);
+      case 'transfer-ended':
+        if (input.dialStatus === 'completed' || input.dialStatus === 'answered') {
+          transferred = true;
+          return hangup('');
+        }
+        return startFallback("I'm sorry, nobody is available right now. I can take a message. What's your name?");
+    }
+  }
+
+  setHandler(
+    turnUpdate,
+    async (input) => {
+      // Twilio sends one turn at a time, but a retried webhook can overlap: handle turns one by one.
+      await condition(() => !busy);
+      busy = true;
+      try {
+        return await handleTurn(input);
+      } finally {
+        busy = false;
+      }
+    },
+    {
+      validator: (_input: TurnInput) => {
+        if (final) throw new Error('the call has ended');
+      },
+    },
+  );
+  setHandler(callStatusSignal, (event) => {
+    // Callbacks may arrive out of order: keep the newest, and never leave a terminal status.
+    if (final || (event.sequence !== undefined && event.sequence <= lastSequence)) return;
+    if (event.sequence !== undefined) lastSequence = event.sequence;
+    if (TERMINAL.has(event.status)) final = event;
+  });
+  setHandler(callSummaryQuery, () => ({ status: final?.status ?? 'in_progress', turns: nextTurn - 1, fallback: fallbackUsed }));
+
+  await calls.recordCallStarted(start);
+  recorded = true;
+
+  while (!final) {
+    if (!(await condition(() => final !== undefined, start.statusCheckAfterMs))) {
+      const known = await calls.fetchCallStatus({ callSid: start.callSid });
+      if (TERMINAL.has(known.status)) final ??= known;
+    }
+  }
+  await condition(allHandlersFinished);
+  await Promise.all(background);
+
+  const outcome: CallOutcome = transferred
+    ? 'transferred'
+    : messageTaken
+      ? 'message_taken'
+      : final.status !== 'completed'
+        ? 'failed'
+        : callerSpoke
+          ? 'info_only'
+          : 'abandoned';
+  await calls.finalizeCall({
+    orgId: start.orgId,
+    callId: start.callId,
+    callSid: start.callSid,
+    status: final.status,
+    durationSeconds: final.durationSeconds ?? 0,
+    outcome,
+  });
+  upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
+  return { outcome, status: final.status };
+}

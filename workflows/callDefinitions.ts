@@ -1,0 +1,59 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+/**
+ * The call workflow's messages, shared by the workflow and the API (which never imports workflow code).
+ * Each caller utterance is a Workflow Update whose result is the next thing Twilio should do.
+ */
+
+/** What the organization's agent needs from the start, snapshotted when the call arrives. */
+export interface CallStart {
+  callSid: string;
+  callId: string;
+  orgId: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  phoneNumberId?: string;
+  orgName: string;
+  greeting: string;
+  recording: { enabled: boolean; announcement: string };
+  transferE164?: string;
+  /** The agent's per-turn deadline (LLM_TURN_TIMEOUT_MS); past it the caller hears the scripted path. */
+  agentDeadlineMs: number;
+  /** Ask Twilio for the call's status when no final status callback arrived after this long. */
+  statusCheckAfterMs: number;
+}
+
+export type TurnInput =
+  | { kind: 'answer' }
+  | { kind: 'speech'; text: string }
+  | { kind: 'silence' }
+  | { kind: 'transfer-ended'; dialStatus: string };
+
+/** The next step of the call, rendered as TwiML by the API. `turn` numbers the next turn's webhook. */
+export type CallAction =
+  | { type: 'gather'; say: string[]; turn: number; startRecording?: boolean }
+  | { type: 'transfer'; say: string; to: string; turn: number }
+  | { type: 'hangup'; say: string };
+
+export interface CallStatusEvent {
+  status: string;
+  durationSeconds?: number;
+  /** Twilio's SequenceNumber: events can arrive out of order. */
+  sequence?: number;
+}
+
+export type CallOutcome = 'booked' | 'rescheduled' | 'cancelled' | 'message_taken' | 'transferred' | 'info_only' | 'abandoned' | 'failed';
+
+export interface CallSummary {
+  status: string;
+  outcome?: CallOutcome;
+  turns: number;
+  fallback: boolean;
+}
+
+export const turnUpdate = defineUpdate<CallAction, [TurnInput]>('turn');
+export const callStatusSignal = defineSignal<[CallStatusEvent]>('status');
+export const callSummaryQuery = defineQuery<CallSummary>('summary');
+
+export const callWorkflowId = (callSid: string) => `call:${callSid}`;
