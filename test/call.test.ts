@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../activities/calls';
 import { withTenant } from '../src/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../workflows/callDefinitions';
@@ -48,6 +51,10 @@ test('a message-taking call, from the incoming webhook to the completed status',
   await call.status('completed', 95);
 
   expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
+  if (process.env.RECORD_HISTORIES) {
+    const history = await stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).fetchHistory();
+    writeFileSync(path.join(__dirname, 'histories', 'call-message-taken.json'), historyToJSON(history));
+  }
 
   // The agent had the organization's context and the tool list.
   const firstRequest = stack.llm.requests.at(-3)!;
@@ -291,4 +298,37 @@ test('no final status callback: the call asks Twilio and finishes', async () => 
   } finally {
     await quick.close();
   }
+});
+
+test('recording on: the announcement comes first, then the recording starts; its metadata is stored', async () => {
+  await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: true, recording_announcement: 'This call is recorded.' });
+  try {
+    const call = stack.call();
+    const twiml = await call.dial();
+    expect(twiml.indexOf('This call is recorded.')).toBeLessThan(twiml.indexOf('<Start><Recording'));
+    expect(twiml).toContain('recordingStatusCallback="https://callgenly.test/twilio/voice/recording"');
+    const recordingSid = `RE${'ab'.repeat(16)}`;
+    for (const status of ['in-progress', 'completed']) {
+      const res = await call.post('/twilio/voice/recording', { RecordingSid: recordingSid, RecordingStatus: status, RecordingDuration: '31', RecordingUrl: `https://api.twilio.com/recordings/${recordingSid}` });
+      expect(res.status).toBe(200);
+    }
+    await call.status('completed', 31);
+    await stack.result(call);
+    const row = await callRow(call.callSid);
+    expect(row.recording_enabled).toBe(true);
+    expect(await stack.services.db('recordings').where({ call_id: row.id }).select('recording_sid', 'status', 'duration_seconds')).toEqual([
+      { recording_sid: recordingSid, status: 'completed', duration_seconds: 31 },
+    ]);
+  } finally {
+    await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: false });
+  }
+});
+
+test('recording off (the default): no announcement, no recording', async () => {
+  const call = stack.call();
+  const twiml = await call.dial();
+  expect(twiml).not.toContain('<Recording');
+  expect(call.lastSaid).toHaveLength(1);
+  await call.status('completed', 3);
+  await stack.result(call);
 });

@@ -36,6 +36,13 @@ const calls = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
+// Texting the business keeps trying for a day (Twilio down, bad credentials): visible as a retrying
+// activity in the UI, and it never holds up the call's own finalization.
+const notifications = proxyActivities<CallActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
 
 export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
   const agent = proxyLocalActivities<AgentActivities>({
@@ -43,10 +50,11 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     startToCloseTimeout: start.agentDeadlineMs + 500,
     retry: { maximumAttempts: 1 },
   });
-  const transcript = proxyLocalActivities<CallActivities>({ startToCloseTimeout: '10 seconds' });
+  const local = proxyLocalActivities<CallActivities>({ startToCloseTimeout: '5 seconds' });
 
   const history: ConversationEntry[] = [];
   const background: Promise<unknown>[] = [];
+  const notified: Promise<unknown>[] = [];
   let recorded = false;
   let busy = false;
   let nextSeq = 1;
@@ -70,7 +78,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     background.push(
       (async () => {
         await condition(() => recorded);
-        await transcript.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: [{ seq, role, text }] });
+        await local.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: [{ seq, role, text }] });
       })(),
     );
   };
@@ -78,13 +86,12 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   const takeMessage = (callerName: string, callbackE164: string | undefined, body: string) => {
     messageTaken = true;
     const messageId = `msg_${uuid4().replace(/-/g, '')}`;
-    background.push(
-      (async () => {
-        await condition(() => recorded);
-        await calls.saveMessage({ orgId: start.orgId, callId: start.callId, messageId, callerName, callbackE164, body });
-        await calls.notifyBusinessOfMessage({ orgId: start.orgId, messageId, viaFallback: fallbackUsed });
-      })(),
-    );
+    const saved = (async () => {
+      await condition(() => recorded);
+      await calls.saveMessage({ orgId: start.orgId, callId: start.callId, messageId, callerName, callbackE164, body });
+    })();
+    background.push(saved);
+    notified.push(saved.then(() => notifications.notifyBusinessOfMessage({ orgId: start.orgId, messageId, viaFallback: fallbackUsed })));
   };
 
   const gather = (...say: string[]): Extract<CallAction, { type: 'gather' }> => {
@@ -138,6 +145,8 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   async function handleTurn(input: TurnInput): Promise<CallAction> {
     switch (input.kind) {
       case 'answer': {
+        // The call row exists before Twilio hears anything back, so no callback can arrive before it.
+        await condition(() => recorded);
         const say = start.recording.enabled ? [start.recording.announcement, start.greeting] : [start.greeting];
         return { ...gather(...say), startRecording: start.recording.enabled };
       }
@@ -185,7 +194,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   setHandler(callSummaryQuery, () => ({ status: final?.status ?? 'in_progress', turns: nextTurn - 1, fallback: fallbackUsed }));
 
-  await calls.recordCallStarted(start);
+  await local.recordCallStarted(start);
   recorded = true;
 
   while (!final) {
@@ -215,5 +224,6 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     outcome,
   });
   upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
+  await Promise.allSettled(notified);
   return { outcome, status: final.status };
 }

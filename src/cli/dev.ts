@@ -82,7 +82,9 @@ async function main(): Promise<void> {
     say(`               filter one organization with: OrgId="${demo.org.id}"`);
   }
   say(`  Demo         ${demo.org.name} (${demo.org.id}), phone ${DEMO_PHONE_NUMBER}${demo.created ? ', just created' : ''}`);
-  say(`  Try a call   point a Twilio number's voice webhook at ${config.http.publicBaseUrl}/twilio/voice/incoming`);
+  say(`  Try a call   npm run call -- "Do you take insurance?" "Can I leave a message for Dr. Lee?"`);
+  say(`               (or point a Twilio number's voice webhook at ${config.http.publicBaseUrl}/twilio/voice/incoming)`);
+  if (!config.llm.apiKey) say('               OPENAI_API_KEY is not set: the agent takes the scripted message path.');
   say('  Ctrl-C stops everything; data stays in ' + config.dataDir);
 }
 
