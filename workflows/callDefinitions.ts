@@ -14,7 +14,6 @@ export interface CallStart {
   from: string;
   to: string;
   phoneNumberId?: string;
-  orgName: string;
   greeting: string;
   recording: { enabled: boolean; announcement: string };
   transferE164?: string;
@@ -47,7 +46,6 @@ export type CallOutcome = 'booked' | 'rescheduled' | 'cancelled' | 'message_take
 
 export interface CallSummary {
   status: string;
-  outcome?: CallOutcome;
   turns: number;
   fallback: boolean;
 }

@@ -73,7 +73,6 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       from: toE164(params.From) ?? (params.From || 'anonymous'),
       to,
       phoneNumberId: org.phone_number_id,
-      orgName: org.name,
       greeting: org.greeting || `Thank you for calling ${org.name}. How can I help you?`,
       recording: { enabled: org.recording_enabled, announcement: org.recording_announcement },
       transferE164: org.transfer_e164 ?? undefined,
