@@ -90,8 +90,6 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(10_000),
 });
 
-export type Env = z.input<typeof schema>;
-
 /** Every variable name the platform reads. */
 export const ENV_VARIABLES = Object.keys(schema.shape);
 

@@ -18,6 +18,7 @@ import {
   type CallStart,
   type CallStatusEvent,
   type TurnInput,
+  TERMINAL_CALL_STATUSES,
 } from './callDefinitions';
 import { CallStatus } from './searchAttributes';
 
@@ -28,7 +29,7 @@ import { CallStatus } from './searchAttributes';
  * The conversation lives in this workflow's state, so a worker restart mid-call loses nothing.
  */
 
-const TERMINAL = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+const TERMINAL = new Set(TERMINAL_CALL_STATUSES);
 const MAX_SILENCES = 2;
 const HISTORY_SENT_TO_AGENT = 40;
 

@@ -54,4 +54,7 @@ export const turnUpdate = defineUpdate<CallAction, [TurnInput]>('turn');
 export const callStatusSignal = defineSignal<[CallStatusEvent]>('status');
 export const callSummaryQuery = defineQuery<CallSummary>('summary');
 
+/** Call states after which nothing more happens on a call. */
+export const TERMINAL_CALL_STATUSES: readonly string[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
+
 export const callWorkflowId = (callSid: string) => `call:${callSid}`;

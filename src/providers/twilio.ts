@@ -1,9 +1,6 @@
 import twilio, { type Twilio } from 'twilio';
 import type { Config } from '../config';
 
-/** Call states after which nothing more happens on a call. */
-export const TERMINAL_CALL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
-
 export interface TwilioProvider {
   sendSms(input: { from: string; to: string; body: string }): Promise<string>;
   /** The call as Twilio's REST API knows it (used when a status callback never arrives). */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import twilio from 'twilio';
+import { TERMINAL_CALL_STATUSES } from '../../workflows/callDefinitions';
 
 /**
  * Plays Twilio's side of a phone call against a running Callgenly: signs and sends the same webhooks
@@ -72,7 +73,7 @@ export class SimulatedCall {
   async status(callStatus: string, durationSeconds?: number, sequence = this.sequence++): Promise<number> {
     const params: Record<string, string> = { CallStatus: callStatus, SequenceNumber: String(sequence), CallbackSource: 'call-progress-events' };
     const duration = durationSeconds ?? Math.max(1, Math.round((Date.now() - this.startedAt) / 1000));
-    if (['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(callStatus)) params.CallDuration = String(duration);
+    if (TERMINAL_CALL_STATUSES.includes(callStatus)) params.CallDuration = String(duration);
     const res = await this.post('/twilio/voice/status', params);
     this.next = undefined;
     return res.status;

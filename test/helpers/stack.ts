@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import { loadConfig, type Config } from '../../src/config';
 import { createDatabaseIfMissing } from '../../src/db/embeddedPostgres';
 import { createDb } from '../../src/db/knex';
@@ -8,8 +6,7 @@ import { migrateLatest } from '../../src/db/migrate';
 import { createLogger } from '../../src/logger';
 import { createServices, type Services } from '../../src/services';
 import { installTemporalRuntime } from '../../src/temporal/runtime';
-import { createWorker } from '../../src/temporal/worker';
-import { connectWorker } from '../../src/temporal/connection';
+import { startWorker, type RunningWorker } from '../../src/worker';
 import { generateMasterKeySpec } from '../../src/crypto/masterKeys';
 
 /** The servers the global set-up started. */
@@ -63,25 +60,10 @@ export async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
-/** A real worker polling this test's task queue with the run's workflow bundle, until `stop`. */
-export async function startTestWorker(services: Services): Promise<{ stop(): Promise<void> }> {
+/** The production worker start-up, polling this test's task queue with the run's prebuilt bundle. */
+export async function startTestWorker(services: Services): Promise<RunningWorker> {
   installTemporalRuntime(createLogger('warn'));
-  const connection = await connectWorker(services.config.temporal);
-  const worker: Worker = await createWorker({
-    connection,
-    namespace: services.config.temporal.namespace,
-    taskQueue: services.config.temporal.taskQueue,
-    activities: createActivities(services),
-    workflowBundle: stack.workflowBundle(),
-  });
-  const running = worker.run();
-  return {
-    async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-      await connection.close();
-    },
-  };
+  return startWorker(services, stack.workflowBundle());
 }
 
 /** Runs `fn` while a real worker polls this test's task queue. */
