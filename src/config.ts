@@ -27,6 +27,9 @@ const boolean = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+const milliseconds = (fallback: number, min: number) =>
+  z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(min, `must be at least ${min} ms`).default(fallback);
+
 const optionalText = z
   .string()
   .trim()
@@ -88,6 +91,29 @@ const schema = z.object({
   LLM_TURN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(500).max(12_000, 'must stay well under Twilio\'s 15 s webhook limit').default(8_000),
   CALL_STATUS_CHECK_AFTER_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).default(300_000),
   SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(10_000),
+  APP_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  SESSION_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  SESSION_COOKIE_SECURE: z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  SESSION_IDLE_TTL_MS: milliseconds(12 * 3600_000, 60_000),
+  SESSION_MAX_AGE_MS: milliseconds(7 * 24 * 3600_000, 60_000),
+  SESSION_ROTATE_AFTER_MS: milliseconds(15 * 60_000, 1_000),
+  BCRYPT_COST: z.coerce.number({ error: 'must be a number' }).int().min(12, 'must be at least 12').max(16).default(12),
+  AUTH_RATE_LIMIT_WINDOW_MS: milliseconds(15 * 60_000, 1_000),
+  AUTH_RATE_LIMIT_PER_IP: z.coerce.number({ error: 'must be a number' }).int().min(1).default(30),
+  AUTH_RATE_LIMIT_PER_ACCOUNT: z.coerce.number({ error: 'must be a number' }).int().min(1).default(10),
+  AUTH_LOCKOUT_THRESHOLD: z.coerce.number({ error: 'must be a number' }).int().min(1).default(5),
+  AUTH_LOCKOUT_BASE_MS: milliseconds(60_000, 100),
+  AUTH_LOCKOUT_MAX_MS: milliseconds(3600_000, 100),
+  INVITATION_TTL_MS: milliseconds(7 * 24 * 3600_000, 60_000),
+  GOOGLE_OAUTH_CLIENT_ID: optionalText,
+  GOOGLE_OAUTH_CLIENT_SECRET: optionalText,
+  GOOGLE_OIDC_ISSUER: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://accounts.google.com'),
+  MICROSOFT_OAUTH_CLIENT_ID: optionalText,
+  MICROSOFT_OAUTH_CLIENT_SECRET: optionalText,
+  MICROSOFT_OIDC_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common/v2.0'),
 });
 
 /** Every variable name the platform reads. */
@@ -124,6 +150,30 @@ export interface Config {
   llm: { baseUrl: string; apiKey?: string; model: string; turnTimeoutMs: number };
   calls: { statusCheckAfterMs: number };
   shutdownGraceMs: number;
+  auth: AuthConfig;
+}
+
+export interface OidcClientConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Google: the issuer. Microsoft: the authority (…/common/v2.0 or …/<tenant>/v2.0). */
+  issuer: string;
+}
+
+export interface AuthConfig {
+  /** Where browsers land after single sign-on and where invitation links point (the admin UI). Unset: single sign-on answers with JSON and invitations carry only a token. */
+  appUrl?: string;
+  /** Signs session and invitation tokens; outside production a secret generated into DATA_DIR is used when unset. */
+  sessionSecret?: string;
+  cookieSecure: boolean;
+  sessionIdleTtlMs: number;
+  sessionMaxAgeMs: number;
+  sessionRotateAfterMs: number;
+  bcryptCost: number;
+  rateLimit: { windowMs: number; perIp: number; perAccount: number };
+  lockout: { threshold: number; baseMs: number; maxMs: number };
+  invitationTtlMs: number;
+  sso: { google?: OidcClientConfig; microsoft?: OidcClientConfig };
 }
 
 /** Used to sign and check webhooks in development and tests only; production must set TWILIO_AUTH_TOKEN. */
@@ -136,7 +186,7 @@ export class ConfigError extends Error {
 
 export interface LoadOptions {
   /** Entry points that connect to external services (server, worker) need these set. */
-  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY' | 'TWILIO_AUTH_TOKEN'>;
+  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY' | 'TWILIO_AUTH_TOKEN' | 'SESSION_SECRET'>;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
@@ -153,6 +203,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.success && parsed.data.NODE_ENV === 'production') {
     required.add('MASTER_KEY');
     required.add('TWILIO_AUTH_TOKEN');
+    required.add('SESSION_SECRET');
   }
   for (const name of required) {
     if (!env[name]?.trim()) problems.push(`${name} is required`);
@@ -160,6 +211,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.success) {
     const { TEMPORAL_TLS_CERT_PATH: cert, TEMPORAL_TLS_KEY_PATH: key } = parsed.data;
     if (Boolean(cert) !== Boolean(key)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+    if (parsed.data.SESSION_COOKIE_SECURE === false && !isLocalHttp(publicBaseUrl(parsed.data))) {
+      problems.push('SESSION_COOKIE_SECURE may be false only when PUBLIC_BASE_URL is http on localhost');
+    }
+    for (const provider of ['GOOGLE', 'MICROSOFT'] as const) {
+      if (Boolean(parsed.data[`${provider}_OAUTH_CLIENT_ID`]) !== Boolean(parsed.data[`${provider}_OAUTH_CLIENT_SECRET`])) {
+        problems.push(`${provider}_OAUTH_CLIENT_ID and ${provider}_OAUTH_CLIENT_SECRET must be set together`);
+      }
+    }
   }
   if (problems.length > 0 || !parsed.success) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
@@ -168,7 +227,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '') },
+    http: { host: e.HOST, port: e.PORT, publicBaseUrl: publicBaseUrl(e) },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     temporal: {
@@ -189,7 +248,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    auth: {
+      appUrl: e.APP_URL?.replace(/\/$/, ''),
+      sessionSecret: e.SESSION_SECRET,
+      // Secure cookies unless told otherwise, and "otherwise" is only accepted for local http (checked above).
+      cookieSecure: e.SESSION_COOKIE_SECURE ?? !isLocalHttp(publicBaseUrl(e)),
+      sessionIdleTtlMs: e.SESSION_IDLE_TTL_MS,
+      sessionMaxAgeMs: e.SESSION_MAX_AGE_MS,
+      sessionRotateAfterMs: e.SESSION_ROTATE_AFTER_MS,
+      bcryptCost: e.BCRYPT_COST,
+      rateLimit: { windowMs: e.AUTH_RATE_LIMIT_WINDOW_MS, perIp: e.AUTH_RATE_LIMIT_PER_IP, perAccount: e.AUTH_RATE_LIMIT_PER_ACCOUNT },
+      lockout: { threshold: e.AUTH_LOCKOUT_THRESHOLD, baseMs: e.AUTH_LOCKOUT_BASE_MS, maxMs: e.AUTH_LOCKOUT_MAX_MS },
+      invitationTtlMs: e.INVITATION_TTL_MS,
+      sso: {
+        google: oidcClient(e.GOOGLE_OAUTH_CLIENT_ID, e.GOOGLE_OAUTH_CLIENT_SECRET, e.GOOGLE_OIDC_ISSUER),
+        microsoft: oidcClient(e.MICROSOFT_OAUTH_CLIENT_ID, e.MICROSOFT_OAUTH_CLIENT_SECRET, e.MICROSOFT_OIDC_AUTHORITY),
+      },
+    },
   };
+}
+
+type Parsed = z.output<typeof schema>;
+
+function publicBaseUrl(e: Parsed): string {
+  return (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
+}
+
+function isLocalHttp(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  return protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+}
+
+function oidcClient(clientId: string | undefined, clientSecret: string | undefined, issuer: string): OidcClientConfig | undefined {
+  return clientId && clientSecret ? { clientId, clientSecret, issuer: issuer.replace(/\/$/, '') } : undefined;
 }
 
 /** Secrets are never echoed back in a configuration error. */

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from './config';
-import { loadOrCreateDevMasterKey } from './crypto/devMasterKey';
+import { loadOrCreateDevMasterKey, loadOrCreateDevSessionSecret } from './crypto/devSecrets';
 import { FieldCipher } from './crypto/fieldEncryption';
 import { Keyring } from './crypto/keyring';
 import { createDb, type Db } from './db/knex';
@@ -30,7 +30,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const masterKeys = config.masterKeys.current
     ? config.masterKeys
     : { ...config.masterKeys, current: loadOrCreateDevMasterKey(config.dataDir) };
-  const resolved: Config = { ...config, masterKeys };
+  const sessionSecret = config.auth.sessionSecret ?? loadOrCreateDevSessionSecret(config.dataDir);
+  const resolved: Config = { ...config, masterKeys, auth: { ...config.auth, sessionSecret } };
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));

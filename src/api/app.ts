@@ -9,7 +9,10 @@ import { requestLogging, requestMetrics } from './middleware/requestLogging';
 import { opsRoutes } from './ops/routes';
 import { verifyTwilioSignature } from './twilio/signature';
 import { voiceRoutes } from './twilio/voice';
+import { v1Router } from './v1';
 import type { Config } from '../config';
+import type { Keyring } from '../crypto/keyring';
+import type { FieldCipher } from '../crypto/fieldEncryption';
 
 export interface AppDeps {
   config: Config;
@@ -17,6 +20,8 @@ export interface AppDeps {
   temporal: Client;
   logger: Logger;
   metrics: Metrics;
+  keyring: Keyring;
+  fields: FieldCipher;
 }
 
 /** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
@@ -34,7 +39,7 @@ export function createApp(deps: AppDeps): Express {
     verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl),
   );
   app.use('/twilio/voice', voiceRoutes(deps));
-  app.use('/api/v1', express.json({ limit: '100kb' }));
+  app.use('/api/v1', v1Router(deps));
   app.use(notFound);
   app.use(errorHandler);
   return app;

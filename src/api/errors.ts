@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** For validation errors: the offending field's path, e.g. `businessHours.mon.0.open`. */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -19,7 +21,8 @@ export const notFound: RequestHandler = (req, _res, next) => {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const known = toApiError(err);
   if (known.status >= 500) req.log?.error({ err }, 'request failed');
-  res.status(known.status).json({ error: { code: known.code, message: known.message } });
+  if (known.status === 401) res.set('WWW-Authenticate', 'Bearer realm="callgenly"');
+  res.status(known.status).json({ error: { code: known.code, message: known.message, ...(known.field ? { field: known.field } : {}) } });
 };
 
 function toApiError(err: unknown): ApiError {

@@ -37,6 +37,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     TEMPORAL_ADDRESS: stack.temporalAddress(),
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
     MASTER_KEY: generateMasterKeySpec(),
+    SESSION_SECRET: randomBytes(32).toString('hex'),
     ...env,
   });
 }

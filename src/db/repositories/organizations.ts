@@ -82,3 +82,40 @@ export function organizationsRepository(db: Db | Tx) {
     },
   };
 }
+
+/** The settings columns an admin may change through the API. */
+export type OrganizationSettingsPatch = Partial<
+  Pick<
+    OrganizationRow,
+    | 'name'
+    | 'time_zone'
+    | 'business_hours'
+    | 'faq'
+    | 'agent_instructions'
+    | 'greeting'
+    | 'transfer_e164'
+    | 'recording_enabled'
+    | 'recording_announcement'
+    | 'retention_days'
+    | 'recording_retention_days'
+    | 'hipaa_mode'
+  >
+>;
+
+/** The current tenant's own organization row, inside `withTenant` (row-level security shows only that one). */
+export function currentOrganizationRepository(trx: Tx) {
+  return {
+    get(): Promise<OrganizationRow | undefined> {
+      return trx<OrganizationRow>('organizations').first();
+    },
+
+    async update(patch: OrganizationSettingsPatch): Promise<OrganizationRow> {
+      const values: Record<string, unknown> = { ...patch, updated_at: trx.fn.now() };
+      for (const json of ['business_hours', 'faq'] as const) {
+        if (patch[json] !== undefined) values[json] = JSON.stringify(patch[json]);
+      }
+      const [row] = await trx<OrganizationRow>('organizations').update(values as never).returning('*');
+      return row!;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { toE164 } from '../../../phone';
+import { isValidTimeZone } from '../../../timeZones';
+import { withTenant } from '../../../db/tenancy';
+import { currentOrganizationRepository, type OrganizationRow, type OrganizationSettingsPatch } from '../../../db/repositories/organizations';
+import { ApiError } from '../../errors';
+import { audit } from '../audit';
+import { defineRoute } from '../route';
+import { iso, Timestamp } from '../schemas';
+
+const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
+const Range = z
+  .object({ open: HHMM, close: HHMM })
+  .refine((r) => r.open < r.close, { message: 'close must be after open', path: ['close'] });
+const Day = z.array(Range).max(6);
+const BusinessHours = z
+  .object({ mon: Day, tue: Day, wed: Day, thu: Day, fri: Day, sat: Day, sun: Day })
+  .partial()
+  .strict()
+  .meta({ id: 'BusinessHours', description: 'Opening ranges per weekday in the organization\'s time zone; a missing or empty day is closed' });
+const Faq = z.array(z.object({ question: z.string().trim().min(1).max(500), answer: z.string().trim().min(1).max(2000) })).max(100);
+
+const Organization = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    product: z.enum(['receptionist', 'coach']),
+    timeZone: z.string(),
+    businessHours: BusinessHours,
+    faq: Faq,
+    agentInstructions: z.string(),
+    greeting: z.string(),
+    transferNumber: z.string().nullable().meta({ description: 'E.164 number calls are transferred to' }),
+    recordingEnabled: z.boolean(),
+    recordingAnnouncement: z.string(),
+    retentionDays: z.number().int(),
+    recordingRetentionDays: z.number().int(),
+    hipaaMode: z.boolean(),
+    status: z.string(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Organization' });
+
+const SettingsPatch = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York'),
+    businessHours: BusinessHours,
+    faq: Faq,
+    agentInstructions: z.string().max(8000),
+    greeting: z.string().max(500),
+    transferNumber: z.string().max(40).nullable().meta({ description: 'Any common format; stored as E.164. null removes it' }),
+    recordingEnabled: z.boolean(),
+    recordingAnnouncement: z.string().trim().min(1).max(500),
+    retentionDays: z.number().int().min(1).max(3650),
+    recordingRetentionDays: z.number().int().min(1).max(3650),
+    hipaaMode: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'must change at least one setting')
+  .meta({ id: 'OrganizationSettings' });
+
+function toApi(row: OrganizationRow): z.input<typeof Organization> {
+  return {
+    id: row.id,
+    name: row.name,
+    product: row.product as 'receptionist' | 'coach',
+    timeZone: row.time_zone,
+    businessHours: row.business_hours,
+    faq: row.faq,
+    agentInstructions: row.agent_instructions,
+    greeting: row.greeting,
+    transferNumber: row.transfer_e164,
+    recordingEnabled: row.recording_enabled,
+    recordingAnnouncement: row.recording_announcement,
+    retentionDays: row.retention_days,
+    recordingRetentionDays: row.recording_retention_days,
+    hipaaMode: row.hipaa_mode,
+    status: row.status,
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+  };
+}
+
+const COLUMNS: Record<string, keyof OrganizationSettingsPatch> = {
+  name: 'name',
+  timeZone: 'time_zone',
+  businessHours: 'business_hours',
+  faq: 'faq',
+  agentInstructions: 'agent_instructions',
+  greeting: 'greeting',
+  transferNumber: 'transfer_e164',
+  recordingEnabled: 'recording_enabled',
+  recordingAnnouncement: 'recording_announcement',
+  retentionDays: 'retention_days',
+  recordingRetentionDays: 'recording_retention_days',
+  hipaaMode: 'hipaa_mode',
+};
+
+export const organizationRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/organization',
+    operationId: 'getOrganization',
+    summary: 'The organization, its profile and settings',
+    tag: 'Organization',
+    access: 'member',
+    response: { schema: Organization, description: 'The organization' },
+    handle: ({ auth, deps }) => withTenant(deps.db, auth.orgId, async (trx) => toApi((await currentOrganizationRepository(trx).get())!)),
+  }),
+
+  defineRoute({
+    method: 'patch',
+    path: '/organization',
+    operationId: 'updateOrganization',
+    summary: 'Change settings: time zone, business hours, recording, retention, HIPAA mode, agent instructions, FAQ',
+    tag: 'Organization',
+    access: 'admin',
+    body: SettingsPatch,
+    response: { schema: Organization, description: 'The organization after the change' },
+    async handle({ auth, body, deps, req }) {
+      const patch: Record<string, unknown> = {};
+      for (const [field, value] of Object.entries(body)) patch[COLUMNS[field]!] = value;
+      if (typeof body.transferNumber === 'string') {
+        const e164 = toE164(body.transferNumber, 'US');
+        if (!e164) throw new ApiError(400, 'invalid_request', 'transferNumber: is not a valid phone number', 'transferNumber');
+        patch.transfer_e164 = e164;
+      }
+      return withTenant(deps.db, auth.orgId, async (trx) => {
+        const row = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
+        // Which settings changed, not their values: instructions and FAQ can be long and are not the log's business.
+        await audit(trx, req, auth, { action: 'organization.settings_changed', targetType: 'organization', targetId: auth.orgId, metadata: { fields: Object.keys(body) } });
+        return toApi(row);
+      });
+    },
+  }),
+];

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ROLES } from '../../auth/roles';
+
+/** Schemas several route files share. Each `.meta({ id })` becomes a named component in the OpenAPI document. */
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.string().meta({ example: 'invalid_request' }),
+      message: z.string(),
+      field: z.string().optional().meta({ description: 'For validation errors: the path of the offending field' }),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+export const Role = z.enum(ROLES).meta({ id: 'Role' });
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: 'must be an email address' }))
+  .transform((e) => e.toLowerCase());
+
+export const Timestamp = z.iso.datetime().meta({ description: 'ISO 8601, UTC' });
+
+/** An opaque id of the given type, e.g. `key_01j…`; anything else cannot exist, so it is a 404. */
+export const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9a-z]{26}$`));
+
+export const PageQuery = z.object({
+  cursor: z.string().max(200).optional().meta({ description: 'nextCursor from the previous page' }),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+
+export function pageOf<T extends z.ZodType>(item: T, id: string) {
+  return z
+    .object({
+      data: z.array(item),
+      nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
+    })
+    .meta({ id });
+}
+
+export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());

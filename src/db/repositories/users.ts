@@ -1,0 +1,79 @@
+import type { Db, Tx } from '../knex';
+import { newId } from '../ids';
+import type { Role } from '../../auth/roles';
+
+export interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  email_verified_at: Date | null;
+  failed_sign_ins: number;
+  locked_until: Date | null;
+  created_at: Date;
+}
+
+/**
+ * People and their sign-in state. Users are not tenant data (one person can belong to several
+ * organizations), so the auth layer reads them as the owner role; tenant code sees them through members.
+ */
+export function usersRepository(db: Db | Tx) {
+  return {
+    findByEmail(email: string): Promise<UserRow | undefined> {
+      return db<UserRow>('users').whereRaw('lower(email) = lower(?)', [email]).first();
+    },
+
+    findById(id: string): Promise<UserRow | undefined> {
+      return db<UserRow>('users').where({ id }).first();
+    },
+
+    async create(input: { email: string; name: string; passwordHash?: string; emailVerified?: boolean }): Promise<UserRow> {
+      const [row] = await db<UserRow>('users')
+        .insert({
+          id: newId('usr'),
+          email: input.email,
+          name: input.name,
+          password_hash: input.passwordHash ?? null,
+          email_verified_at: input.emailVerified ? db.fn.now() : null,
+        } as never)
+        .returning('*');
+      return row!;
+    },
+
+    markEmailVerified(id: string): Promise<number> {
+      return db('users').where({ id }).whereNull('email_verified_at').update({ email_verified_at: db.fn.now() });
+    },
+
+    /** Counts one more consecutive failure; returns the new count. */
+    async recordFailedSignIn(id: string): Promise<number> {
+      const [row] = await db('users').where({ id }).increment('failed_sign_ins', 1).returning('failed_sign_ins');
+      return (row as { failed_sign_ins: number }).failed_sign_ins;
+    },
+
+    lockUntil(id: string, until: Date): Promise<number> {
+      return db('users').where({ id }).update({ locked_until: until });
+    },
+
+    clearFailedSignIns(id: string): Promise<number> {
+      return db('users').where({ id }).update({ failed_sign_ins: 0, locked_until: null });
+    },
+
+    setPasswordHash(id: string, hash: string): Promise<number> {
+      return db('users').where({ id }).update({ password_hash: hash, updated_at: db.fn.now() });
+    },
+
+    /** Every organization the user belongs to, oldest membership first (the default one to sign in to). */
+    memberships(userId: string): Promise<Array<{ org_id: string; role: Role; org_name: string }>> {
+      return db('memberships')
+        .join('organizations', 'organizations.id', 'memberships.org_id')
+        .where('memberships.user_id', userId)
+        .whereNot('organizations.status', 'deleted')
+        .orderBy('memberships.created_at')
+        .select('memberships.org_id', 'memberships.role', 'organizations.name as org_name');
+    },
+
+    addMembership(orgId: string, userId: string, role: Role): Promise<unknown> {
+      return db('memberships').insert({ org_id: orgId, user_id: userId, role }).onConflict(['org_id', 'user_id']).ignore();
+    },
+  };
+}
