@@ -27,6 +27,8 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('revoked_at', { useTz: true });
   });
   await knex.raw('create index sessions_user on sessions (user_id) where revoked_at is null');
+  // No grant and no policy for the application role: a tenant can never read anyone's sessions.
+  await knex.raw('alter table sessions enable row level security');
 
   await knex.schema.createTable('user_identities', (t) => {
     t.text('provider').notNullable().checkIn(['google', 'microsoft']);

@@ -44,7 +44,7 @@ test('each malformed variable is named, on one line, without echoing secrets', (
 test('required variables are named when missing', () => {
   expect(problems({}, { require: ['DATABASE_URL'] })).toBe('Invalid configuration: DATABASE_URL is required');
   expect(problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z' })).toBe(
-    'Invalid configuration: MASTER_KEY is required; TWILIO_AUTH_TOKEN is required',
+    'Invalid configuration: MASTER_KEY is required; TWILIO_AUTH_TOKEN is required; SESSION_SECRET is required',
   );
   expect(problems({ TEMPORAL_TLS_CERT_PATH: '/c.pem' })).toMatch(/TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together/);
 });

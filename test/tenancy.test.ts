@@ -144,6 +144,10 @@ test('users are visible to a tenant only when they are its members', async () =>
   expect(visible.map((r: { id: string }) => r.id)).toEqual([member]);
 });
 
+// The one exception: a failed sign-in for an email nobody has belongs to no organization (invisible to
+// every tenant under row-level security, seen only by the operator).
+const ORG_OPTIONAL = new Set(['audit_log']);
+
 test('schema: every table with org_id has it NOT NULL and row-level security on', async () => {
   const { rows } = await services.db.raw(`
     select c.table_name, c.is_nullable, t.relrowsecurity
@@ -155,7 +159,7 @@ test('schema: every table with org_id has it NOT NULL and row-level security on'
   for (const row of rows) {
     expect({ table: row.table_name, nullable: row.is_nullable, rls: row.relrowsecurity }).toEqual({
       table: row.table_name,
-      nullable: 'NO',
+      nullable: ORG_OPTIONAL.has(row.table_name) ? 'YES' : 'NO',
       rls: true,
     });
   }
