@@ -6,9 +6,7 @@ import { withTenant } from '../src/db/tenancy';
 import type { TwilioProvider } from '../src/providers/twilio';
 import type { CallOutcome, CallStart, CallStatusEvent } from '../workflows/callDefinitions';
 
-export const TRANSCRIPT_CONTEXT = 'transcript_turns.text';
-export const MESSAGE_BODY_CONTEXT = 'messages.body';
-export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 
 /** Every write is keyed so a retried or replayed activity changes nothing twice. */
 export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider }) {

@@ -265,7 +265,7 @@ test('every audited action is in the audit log with actor, target and IP', async
   await owner.signIn(user.email, 'another long passphrase');
 
   const log = await owner.get('/api/v1/audit-log?limit=100');
-  const entries = log.body.data as Array<{ action: string; actorId: string; targetId: string; ip: string; metadata: Record<string, unknown> }>;
+  const entries = log.body.data as Array<{ id: string; action: string; actorId: string; targetId: string; ip: string; metadata: Record<string, unknown> }>;
   expect(entries.map((e) => e.action).reverse()).toEqual([
     'organization.created',
     'auth.signed_in',

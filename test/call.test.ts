@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../activities/calls';
+import { MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import { withTenant } from '../src/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../workflows/callDefinitions';
 import { startCallStack, type CallStack } from './helpers/callStack';

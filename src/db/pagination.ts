@@ -41,3 +41,28 @@ function decodeCursor(cursor: string, pattern: RegExp): string {
   if (!decoded.startsWith('v1:') || !pattern.test(value)) throw new InvalidCursorError('cursor is not one this API returned');
   return value;
 }
+
+/**
+ * Keyset pagination newest first on (time, id), for tables whose ids do not sort by time (message ids
+ * are made in workflow code from a random UUID) or whose meaningful time is not creation (a call's start).
+ * The cursor keeps the time in whole microseconds, PostgreSQL's precision: milliseconds would skip rows.
+ */
+export async function paginateByTime<T extends Record<string, unknown>>(
+  query: Knex.QueryBuilder,
+  { timeColumn, idColumn, cursor, limit }: { timeColumn: string; idColumn: string; cursor?: string; limit: number },
+): Promise<Page<T>> {
+  query.select(query.client.raw('(extract(epoch from ??) * 1000000)::bigint as cursor_us', [timeColumn]));
+  if (cursor !== undefined) {
+    const [micros, id] = decodeCursor(cursor, /^\d{1,17}\|[a-z]+_[0-9a-z]{20,40}$/).split('|') as [string, string];
+    query.whereRaw(`(??, ??) < (timestamptz 'epoch' + ?::bigint * interval '1 microsecond', ?)`, [timeColumn, idColumn, micros, id]);
+  }
+  const rows: Array<T & { cursor_us: string }> = await query
+    .orderBy([{ column: timeColumn, order: 'desc' }, { column: idColumn, order: 'desc' }])
+    .limit(limit + 1);
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor(`${last.cursor_us}|${String(last[idColumn.split('.').pop()!])}`) : null,
+  };
+}

@@ -12,6 +12,7 @@ import { mountRoute, type RouteSpec } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditLogRoutes } from './routes/auditLog';
 import { authRoutes } from './routes/auth';
+import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
 import { organizationRoutes } from './routes/organization';
@@ -28,6 +29,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...apiKeyRoutes,
   ...phoneNumberRoutes,
   ...auditLogRoutes,
+  ...callRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */

@@ -1,0 +1,170 @@
+import { z } from 'zod';
+import type { FieldCipher } from '../../../crypto/fieldEncryption';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../../crypto/fieldContexts';
+import { callHistoryRepository, type CallRow, type MessageRow } from '../../../db/repositories/callHistory';
+import { withTenant } from '../../../db/tenancy';
+import { ApiError } from '../../errors';
+import { audit } from '../audit';
+import { defineRoute } from '../route';
+import { idOf, iso, PageQuery, pageOf, Timestamp } from '../schemas';
+
+const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
+
+const Call = z
+  .object({
+    id: z.string(),
+    callSid: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    from: z.string(),
+    to: z.string(),
+    status: z.enum(['in_progress', 'completed', 'failed']),
+    outcome: z.enum(OUTCOMES).nullable(),
+    intents: z.array(z.string()),
+    recordingEnabled: z.boolean(),
+    startedAt: Timestamp,
+    endedAt: Timestamp.nullable(),
+    durationSeconds: z.number().int().nullable(),
+    billableSeconds: z.number().int().nullable(),
+  })
+  .meta({ id: 'Call' });
+
+const Message = z
+  .object({
+    id: z.string(),
+    callId: z.string().nullable(),
+    callerName: z.string().nullable(),
+    callbackNumber: z.string().nullable(),
+    body: z.string(),
+    status: z.enum(['new', 'notified', 'read']),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Message' });
+
+const CallDetail = Call.extend({
+  transcript: z.array(z.object({ seq: z.number().int(), role: z.enum(['caller', 'agent', 'tool', 'system']), text: z.string(), at: Timestamp })),
+  recordings: z.array(z.object({ id: z.string(), recordingSid: z.string(), status: z.string(), durationSeconds: z.number().int().nullable(), createdAt: Timestamp, deletedAt: Timestamp.nullable() })),
+  messages: z.array(Message),
+}).meta({ id: 'CallDetail' });
+
+const toCall = (c: CallRow): z.input<typeof Call> => ({
+  id: c.id,
+  callSid: c.call_sid,
+  direction: c.direction as 'inbound' | 'outbound',
+  from: c.from_e164,
+  to: c.to_e164,
+  status: c.status as 'in_progress' | 'completed' | 'failed',
+  outcome: c.outcome as (typeof OUTCOMES)[number] | null,
+  intents: c.intents,
+  recordingEnabled: c.recording_enabled,
+  startedAt: iso(c.started_at)!,
+  endedAt: iso(c.ended_at),
+  durationSeconds: c.duration_seconds,
+  billableSeconds: c.billable_seconds,
+});
+
+async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Promise<z.input<typeof Message>> {
+  return {
+    id: m.id,
+    callId: m.call_id,
+    callerName: m.caller_name_ciphertext ? await fields.decrypt(orgId, MESSAGE_CALLER_CONTEXT, m.caller_name_ciphertext) : null,
+    callbackNumber: m.callback_e164,
+    body: await fields.decrypt(orgId, MESSAGE_BODY_CONTEXT, m.body_ciphertext),
+    status: m.status as 'new' | 'notified' | 'read',
+    createdAt: iso(m.created_at)!,
+  };
+}
+
+const CallsQuery = PageQuery.extend({
+  status: z.enum(['in_progress', 'completed', 'failed']).optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
+  to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
+})
+  .refine((r) => !r.from || !r.to || new Date(r.from) < new Date(r.to), { message: 'must be after from', path: ['to'] })
+  .refine((r) => [r.from, r.to].every((d) => !d || Math.abs(new Date(d).getFullYear() - new Date().getFullYear()) <= 20), {
+    message: 'is out of range',
+    path: ['from'],
+  });
+
+export const callRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/calls',
+    operationId: 'listCalls',
+    summary: 'Calls the receptionist handled, newest first (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    query: CallsQuery,
+    response: { schema: pageOf(Call, 'CallPage'), description: 'A page of calls' },
+    handle: ({ auth, deps, query, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const page = await callHistoryRepository(trx).listCalls(
+          { status: query.status, outcome: query.outcome, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
+          query,
+        );
+        await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
+        return { data: page.items.map(toCall), nextCursor: page.nextCursor };
+      }),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/calls/{callId}',
+    operationId: 'getCall',
+    summary: 'One call with its decrypted transcript, recordings and messages (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    params: z.object({ callId: idOf('call') }),
+    response: { schema: CallDetail, description: 'The call' },
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const history = callHistoryRepository(trx);
+        const call = await history.findCall(params.callId);
+        if (!call) throw new ApiError(404, 'not_found', 'No such call');
+        const [turns, recordings, messages] = await Promise.all([history.transcript(call.id), history.recordings(call.id), history.messagesOfCall(call.id)]);
+        await audit(trx, req, auth, { action: 'call.read', targetType: 'call', targetId: call.id });
+        return {
+          ...toCall(call),
+          transcript: await Promise.all(
+            turns.map(async (t) => ({ seq: t.seq, role: t.role as 'caller', text: await deps.fields.decrypt(auth.orgId, TRANSCRIPT_CONTEXT, t.text_ciphertext), at: iso(t.created_at)! })),
+          ),
+          recordings: recordings.map((r) => ({ id: r.id, recordingSid: r.recording_sid, status: r.status, durationSeconds: r.duration_seconds, createdAt: iso(r.created_at)!, deletedAt: iso(r.deleted_at) })),
+          messages: await Promise.all(messages.map((m) => toMessage(deps.fields, auth.orgId, m))),
+        };
+      }),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/messages',
+    operationId: 'listMessages',
+    summary: 'Messages callers left, newest first, decrypted (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    query: PageQuery.extend({ status: z.enum(['new', 'notified', 'read']).optional() }),
+    response: { schema: pageOf(Message, 'MessagePage'), description: 'A page of messages' },
+    handle: ({ auth, deps, query, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const page = await callHistoryRepository(trx).listMessages({ status: query.status }, query);
+        await audit(trx, req, auth, { action: 'messages.listed', targetType: 'message', metadata: { count: page.items.length } });
+        return { data: await Promise.all(page.items.map((m) => toMessage(deps.fields, auth.orgId, m))), nextCursor: page.nextCursor };
+      }),
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/messages/{messageId}/read',
+    operationId: 'markMessageRead',
+    summary: 'Mark a message as dealt with',
+    tag: 'Calls',
+    access: 'member',
+    params: z.object({ messageId: z.string().regex(/^msg_[0-9a-z]{20,40}$/) }),
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        if ((await callHistoryRepository(trx).markMessageRead(params.messageId)) === 0) throw new ApiError(404, 'not_found', 'No such message');
+        await audit(trx, req, auth, { action: 'message.marked_read', targetType: 'message', targetId: params.messageId });
+      }),
+  }),
+];

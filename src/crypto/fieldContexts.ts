@@ -1,0 +1,7 @@
+/**
+ * The encryption context (AAD) of each encrypted column: ciphertext from one column cannot be passed
+ * off as another's. The writers (activities) and the readers (the admin API) share these.
+ */
+export const TRANSCRIPT_CONTEXT = 'transcript_turns.text';
+export const MESSAGE_BODY_CONTEXT = 'messages.body';
+export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
