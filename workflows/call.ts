@@ -1,6 +1,7 @@
 import {
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -32,6 +33,12 @@ import { CallStatus } from './searchAttributes';
 const TERMINAL = new Set(TERMINAL_CALL_STATUSES);
 const MAX_SILENCES = 2;
 const HISTORY_SENT_TO_AGENT = 40;
+/**
+ * Transcript rows used to be written by local activities, which hold the workflow task (and so the turn's
+ * TwiML) until they finish: a database write after the LLM on every caller turn. As normal activities they
+ * are scheduled in the same task and run after the answer has gone back. Calls started before keep the old way.
+ */
+const TRANSCRIPT_OFF_TURN_PATH = 'transcript-off-turn-path';
 
 const calls = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
@@ -79,7 +86,8 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     background.push(
       (async () => {
         await condition(() => recorded);
-        await local.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: [{ seq, role, text }] });
+        const writer = patched(TRANSCRIPT_OFF_TURN_PATH) ? calls : local;
+        await writer.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: [{ seq, role, text }] });
       })(),
     );
   };
