@@ -48,6 +48,9 @@ test('admins list calls and read one with its decrypted transcript and messages;
   const page2 = await get(`/api/v1/calls?limit=1&cursor=${list.body.nextCursor}`);
   expect(page2.body.data[0].callSid).toBe(first.callSid);
 
+  expect((await get('/api/v1/calls?number=(415)%20555-0111')).body.data.length).toBeGreaterThanOrEqual(2);
+  expect((await get('/api/v1/calls?number=%2B16175550100')).body.data).toEqual([]);
+  expect((await get('/api/v1/calls?number=12')).body.error.field).toBe('number');
   expect((await get('/api/v1/calls?status=in_progress')).body.data.map((c: { callSid: string }) => c.callSid)).not.toContain(first.callSid);
   const future = new Date(Date.now() + 3600_000).toISOString();
   expect((await get(`/api/v1/calls?from=${future}`)).body.data).toEqual([]);

@@ -30,6 +30,8 @@ export interface MessageRow {
 export interface CallFilters {
   status?: string;
   outcome?: string;
+  /** E.164; matches the caller's or the called number. */
+  number?: string;
   from?: Date;
   to?: Date;
 }
@@ -41,6 +43,7 @@ export function callHistoryRepository(trx: Tx) {
       const q = trx('calls').select('*');
       if (filters.status) q.where({ status: filters.status });
       if (filters.outcome) q.where({ outcome: filters.outcome });
+      if (filters.number) q.where((w) => w.where({ from_e164: filters.number }).orWhere({ to_e164: filters.number }));
       if (filters.from) q.where('started_at', '>=', filters.from);
       if (filters.to) q.where('started_at', '<', filters.to);
       return paginateByTime(q, { timeColumn: 'started_at', idColumn: 'id', ...page });

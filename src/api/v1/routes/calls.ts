@@ -3,6 +3,7 @@ import type { FieldCipher } from '../../../crypto/fieldEncryption';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../../crypto/fieldContexts';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../../../db/repositories/callHistory';
 import { withTenant } from '../../../db/tenancy';
+import { toE164 } from '../../../phone';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
@@ -77,6 +78,12 @@ async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Pro
 const CallsQuery = PageQuery.extend({
   status: z.enum(['in_progress', 'completed', 'failed']).optional(),
   outcome: z.enum(OUTCOMES).optional(),
+  number: z
+    .string()
+    .max(40)
+    .transform((n, ctx) => toE164(n, 'US') ?? (ctx.addIssue({ code: 'custom', message: 'is not a valid phone number' }), z.NEVER))
+    .optional()
+    .meta({ description: 'Calls from or to this number (any common format)' }),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
 })
@@ -99,7 +106,7 @@ export const callRoutes = [
     handle: ({ auth, deps, query, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await callHistoryRepository(trx).listCalls(
-          { status: query.status, outcome: query.outcome, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
+          { status: query.status, outcome: query.outcome, number: query.number, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
           query,
         );
         await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
