@@ -3,7 +3,7 @@ import { createApp } from '../src/api/app';
 import { createDb } from '../src/db/knex';
 import type { Services } from '../src/services';
 import { testServices } from './helpers/stack';
-import { freePort } from './helpers/ports';
+import { freePort } from '../src/ports';
 
 let services: Services;
 beforeAll(async () => {

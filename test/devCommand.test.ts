@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from './helpers/ports';
+import { freePort } from '../src/ports';
 
 /**
  * `npm run dev` as a newcomer runs it: embedded PostgreSQL, the Temporal dev server with its UI, migrations,

@@ -8,7 +8,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createApp } from '../api/app';
@@ -20,6 +19,7 @@ import { loadConfig } from '../config';
 import { generateMasterKeySpec } from '../crypto/masterKeys';
 import { startEmbeddedPostgres } from '../db/embeddedPostgres';
 import { migrateLatest } from '../db/migrate';
+import { freePort } from '../ports';
 import { runEntryPoint } from '../lifecycle';
 import { createLogger } from '../logger';
 import { createOrganization } from '../organizations/createOrganization';
@@ -69,16 +69,6 @@ async function playCalls(target: string, calls: number, turns: number, paced: bo
     }),
   );
   return { answers, turns: turnTimes, seconds: (Date.now() - started) / 1000 };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 const fmt = (n: number) => n.toFixed(1).padStart(8);

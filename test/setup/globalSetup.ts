@@ -14,7 +14,7 @@ import { migrateLatest } from '../../src/db/migrate';
 import { resolveTemporalCli } from '../../src/temporal/cliBinary';
 import { startDevServer } from '../../src/temporal/devServer';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
-import { freePort } from '../helpers/ports';
+import { freePort } from '../../src/ports';
 import type { TestStackHandles } from './handles';
 
 export default async function globalSetup(): Promise<void> {

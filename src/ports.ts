@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A TCP port free right now on 127.0.0.1 (the OS picks it). */
+/** A TCP port free right now on 127.0.0.1 (the OS picks it): for the benchmark's and the tests' own servers. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
