@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { lockDurationMs } from '../../../auth/lockout';
 import { hashPassword, passwordMentionsEmail, passwordSchema, verifyPassword } from '../../../auth/passwords';
 import { usersRepository, type UserRow } from '../../../db/repositories/users';
-import { createOrganization } from '../../../organizations/createOrganization';
 import { isValidTimeZone } from '../../../timeZones';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
+import { createOwnedOrganization } from '../ownedOrganization';
 import type { V1Deps } from '../deps';
 import { defineRoute } from '../route';
 import { Email, idOf } from '../schemas';
@@ -50,14 +50,11 @@ export const authRoutes = [
       const users = usersRepository(deps.db);
       if (await users.findByEmail(body.email)) throw new ApiError(409, 'email_taken', 'An account with this email already exists; sign in instead');
       const passwordHash = await hashPassword(body.password, deps.config.auth.bcryptCost);
-      const { user, org } = await deps.db.transaction(async (trx) => {
+      const { userId, orgId } = await deps.db.transaction(async (trx) => {
         const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
-        const org = await createOrganization(trx, deps.keyring, { name: body.organization.name, timeZone: body.organization.timeZone });
-        await usersRepository(trx).addMembership(org.id, user.id, 'owner');
-        await audit(trx, req, undefined, { orgId: org.id, actorType: 'user', actorId: user.id, action: 'organization.created', targetType: 'organization', targetId: org.id });
-        return { user, org };
+        return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
       });
-      return signIn(deps, req, res, { userId: user.id, orgId: org.id, method: 'password' });
+      return signIn(deps, req, res, { userId, orgId, method: 'password' });
     },
   }),
 

@@ -8,7 +8,7 @@ import { withTenant } from '../../../db/tenancy';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { Email, idOf, iso, PageQuery, pageOf, Role, Timestamp } from '../schemas';
+import { Email, idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../schemas';
 import { SessionInfo, signIn } from '../sessionInfo';
 import { checkPasswordAgainstEmail } from './auth';
 
@@ -40,7 +40,7 @@ export const invitationRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await invitationsRepository(trx).listPending(query);
-        return { data: page.items.map(toApi), nextCursor: page.nextCursor };
+        return pageBody(page, toApi);
       }),
   }),
 
@@ -133,7 +133,7 @@ export const invitationRoutes = [
       await withTenant(deps.db, orgId, async (trx) => {
         const accepted = await invitationsRepository(trx).accept(invitationId, userId);
         if (!accepted) throw invalid();
-        await trx('memberships').insert({ org_id: orgId, user_id: userId, role: accepted.role }).onConflict(['org_id', 'user_id']).ignore();
+        await usersRepository(trx).addMembership(orgId, userId, accepted.role);
         await audit(trx, req, undefined, { orgId, actorType: 'user', actorId: userId, action: 'member.joined', targetType: 'invitation', targetId: invitationId, metadata: { role: accepted.role } });
       });
       return signIn(deps, req, res, { userId, orgId, method: 'invitation' });

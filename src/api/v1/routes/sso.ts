@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { newSsoAttempt, SsoError, type OidcClient, type VerifiedIdentity } from '../../../auth/oidc';
 import { identitiesRepository, type SsoProvider } from '../../../db/repositories/identities';
 import { usersRepository } from '../../../db/repositories/users';
-import { createOrganization } from '../../../organizations/createOrganization';
 import { isValidTimeZone } from '../../../timeZones';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import type { V1Deps } from '../deps';
+import { createOwnedOrganization } from '../ownedOrganization';
 import { defineRoute } from '../route';
 import { SessionInfo, signIn } from '../sessionInfo';
 
@@ -111,12 +111,7 @@ async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: V
 async function defaultOrganization(deps: V1Deps, req: Request, userId: string, identity: VerifiedIdentity, timeZone: string): Promise<string> {
   const memberships = await usersRepository(deps.db).memberships(userId);
   if (memberships[0]) return memberships[0].org_id;
-  return deps.db.transaction(async (trx) => {
-    const org = await createOrganization(trx, deps.keyring, { name: `${identity.name || identity.email}'s organization`, timeZone });
-    await usersRepository(trx).addMembership(org.id, userId, 'owner');
-    await audit(trx, req, undefined, { orgId: org.id, actorType: 'user', actorId: userId, action: 'organization.created', targetType: 'organization', targetId: org.id });
-    return org.id;
-  });
+  return deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone }));
 }
 
 function respond(deps: V1Deps, res: Response, info: z.input<typeof SessionInfo>): void {

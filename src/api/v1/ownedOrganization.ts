@@ -1,0 +1,14 @@
+import type { Request } from 'express';
+import type { Tx } from '../../db/knex';
+import { usersRepository } from '../../db/repositories/users';
+import { createOrganization } from '../../organizations/createOrganization';
+import { audit } from './audit';
+import type { V1Deps } from './deps';
+
+/** A new organization with `userId` as its owner, and its creation in the audit log (sign-up, first SSO sign-in). */
+export async function createOwnedOrganization(trx: Tx, deps: V1Deps, req: Request, userId: string, input: { name: string; timeZone: string }): Promise<string> {
+  const org = await createOrganization(trx, deps.keyring, input);
+  await usersRepository(trx).addMembership(org.id, userId, 'owner');
+  await audit(trx, req, undefined, { orgId: org.id, actorType: 'user', actorId: userId, action: 'organization.created', targetType: 'organization', targetId: org.id });
+  return org.id;
+}
