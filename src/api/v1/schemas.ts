@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../../auth/roles';
+import type { Page } from '../../db/pagination';
 
 /** Schemas several route files share. Each `.meta({ id })` becomes a named component in the OpenAPI document. */
 
@@ -39,6 +40,11 @@ export function pageOf<T extends z.ZodType>(item: T, id: string) {
       nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
     })
     .meta({ id });
+}
+
+/** A repository page as the API answers it, each row turned into its API shape. */
+export async function pageBody<Row, Item>(page: Page<Row>, toApi: (row: Row) => Item | Promise<Item>): Promise<{ data: Item[]; nextCursor: string | null }> {
+  return { data: await Promise.all(page.items.map(toApi)), nextCursor: page.nextCursor };
 }
 
 export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());

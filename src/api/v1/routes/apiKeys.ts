@@ -5,7 +5,7 @@ import { withTenant } from '../../../db/tenancy';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, PageQuery, pageOf, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
 const ApiKey = z
   .object({
@@ -42,7 +42,7 @@ export const apiKeyRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await apiKeysRepository(trx).list(query);
-        return { data: page.items.map(toApi), nextCursor: page.nextCursor };
+        return pageBody(page, toApi);
       }),
   }),
 

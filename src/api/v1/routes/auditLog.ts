@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditLogRepository, type AuditRow } from '../../../db/repositories/auditLog';
 import { withTenant } from '../../../db/tenancy';
 import { defineRoute } from '../route';
-import { iso, PageQuery, pageOf, Timestamp } from '../schemas';
+import { iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
 const AuditEntry = z
   .object({
@@ -45,7 +45,7 @@ export const auditLogRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await auditLogRepository(trx).list(query);
-        return { data: page.items.map(toApi), nextCursor: page.nextCursor };
+        return pageBody(page, toApi);
       }),
   }),
 ];

@@ -7,7 +7,7 @@ import { toE164 } from '../../../phone';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, PageQuery, pageOf, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
 const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
 
@@ -110,7 +110,7 @@ export const callRoutes = [
           query,
         );
         await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
-        return { data: page.items.map(toCall), nextCursor: page.nextCursor };
+        return pageBody(page, toCall);
       }),
   }),
 
@@ -155,7 +155,7 @@ export const callRoutes = [
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await callHistoryRepository(trx).listMessages({ status: query.status }, query);
         await audit(trx, req, auth, { action: 'messages.listed', targetType: 'message', metadata: { count: page.items.length } });
-        return { data: await Promise.all(page.items.map((m) => toMessage(deps.fields, auth.orgId, m))), nextCursor: page.nextCursor };
+        return pageBody(page, (m) => toMessage(deps.fields, auth.orgId, m));
       }),
   }),
 

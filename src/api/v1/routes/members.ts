@@ -7,7 +7,7 @@ import { withTenant } from '../../../db/tenancy';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, PageQuery, pageOf, Role, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../schemas';
 
 const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp }).meta({ id: 'Member' });
 const UserParams = z.object({ userId: idOf('usr') });
@@ -45,7 +45,7 @@ export const memberRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await membersRepository(trx).list(query);
-        return { data: page.items.map(toApi), nextCursor: page.nextCursor };
+        return pageBody(page, toApi);
       }),
   }),
 

@@ -6,7 +6,7 @@ import { toE164 } from '../../../phone';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, PageQuery, pageOf, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
 const PhoneNumber = z.object({ id: z.string(), number: z.string().meta({ description: 'E.164' }), label: z.string(), createdAt: Timestamp }).meta({ id: 'PhoneNumber' });
 const toApi = (p: PhoneNumberRow): z.input<typeof PhoneNumber> => ({ id: p.id, number: p.e164, label: p.label, createdAt: iso(p.created_at)! });
@@ -24,7 +24,7 @@ export const phoneNumberRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await phoneNumbersRepository(trx).list(query);
-        return { data: page.items.map(toApi), nextCursor: page.nextCursor };
+        return pageBody(page, toApi);
       }),
   }),
 
