@@ -17,6 +17,7 @@ export interface ChatRequest {
   messages: Array<{ role: string; content: string | null; tool_calls?: unknown[]; tool_call_id?: string }>;
   tools?: Array<{ function: { name: string; parameters: unknown } }>;
   stream?: boolean;
+  response_format?: { type: string; json_schema?: { name: string; schema: unknown; strict?: boolean } };
 }
 
 export interface FakeOpenAI {
@@ -25,18 +26,33 @@ export interface FakeOpenAI {
   /** Replies are used in order; when none is left, `fallback` answers. */
   script(...replies: FakeReply[]): void;
   fallback: (request: ChatRequest) => FakeReply;
+  /** Structured-output requests (with a `response_format`) are kept and answered apart from the conversation. */
+  jsonRequests: ChatRequest[];
+  scriptJson(...replies: FakeReply[]): void;
+  jsonFallback: (request: ChatRequest) => FakeReply;
   latencyMs: number;
   close(): Promise<void>;
 }
 
+/** What the fake answers a call-analysis request unless a test scripts otherwise. */
+const DEFAULT_ANALYSIS = {
+  intents: ['ask_question'],
+  entities: { callerName: null, callbackNumber: null, service: null, requestedTime: null },
+  summary: 'The caller asked a question.',
+};
+
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const queue: FakeReply[] = [];
+  const jsonQueue: FakeReply[] = [];
   let counter = 0;
   const fake: FakeOpenAI = {
     baseUrl: '',
     requests: [],
     script: (...replies) => queue.push(...replies),
     fallback: () => ({ content: 'How else can I help?' }),
+    jsonRequests: [],
+    scriptJson: (...replies) => jsonQueue.push(...replies),
+    jsonFallback: () => ({ content: JSON.stringify(DEFAULT_ANALYSIS) }),
     latencyMs: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -50,8 +66,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       return;
     }
     const request = JSON.parse(await body(req)) as ChatRequest;
-    fake.requests.push(request);
-    const reply = queue.shift() ?? fake.fallback(request);
+    const structured = request.response_format !== undefined;
+    (structured ? fake.jsonRequests : fake.requests).push(request);
+    const reply = structured ? (jsonQueue.shift() ?? fake.jsonFallback(request)) : (queue.shift() ?? fake.fallback(request));
     if (fake.latencyMs) await sleep(fake.latencyMs);
     if ('hangMs' in reply) {
       await sleep(reply.hangMs);
@@ -72,8 +89,14 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const chunk = (delta: unknown, finish_reason: string | null) =>
         res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 0, model: request.model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
-      chunk({ role: 'assistant', content: content ?? '' }, null);
-      toolCalls?.forEach((c, index) => chunk({ tool_calls: [{ index, ...c }] }, null));
+      // As OpenAI streams: text in pieces, each tool call opened with its id and name, then its
+      // arguments in fragments the client must join.
+      chunk({ role: 'assistant', content: '' }, null);
+      for (const piece of (content ?? '').match(/.{1,12}/gs) ?? []) chunk({ content: piece }, null);
+      toolCalls?.forEach((c, index) => {
+        chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] }, null);
+        for (const piece of c.function.arguments.match(/.{1,8}/gs) ?? []) chunk({ tool_calls: [{ index, function: { arguments: piece } }] }, null);
+      });
       chunk({}, finish);
       res.end('data: [DONE]\n\n');
       return;
