@@ -4,7 +4,7 @@ import { agentTools, toolSchemas, type ToolName } from '../src/agent/tools';
 import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
 import type { LlmProvider } from '../src/providers/llm';
-import { toE164 } from '../src/phone';
+import { countryOf, toE164 } from '../src/phone';
 
 export interface ConversationEntry {
   role: 'caller' | 'agent';
@@ -66,7 +66,7 @@ export function createAgentActivities(deps: { db: Db; llm: LlmProvider; now?: ()
           tool_calls: reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
         });
         for (const call of reply.toolCalls) {
-          messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(runTool(call.name, call.arguments, effects)) });
+          messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(runTool(call.name, call.arguments, effects, input.callerE164)) });
         }
         // Transfer and hang-up end the turn: what the model says next would never be heard.
         if (effects.some((e) => e.type !== 'message')) return { say: (reply.content ?? '').trim(), effects };
@@ -76,8 +76,11 @@ export function createAgentActivities(deps: { db: Db; llm: LlmProvider; now?: ()
   };
 }
 
-/** Validates a tool call and applies it; invalid arguments go back to the model as an error. */
-function runTool(name: string, rawArguments: string, effects: AgentEffect[]): Record<string, unknown> {
+/**
+ * Validates a tool call and applies it; invalid arguments go back to the model as an error. A callback
+ * number said in national format is read in the caller's own country.
+ */
+function runTool(name: string, rawArguments: string, effects: AgentEffect[], callerE164: string): Record<string, unknown> {
   if (!(name in toolSchemas)) return { ok: false, error: `unknown tool "${name}"` };
   let args: unknown;
   try {
@@ -92,7 +95,7 @@ function runTool(name: string, rawArguments: string, effects: AgentEffect[]): Re
   switch (name as ToolName) {
     case 'take_message': {
       const a = parsed.data as { caller_name: string; callback_number?: string; message: string };
-      const callback = a.callback_number ? toE164(a.callback_number, 'US') : undefined;
+      const callback = a.callback_number ? toE164(a.callback_number, countryOf(callerE164)) : undefined;
       if (a.callback_number && !callback) return { ok: false, error: 'callback_number is not a valid phone number' };
       effects.push({ type: 'message', callerName: a.caller_name, callbackE164: callback, message: a.message });
       return { ok: true, result: 'The message is recorded and the business will be notified.' };

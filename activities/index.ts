@@ -6,6 +6,7 @@ import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { LlmProvider } from '../src/providers/llm';
 import type { TwilioProvider } from '../src/providers/twilio';
 import { createAgentActivities } from './agent';
+import { createCallAnalysisActivities } from './callAnalysis';
 import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
     ...createAgentActivities(deps),
+    ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -8,3 +8,8 @@ export function toE164(input: string, defaultCountry?: CountryCode): string | un
   const parsed = parsePhoneNumberFromString(input.trim(), defaultCountry);
   return parsed?.isValid() ? parsed.number : undefined;
 }
+
+/** The country a number belongs to, to read numbers callers say in their own national format. */
+export function countryOf(e164: string): CountryCode | undefined {
+  return parsePhoneNumberFromString(e164)?.country;
+}

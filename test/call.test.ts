@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import { withTenant } from '../src/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../workflows/callDefinitions';
 import { startCallStack, type CallStack } from './helpers/callStack';
@@ -48,6 +48,13 @@ test('a message-taking call, from the incoming webhook to the completed status',
   const goodbye = await call.say("No, that's all. Bye!");
   expect(goodbye).toContain('<Hangup/>');
   expect(call.ended).toBe(true);
+  stack.llm.scriptJson({
+    content: JSON.stringify({
+      intents: ['leave_message', 'speak_to_person', 'leave_message'],
+      entities: { callerName: 'Ada Lovelace', callbackNumber: '(415) 555-0111', service: 'crown', requestedTime: null },
+      summary: 'Ada Lovelace asked Dr. Lee to call her back about her crown.',
+    }),
+  });
   await call.status('completed', 95);
 
   expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
@@ -78,6 +85,20 @@ test('a message-taking call, from the incoming webhook to the completed status',
     { role: 'caller', text: "No, that's all. Bye!" },
     { role: 'agent', text: 'Have a lovely day. Goodbye!' },
   ]);
+
+  // After the call: intents, entities and a summary through structured output, stored encrypted.
+  const analysisRequest = stack.llm.jsonRequests.at(-1)!;
+  expect(analysisRequest.response_format).toMatchObject({ type: 'json_schema', json_schema: { name: 'call_analysis', strict: true } });
+  expect(analysisRequest.messages.at(-1)!.content).toContain("Caller: Hi, it's Ada Lovelace. Can Dr. Lee call me back about my crown?");
+  expect(row.intents).toEqual(['leave_message', 'speak_to_person']);
+  expect(row.entities_ciphertext.toString('latin1')).not.toContain('Ada');
+  expect(JSON.parse(await stack.services.fields.decrypt(stack.org.id, CALL_ENTITIES_CONTEXT, row.entities_ciphertext))).toEqual({
+    callerName: 'Ada Lovelace',
+    callbackNumber: '+14155550111',
+    service: 'crown',
+    requestedTime: null,
+  });
+  expect(await stack.services.fields.decrypt(stack.org.id, CALL_SUMMARY_CONTEXT, row.summary_ciphertext)).toBe('Ada Lovelace asked Dr. Lee to call her back about her crown.');
 
   const [message] = await stack.services.db('messages').where({ call_id: row.id });
   expect(message.status).toBe('notified');
@@ -175,6 +196,7 @@ test('out-of-order status callbacks never undo the final status', async () => {
 });
 
 test('silence: a re-prompt, then a polite goodbye', async () => {
+  const analyses = stack.llm.jsonRequests.length;
   const call = stack.call();
   await call.dial();
   await call.silence();
@@ -185,6 +207,7 @@ test('silence: a re-prompt, then a polite goodbye', async () => {
   expect(call.lastSaid[0]).toMatch(/haven't heard anything/);
   await call.status('completed', 14);
   expect(await stack.result(call)).toEqual({ outcome: 'abandoned', status: 'completed' });
+  expect(stack.llm.jsonRequests.length).toBe(analyses); // the caller said nothing: nothing to analyse
 });
 
 describe('transfer to a human', () => {

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/calls';
 import type { AgentActivities, AgentEffect, ConversationEntry } from '../activities/agent';
+import type { CallAnalysisActivities } from '../activities/callAnalysis';
 import {
   callStatusSignal,
   callSummaryQuery,
@@ -39,6 +40,14 @@ const HISTORY_SENT_TO_AGENT = 40;
  * are scheduled in the same task and run after the answer has gone back. Calls started before keep the old way.
  */
 const TRANSCRIPT_OFF_TURN_PATH = 'transcript-off-turn-path';
+/**
+ * A turn's transcript lines (the caller's words and the agent's answer) are written together by one
+ * activity once the turn has been answered, instead of one activity per line: half the activity and
+ * workflow tasks per turn, on the same two cores the callers are waiting on.
+ */
+const TRANSCRIPT_PER_TURN = 'transcript-per-turn';
+/** Intents, entities and a summary are extracted once the call has ended; calls started before are not. */
+const CALL_ANALYSIS = 'call-analysis';
 
 const calls = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
@@ -50,6 +59,12 @@ const notifications = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+
+// Nobody is on the line any more: a few patient attempts, then the call simply keeps no summary.
+const analysis = proxyActivities<CallAnalysisActivities>({
+  startToCloseTimeout: '90 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
 });
 
 export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
@@ -77,12 +92,31 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   let final: CallStatusEvent | undefined;
   let lastSequence = -1;
 
+  let closing = false;
+  const unwritten: Array<{ seq: number; role: string; text: string }> = [];
+
   upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
+
+  /** Writes the lines of each answered turn in one activity, in order, once the call row exists. */
+  async function writeTranscript(): Promise<void> {
+    await condition(() => recorded);
+    for (;;) {
+      await condition(() => (unwritten.length > 0 && !busy) || closing);
+      if (unwritten.length === 0) return;
+      await calls.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: unwritten.splice(0) });
+    }
+  }
+  const perTurnTranscript = patched(TRANSCRIPT_PER_TURN);
+  if (perTurnTranscript) background.push(writeTranscript());
 
   /** Transcript rows are written off the caller's critical path, in order, once the call row exists. */
   const persist = (role: ConversationEntry['role'], text: string) => {
     const seq = nextSeq++;
     history.push({ role, text });
+    if (perTurnTranscript) {
+      unwritten.push({ seq, role, text });
+      return;
+    }
     background.push(
       (async () => {
         await condition(() => recorded);
@@ -213,6 +247,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     }
   }
   await condition(allHandlersFinished);
+  closing = true;
   await Promise.all(background);
 
   const outcome: CallOutcome = transferred
@@ -233,6 +268,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     outcome,
   });
   upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
-  await Promise.allSettled(notified);
+  const analysed = callerSpoke && patched(CALL_ANALYSIS) ? analysis.analyzeCall({ orgId: start.orgId, callId: start.callId }) : undefined;
+  await Promise.allSettled([...notified, analysed]);
   return { outcome, status: final.status };
 }

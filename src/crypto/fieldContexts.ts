@@ -5,3 +5,5 @@
 export const TRANSCRIPT_CONTEXT = 'transcript_turns.text';
 export const MESSAGE_BODY_CONTEXT = 'messages.body';
 export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
+export const CALL_ENTITIES_CONTEXT = 'calls.entities';
+export const CALL_SUMMARY_CONTEXT = 'calls.summary';

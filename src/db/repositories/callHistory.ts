@@ -10,6 +10,8 @@ export interface CallRow {
   status: string;
   outcome: string | null;
   intents: string[];
+  entities_ciphertext: Buffer | null;
+  summary_ciphertext: Buffer | null;
   recording_enabled: boolean;
   started_at: Date;
   ended_at: Date | null;

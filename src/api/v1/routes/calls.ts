@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { FieldCipher } from '../../../crypto/fieldEncryption';
-import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../../crypto/fieldContexts';
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../../crypto/fieldContexts';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../../../db/repositories/callHistory';
 import { withTenant } from '../../../db/tenancy';
 import { toE164 } from '../../../phone';
+import { recordingDeletionWorkflowId } from '../../../../workflows/callDefinitions';
+import type { recordingDeletionWorkflow } from '../../../../workflows/recordingDeletion';
+import { OrgId } from '../../../../workflows/searchAttributes';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
@@ -41,7 +44,13 @@ const Message = z
   })
   .meta({ id: 'Message' });
 
+const CallEntities = z
+  .object({ callerName: z.string().nullable(), callbackNumber: z.string().nullable(), service: z.string().nullable(), requestedTime: z.string().nullable() })
+  .meta({ id: 'CallEntities', description: 'What the caller said, extracted after the call' });
+
 const CallDetail = Call.extend({
+  summary: z.string().nullable().meta({ description: 'A short summary written after the call (null until then, or without a model)' }),
+  entities: CallEntities.nullable(),
   transcript: z.array(z.object({ seq: z.number().int(), role: z.enum(['caller', 'agent', 'tool', 'system']), text: z.string(), at: Timestamp })),
   recordings: z.array(z.object({ id: z.string(), recordingSid: z.string(), status: z.string(), durationSeconds: z.number().int().nullable(), createdAt: Timestamp, deletedAt: Timestamp.nullable() })),
   messages: z.array(Message),
@@ -129,10 +138,15 @@ export const callRoutes = [
         const history = callHistoryRepository(trx);
         const call = await history.findCall(params.callId);
         if (!call) throw new ApiError(404, 'not_found', 'No such call');
-        const [turns, recordings, messages] = await Promise.all([history.transcript(call.id), history.recordings(call.id), history.messagesOfCall(call.id)]);
+        // One transaction, one connection: its queries run one after another.
+        const turns = await history.transcript(call.id);
+        const recordings = await history.recordings(call.id);
+        const messages = await history.messagesOfCall(call.id);
         await audit(trx, req, auth, { action: 'call.read', targetType: 'call', targetId: call.id });
         return {
           ...toCall(call),
+          summary: call.summary_ciphertext ? await deps.fields.decrypt(auth.orgId, CALL_SUMMARY_CONTEXT, call.summary_ciphertext) : null,
+          entities: call.entities_ciphertext ? JSON.parse(await deps.fields.decrypt(auth.orgId, CALL_ENTITIES_CONTEXT, call.entities_ciphertext)) : null,
           transcript: await Promise.all(
             turns.map(async (t) => ({ seq: t.seq, role: t.role as 'caller', text: await deps.fields.decrypt(auth.orgId, TRANSCRIPT_CONTEXT, t.text_ciphertext), at: iso(t.created_at)! })),
           ),
