@@ -88,6 +88,23 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
       return 'sent';
     },
 
+    /**
+     * Deletes a call's recordings at Twilio, then marks each row deleted (media URL dropped, metadata kept
+     * for the record). Rows already marked are skipped, so running it again does nothing more.
+     */
+    async deleteCallRecordings(input: { orgId: string; callId: string }): Promise<{ deleted: number }> {
+      const pending: Array<{ id: string; recording_sid: string }> = await withTenant(db, input.orgId, (trx) =>
+        trx('recordings').where({ call_id: input.callId }).whereNull('deleted_at').select('id', 'recording_sid'),
+      );
+      for (const recording of pending) {
+        await deps.twilio.deleteRecording(recording.recording_sid);
+        await withTenant(db, input.orgId, (trx) =>
+          trx('recordings').where({ id: recording.id }).whereNull('deleted_at').update({ status: 'deleted', media_url: null, deleted_at: trx.fn.now() }),
+        );
+      }
+      return { deleted: pending.length };
+    },
+
     async fetchCallStatus(input: { callSid: string }): Promise<CallStatusEvent> {
       const call = await deps.twilio.fetchCall(input.callSid);
       return { status: call.status, durationSeconds: call.durationSeconds };

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/api/app';
 import { generateApiKey } from '../src/auth/apiKeys';
@@ -70,6 +71,12 @@ test('admins list calls and read one with its decrypted transcript and messages;
     ['agent', 'Goodbye!'],
   ]);
   expect(detail.body.messages).toEqual([expect.objectContaining({ callerName: 'Alan Turing', body: 'Is my retainer ready?', callbackNumber: '+14155550111' })]);
+  // The fake model's default analysis, decrypted for the admin.
+  expect(detail.body).toMatchObject({
+    intents: ['ask_question'],
+    summary: 'The caller asked a question.',
+    entities: { callerName: null, callbackNumber: null, service: null, requestedTime: null },
+  });
 
   const messages = await get('/api/v1/messages');
   expect(messages.body.data.map((m: { body: string }) => m.body).slice(0, 2)).toEqual(['Is my retainer ready?', 'Please move my cleaning to next week.']);
@@ -99,4 +106,45 @@ test("another organization's calls and messages are 404, never their data", asyn
   expect((await asOther('/api/v1/messages')).body.data).toEqual([]);
   expect((await request(app).post(`/api/v1/messages/${messageId}/read`).set('Authorization', `Bearer ${otherKey}`)).status).toBe(404);
   expect((await stack.services.db('messages').where({ id: messageId }).first('status')).status).toBe('notified');
+});
+
+test("an admin deletes a call's recordings at Twilio: durable through Twilio errors, once only, never another tenant's", async () => {
+  const key = await apiKeyFor(stack.org.id);
+  await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: true });
+  const call = stack.call();
+  try {
+    await call.dial();
+  } finally {
+    await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: false });
+  }
+  const sids = [`RE${randomBytes(16).toString('hex')}`, `RE${randomBytes(16).toString('hex')}`];
+  for (const sid of sids) {
+    await call.post('/twilio/voice/recording', { RecordingSid: sid, RecordingStatus: 'completed', RecordingDuration: '12', RecordingUrl: `https://api.twilio.com/recordings/${sid}` });
+  }
+  await call.status('completed', 30);
+  await stack.result(call);
+  const callId = (await stack.services.db('calls').where({ call_sid: call.callSid }).first('id')).id;
+  const remove = (apiKey: string) => request(app).delete(`/api/v1/calls/${callId}/recordings`).set('Authorization', `Bearer ${apiKey}`);
+
+  const other = await makeOrganization(stack.services);
+  expect((await remove(await apiKeyFor(other.id))).status).toBe(404);
+  expect(stack.twilioRest.deletedRecordings).not.toContain(sids[0]);
+
+  stack.twilioRest.failRecordingDeletes = 1; // Twilio has a bad minute: the workflow retries
+  const started = await remove(key);
+  expect(started.status).toBe(202);
+  expect(started.body).toEqual({ workflowId: `recordings-delete:${callId}` });
+  expect(await stack.services.temporal.workflow.getHandle(started.body.workflowId).result()).toEqual({ deleted: 2 });
+  expect(stack.twilioRest.deletedRecordings.filter((sid) => sids.includes(sid)).sort()).toEqual([...sids].sort());
+
+  const detail = await request(app).get(`/api/v1/calls/${callId}`).set('Authorization', `Bearer ${key}`);
+  expect(detail.body.recordings).toHaveLength(2);
+  for (const recording of detail.body.recordings) expect(recording).toMatchObject({ status: 'deleted', deletedAt: expect.any(String) });
+  expect(await stack.services.db('recordings').where({ call_id: callId }).whereNotNull('media_url')).toEqual([]);
+
+  // Asked again: a new run finds nothing left to delete and Twilio is not called.
+  const deletes = stack.twilioRest.deletedRecordings.length;
+  const again = await remove(key);
+  expect(await stack.services.temporal.workflow.getHandle(again.body.workflowId).result()).toEqual({ deleted: 0 });
+  expect(stack.twilioRest.deletedRecordings.length).toBe(deletes);
 });

@@ -58,3 +58,10 @@ export const callSummaryQuery = defineQuery<CallSummary>('summary');
 export const TERMINAL_CALL_STATUSES: readonly string[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
 
 export const callWorkflowId = (callSid: string) => `call:${callSid}`;
+
+/** Deleting one call's recordings at Twilio: an admin's request, or (later) retention. */
+export interface RecordingDeletionInput {
+  orgId: string;
+  callId: string;
+}
+export const recordingDeletionWorkflowId = (callId: string) => `recordings-delete:${callId}`;

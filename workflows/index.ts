@@ -1,3 +1,4 @@
 // Every workflow the worker runs. Workflow code is deterministic: no I/O, no Node built-ins.
 export { keyRotationWorkflow } from './keyRotation';
 export { callWorkflow } from './call';
+export { recordingDeletionWorkflow } from './recordingDeletion';

@@ -5,6 +5,8 @@ export interface TwilioProvider {
   sendSms(input: { from: string; to: string; body: string }): Promise<string>;
   /** The call as Twilio's REST API knows it (used when a status callback never arrives). */
   fetchCall(callSid: string): Promise<{ status: string; durationSeconds?: number }>;
+  /** Deletes a recording's media at Twilio; one that is already gone counts as deleted. */
+  deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'>;
 }
 
 /**
@@ -24,6 +26,16 @@ export function createTwilioProvider(config: Config['twilio']): TwilioProvider {
       const call = await client.calls(callSid).fetch();
       const duration = Number.parseInt(call.duration ?? '', 10);
       return { status: call.status, durationSeconds: Number.isFinite(duration) ? duration : undefined };
+    },
+    async deleteRecording(recordingSid) {
+      try {
+        await client.recordings(recordingSid).remove();
+        return 'deleted';
+      } catch (error) {
+        // A retry after a crash between Twilio's delete and our bookkeeping finds it gone: that is success.
+        if ((error as { status?: number }).status === 404) return 'already-gone';
+        throw error;
+      }
     },
   };
 }

@@ -12,6 +12,8 @@ export interface FakeTwilioRest {
   /** What GET Calls/{sid}.json answers, per CallSid. */
   calls: Map<string, { status: string; duration?: string }>;
   deletedRecordings: string[];
+  /** The next N recording deletes answer 503 (Twilio having a bad minute). */
+  failRecordingDeletes: number;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startFakeTwilioRest(accountSid: string, authToken: string)
     messages: [],
     calls: new Map(),
     deletedRecordings: [],
+    failRecordingDeletes: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const expectedAuth = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
@@ -48,6 +51,11 @@ export async function startFakeTwilioRest(accountSid: string, authToken: string)
     }
     const recording = new RegExp(`^${base}/Recordings/(RE[0-9a-fA-F]{32})\\.json$`).exec(url.pathname);
     if (req.method === 'DELETE' && recording) {
+      if (fake.failRecordingDeletes > 0) {
+        fake.failRecordingDeletes -= 1;
+        return send(503, { code: 20500, message: 'Service unavailable', status: 503 });
+      }
+      if (fake.deletedRecordings.includes(recording[1]!)) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
       fake.deletedRecordings.push(recording[1]!);
       return send(204);
     }

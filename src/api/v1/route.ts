@@ -44,7 +44,7 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   query?: Q;
   body?: B;
   /** Omitted: the route answers 204 with no body. */
-  response?: { status?: 200 | 201; schema: R; description: string };
+  response?: { status?: 200 | 201 | 202; schema: R; description: string };
   /** Error statuses worth documenting beyond the ones every route can give. */
   errors?: ErrorStatus[];
   rateLimit?: LimitedAction;

@@ -157,6 +157,36 @@ export const callRoutes = [
   }),
 
   defineRoute({
+    method: 'delete',
+    path: '/calls/{callId}/recordings',
+    operationId: 'deleteCallRecordings',
+    summary: "Delete the call's recordings at Twilio (a durable workflow; each recording shows deletedAt once gone)",
+    tag: 'Calls',
+    access: 'admin',
+    params: z.object({ callId: idOf('call') }),
+    response: {
+      status: 202,
+      schema: z.object({ workflowId: z.string() }).meta({ id: 'RecordingDeletion' }),
+      description: 'Deletion started (or already under way); the workflow retries until Twilio confirms',
+    },
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        if (!(await callHistoryRepository(trx).findCall(params.callId))) throw new ApiError(404, 'not_found', 'No such call');
+        const workflowId = recordingDeletionWorkflowId(params.callId);
+        await deps.temporal.workflow.start<typeof recordingDeletionWorkflow>('recordingDeletionWorkflow', {
+          workflowId,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [{ orgId: auth.orgId, callId: params.callId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [{ key: OrgId, value: auth.orgId }],
+        });
+        await audit(trx, req, auth, { action: 'call.recordings_deleted', targetType: 'call', targetId: params.callId });
+        return { workflowId };
+      }),
+  }),
+
+  defineRoute({
     method: 'get',
     path: '/messages',
     operationId: 'listMessages',
