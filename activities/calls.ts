@@ -5,8 +5,8 @@ import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
 import type { TwilioProvider } from '../src/providers/twilio';
 import type { CallOutcome, CallStart, CallStatusEvent } from '../workflows/callDefinitions';
-
-import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
+import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
 
 /** Every write is keyed so a retried or replayed activity changes nothing twice. */
 export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider }) {
@@ -31,17 +31,8 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
       );
     },
 
-    async appendTranscript(input: { orgId: string; callId: string; turns: Array<{ seq: number; role: string; text: string }> }): Promise<void> {
-      const rows = await Promise.all(
-        input.turns.map(async (t) => ({
-          org_id: input.orgId,
-          call_id: input.callId,
-          seq: t.seq,
-          role: t.role,
-          text_ciphertext: await fields.encrypt(input.orgId, TRANSCRIPT_CONTEXT, t.text),
-        })),
-      );
-      await withTenant(db, input.orgId, (trx) => trx('transcript_turns').insert(rows).onConflict(['org_id', 'call_id', 'seq']).ignore());
+    async appendTranscript(input: TranscriptLines): Promise<void> {
+      await storeTranscriptLines(deps, input);
     },
 
     async saveMessage(input: { orgId: string; callId: string; messageId: string; callerName: string; callbackE164?: string; body: string }): Promise<void> {

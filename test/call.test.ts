@@ -303,6 +303,13 @@ test('a worker restarted mid-call loses nothing: the next turn has the whole con
     'assistant: Sure, what is your name?',
     'user: Margaret Hamilton.',
   ]);
+  // Mid-call, each agent turn stored the lines said before it while the model was thinking.
+  expect(await transcript((await callRow(call.callSid)).id)).toEqual([
+    { role: 'agent', text: `Thank you for calling ${stack.org.name}. How can I help you?` },
+    { role: 'caller', text: 'I would like to leave a message.' },
+    { role: 'agent', text: 'Sure, what is your name?' },
+    { role: 'caller', text: 'Margaret Hamilton.' },
+  ]);
   await call.status('completed', 40);
   await stack.result(call);
   expect((await transcript((await callRow(call.callSid)).id)).length).toBe(5);

@@ -41,11 +41,11 @@ const HISTORY_SENT_TO_AGENT = 40;
  */
 const TRANSCRIPT_OFF_TURN_PATH = 'transcript-off-turn-path';
 /**
- * A turn's transcript lines (the caller's words and the agent's answer) are written together by one
- * activity once the turn has been answered, instead of one activity per line: half the activity and
- * workflow tasks per turn, on the same two cores the callers are waiting on.
+ * Transcript lines waiting to be stored travel with the next agent turn, whose local activity stores them
+ * while the model thinks; what no agent turn will carry (scripted turns, the last answer) is stored by an
+ * activity. Mid-call, a turn then costs one workflow task and no activity.
  */
-const TRANSCRIPT_PER_TURN = 'transcript-per-turn';
+const TRANSCRIPT_WITH_AGENT_TURN = 'transcript-with-agent-turn';
 /** Intents, entities and a summary are extracted once the call has ended; calls started before are not. */
 const CALL_ANALYSIS = 'call-analysis';
 
@@ -91,29 +91,32 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   let transferred = false;
   let final: CallStatusEvent | undefined;
   let lastSequence = -1;
-
   let closing = false;
+  /** Transcript lines said but not yet stored. */
   const unwritten: Array<{ seq: number; role: string; text: string }> = [];
 
   upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
 
-  /** Writes the lines of each answered turn in one activity, in order, once the call row exists. */
-  async function writeTranscript(): Promise<void> {
+  /** Stores the lines no agent turn will carry, in order, once the call row exists. */
+  async function storeLeftoverLines(): Promise<void> {
     await condition(() => recorded);
     for (;;) {
-      await condition(() => (unwritten.length > 0 && !busy) || closing);
+      await condition(() => closing || (unwritten.length > 0 && !busy && mode !== 'agent'));
       if (unwritten.length === 0) return;
       await calls.appendTranscript({ orgId: start.orgId, callId: start.callId, turns: unwritten.splice(0) });
     }
   }
-  const perTurnTranscript = patched(TRANSCRIPT_PER_TURN);
-  if (perTurnTranscript) background.push(writeTranscript());
+  const linesWithAgentTurn = patched(TRANSCRIPT_WITH_AGENT_TURN);
+  if (linesWithAgentTurn) background.push(storeLeftoverLines());
 
-  /** Transcript rows are written off the caller's critical path, in order, once the call row exists. */
+  /**
+   * Every line joins the conversation and is stored: with the next agent turn or by storeLeftoverLines.
+   * Calls started before that patch store each line by its own activity once the call row exists.
+   */
   const persist = (role: ConversationEntry['role'], text: string) => {
     const seq = nextSeq++;
     history.push({ role, text });
-    if (perTurnTranscript) {
+    if (linesWithAgentTurn) {
       unwritten.push({ seq, role, text });
       return;
     }
@@ -153,11 +156,21 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
 
   async function agentTurn(): Promise<CallAction> {
     let reply;
+    const carried = unwritten.slice();
     try {
-      reply = await agent.agentTurn({ orgId: start.orgId, callerE164: start.from, history: history.slice(-HISTORY_SENT_TO_AGENT) });
+      reply = await agent.agentTurn({
+        orgId: start.orgId,
+        callerE164: start.from,
+        history: history.slice(-HISTORY_SENT_TO_AGENT),
+        transcript: carried.length ? { orgId: start.orgId, callId: start.callId, turns: carried } : undefined,
+      });
     } catch {
       // Whatever failed (error, rate limit, deadline), the caller must not hear dead air.
       return startFallback("I'm sorry, I'm having trouble right now, but I can take a message. What's your name?");
+    }
+    if (reply.transcriptStored) {
+      const stored = new Set(carried.map((line) => line.seq));
+      unwritten.splice(0, unwritten.length, ...unwritten.filter((line) => !stored.has(line.seq)));
     }
     const effects: AgentEffect[] = reply.effects;
     for (const effect of effects) {
