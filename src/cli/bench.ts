@@ -6,6 +6,7 @@
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
  */
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { createApp } from '../api/app';
 import { listen } from '../api/httpServer';
 import { baselineApp } from '../bench/baseline';
-import { startFixedLatencyLlm } from '../bench/fakeLlm';
+import { PAUSE_RANGE_MS, type CallerMessage, type CallerSettings, type PlayRequest, type Run } from '../bench/callers';
 import { summarize, type Summary } from '../bench/stats';
 import { loadConfig } from '../config';
 import { generateMasterKeySpec } from '../crypto/masterKeys';
@@ -25,7 +26,6 @@ import { createLogger } from '../logger';
 import { createOrganization } from '../organizations/createOrganization';
 import { createLlmProvider } from '../providers/llm';
 import { createServices } from '../services';
-import { SimulatedCall } from '../simulator/simulatedCall';
 import { resolveTemporalCli } from '../temporal/cliBinary';
 import { startDevServer } from '../temporal/devServer';
 import { installTemporalRuntime } from '../temporal/runtime';
@@ -34,41 +34,38 @@ import { startWorker } from '../worker';
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
 const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 300);
-const PAUSE_MS: [number, number] = [1500, 4500];
 const AUTH_TOKEN = 'bench-twilio-auth-token';
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const PUBLIC_BASE_URL = 'https://bench.callgenly.test';
 const NUMBER = '+14155550142';
 
-interface Run {
-  answers: number[];
-  turns: number[];
-  seconds: number;
-}
-
-/** Plays `calls` callers at once, each taking `turns` turns with a caller-like pause before each. */
-async function playCalls(target: string, calls: number, turns: number, paced: boolean): Promise<Run> {
-  const answers: number[] = [];
-  const turnTimes: number[] = [];
-  const pause = (min: number, max: number) => new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
-  const started = Date.now();
-  await Promise.all(
-    Array.from({ length: calls }, async (_, i) => {
-      if (paced) await pause(0, 3000); // callers do not all ring in the same millisecond
-      const call = new SimulatedCall({ target, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, from: `+1415555${String(1000 + i).slice(-4)}`, to: NUMBER });
-      let t = performance.now();
-      await call.dial();
-      answers.push(performance.now() - t);
-      for (let turn = 0; turn < turns; turn++) {
-        if (paced) await pause(...PAUSE_MS);
-        t = performance.now();
-        await call.say(`I would like to ask about appointment number ${turn + 1}.`);
-        turnTimes.push(performance.now() - t);
-      }
-      await call.status('completed', 60);
-    }),
-  );
-  return { answers, turns: turnTimes, seconds: (Date.now() - started) / 1000 };
+/** Starts the callers' process (callers and fake LLM) and returns a function that plays a round through it. */
+async function startCallers(settings: CallerSettings & { llmLatencyMs: number }) {
+  const script = path.join(__dirname, '../bench', `callers${path.extname(__filename)}`);
+  const child = fork(script, [], {
+    execArgv: path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [],
+    env: { ...process.env, BENCH_CALLER_SETTINGS: JSON.stringify(settings) },
+  });
+  const next = () =>
+    new Promise<CallerMessage>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as CallerMessage));
+      child.once('exit', (code) => reject(new Error(`the callers' process exited (${code})`)));
+    });
+  const ready = await next();
+  if (ready.type !== 'ready') throw new Error('the callers\' process did not start');
+  return {
+    llmBaseUrl: ready.llmBaseUrl,
+    async play(request: PlayRequest): Promise<Run> {
+      const answer = next();
+      child.send(request);
+      const message = await answer;
+      if (message.type !== 'played') throw new Error(message.type === 'failed' ? message.error : 'unexpected message');
+      return message.run;
+    },
+    stop: async () => {
+      child.disconnect();
+    },
+  };
 }
 
 const fmt = (n: number) => n.toFixed(1).padStart(8);
@@ -90,10 +87,10 @@ async function main(): Promise<void> {
     }
     const temporal = await startDevServer({ cli: resolveTemporalCli(process.env.TEMPORAL_CLI, say), namespace: 'default' });
     stops.unshift(() => temporal.stop());
-    const llm = await startFixedLatencyLlm(LLM_LATENCY_MS);
-    stops.unshift(() => llm.close());
+    const callers = await startCallers({ publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, number: NUMBER, llmLatencyMs: LLM_LATENCY_MS });
+    stops.unshift(() => callers.stop());
 
-    const config = loadConfig({
+    const env: Record<string, string> = {
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
@@ -105,16 +102,18 @@ async function main(): Promise<void> {
       PUBLIC_BASE_URL,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      OPENAI_BASE_URL: llm.baseUrl,
+      OPENAI_BASE_URL: callers.llmBaseUrl,
       OPENAI_API_KEY: 'bench',
       LLM_MODEL: 'bench',
-    });
+    };
+    const config = loadConfig(env);
     const services = await createServices(config, logger);
     stops.unshift(() => services.close());
     await migrateLatest(services.db);
     if (!(await services.db('phone_numbers').where({ e164: NUMBER }).first())) {
       await createOrganization(services.db, services.keyring, { name: 'Bench Dental', timeZone: 'America/Los_Angeles', phoneNumbers: [NUMBER] });
     }
+    // The worker shares the API's process, as in `npm run dev` (two processes measured slower on two cores).
     const worker = await startWorker(services);
     stops.unshift(() => worker.stop());
     const full = await listen(createApp(services), '127.0.0.1', 0);
@@ -123,12 +122,12 @@ async function main(): Promise<void> {
     stops.unshift(() => baseline.close(1000));
 
     say('Warming up...');
-    await playCalls(full.url, 5, 3, false);
-    await playCalls(baseline.url, 5, 3, false);
+    await callers.play({ target: full.url, calls: 5, turns: 3, paced: false });
+    await callers.play({ target: baseline.url, calls: 5, turns: 3, paced: false });
 
-    say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_MS[0] / 1000}–${PAUSE_MS[1] / 1000} s between turns`);
-    const base = await playCalls(baseline.url, CALLS, TURNS, true);
-    const real = await playCalls(full.url, CALLS, TURNS, true);
+    say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_RANGE_MS[0] / 1000}–${PAUSE_RANGE_MS[1] / 1000} s between turns`);
+    const base = await callers.play({ target: baseline.url, calls: CALLS, turns: TURNS, paced: true });
+    const real = await callers.play({ target: full.url, calls: CALLS, turns: TURNS, paced: true });
     const b = summarize(base.turns);
     const r = summarize(real.turns);
     say();
@@ -140,7 +139,7 @@ async function main(): Promise<void> {
     say(`  targets at 50 calls: overhead p50 ≤ 20 ms, p99 ≤ 80 ms`);
 
     const saturationCalls = Math.max(10, Math.round(CALLS / 2));
-    const saturation = await playCalls(full.url, saturationCalls, 10, false);
+    const saturation = await callers.play({ target: full.url, calls: saturationCalls, turns: 10, paced: false });
     const s = summarize(saturation.turns);
     say();
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
