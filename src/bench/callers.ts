@@ -3,6 +3,8 @@
  * LLM. In production both are other machines; here they must at least not share an event loop with the
  * API and worker being measured. Driven by the bench over IPC.
  */
+import { fork } from 'node:child_process';
+import path from 'node:path';
 import { startFixedLatencyLlm } from './fakeLlm';
 import { SimulatedCall } from '../simulator/simulatedCall';
 
@@ -28,10 +30,11 @@ export interface Run {
 
 export type CallerMessage = { type: 'ready'; llmBaseUrl: string } | { type: 'played'; run: Run } | { type: 'failed'; error: string };
 
-const PAUSE_MS: [number, number] = [1500, 4500];
+/** How long a caller pauses before each turn (ms). */
+export const PAUSE_MS: [number, number] = [1500, 4500];
 
 /** Plays `calls` callers at once, each taking `turns` turns, with a caller-like pause before each when paced. */
-export async function playCalls(settings: CallerSettings, request: PlayRequest): Promise<Run> {
+async function playCalls(settings: CallerSettings, request: PlayRequest): Promise<Run> {
   const answers: number[] = [];
   const turnTimes: number[] = [];
   const pause = (min: number, max: number) => new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
@@ -62,7 +65,33 @@ export async function playCalls(settings: CallerSettings, request: PlayRequest):
   return { answers, turns: turnTimes, seconds: (Date.now() - started) / 1000 };
 }
 
-export const PAUSE_RANGE_MS = PAUSE_MS;
+/** Starts the callers' process (callers and fake LLM) and returns a function that plays a round through it. */
+export async function startCallers(settings: CallerSettings & { llmLatencyMs: number }) {
+  const child = fork(__filename, [], {
+    execArgv: path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [],
+    env: { ...process.env, BENCH_CALLER_SETTINGS: JSON.stringify(settings) },
+  });
+  const next = () =>
+    new Promise<CallerMessage>((resolve, reject) => {
+      child.once('message', (message) => resolve(message as CallerMessage));
+      child.once('exit', (code) => reject(new Error(`the callers' process exited (${code})`)));
+    });
+  const ready = await next();
+  if (ready.type !== 'ready') throw new Error('the callers\' process did not start');
+  return {
+    llmBaseUrl: ready.llmBaseUrl,
+    async play(request: PlayRequest): Promise<Run> {
+      const answer = next();
+      child.send(request);
+      const message = await answer;
+      if (message.type !== 'played') throw new Error(message.type === 'failed' ? message.error : 'unexpected message');
+      return message.run;
+    },
+    stop: async () => {
+      child.disconnect();
+    },
+  };
+}
 
 async function serve(): Promise<void> {
   const send = (message: CallerMessage) => process.send!(message);

@@ -2,11 +2,12 @@
  * `npm run bench`: the call-turn benchmark. N concurrent simulated calls × M turns, paced like callers,
  * against the full path (signed webhook → Express → Workflow Update → LLM local activity → TwiML) and, in
  * the same run, against a baseline Express handler calling the same fixed-latency LLM directly. Prints
- * p50/p95/p99 for both and the overhead, then the full path's saturation throughput without pacing.
+ * p50/p95/p99 for both and the overhead; the Temporal floor (an Update running an instant local activity
+ * on the idle server, what any such turn costs before our code runs); then the full path's saturation
+ * throughput without pacing. The callers and the fake LLM run in a child process (src/bench/callers.ts).
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,8 @@ import path from 'node:path';
 import { createApp } from '../api/app';
 import { listen } from '../api/httpServer';
 import { baselineApp } from '../bench/baseline';
-import { PAUSE_RANGE_MS, type CallerMessage, type CallerSettings, type PlayRequest, type Run } from '../bench/callers';
+import { PAUSE_MS, startCallers } from '../bench/callers';
+import { measureTemporalFloor } from '../bench/floor';
 import { summarize, type Summary } from '../bench/stats';
 import { loadConfig } from '../config';
 import { generateMasterKeySpec } from '../crypto/masterKeys';
@@ -38,35 +40,6 @@ const AUTH_TOKEN = 'bench-twilio-auth-token';
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
 const PUBLIC_BASE_URL = 'https://bench.callgenly.test';
 const NUMBER = '+14155550142';
-
-/** Starts the callers' process (callers and fake LLM) and returns a function that plays a round through it. */
-async function startCallers(settings: CallerSettings & { llmLatencyMs: number }) {
-  const script = path.join(__dirname, '../bench', `callers${path.extname(__filename)}`);
-  const child = fork(script, [], {
-    execArgv: path.extname(__filename) === '.ts' ? ['--import', 'tsx'] : [],
-    env: { ...process.env, BENCH_CALLER_SETTINGS: JSON.stringify(settings) },
-  });
-  const next = () =>
-    new Promise<CallerMessage>((resolve, reject) => {
-      child.once('message', (message) => resolve(message as CallerMessage));
-      child.once('exit', (code) => reject(new Error(`the callers' process exited (${code})`)));
-    });
-  const ready = await next();
-  if (ready.type !== 'ready') throw new Error('the callers\' process did not start');
-  return {
-    llmBaseUrl: ready.llmBaseUrl,
-    async play(request: PlayRequest): Promise<Run> {
-      const answer = next();
-      child.send(request);
-      const message = await answer;
-      if (message.type !== 'played') throw new Error(message.type === 'failed' ? message.error : 'unexpected message');
-      return message.run;
-    },
-    stop: async () => {
-      child.disconnect();
-    },
-  };
-}
 
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 const row = (label: string, s: Pick<Summary, 'p50' | 'p95' | 'p99' | 'max'>) => `  ${label.padEnd(34)}${fmt(s.p50)}${fmt(s.p95)}${fmt(s.p99)}${fmt(s.max)}`;
@@ -121,11 +94,14 @@ async function main(): Promise<void> {
     const baseline = await listen(baselineApp(createLlmProvider(config.llm), AUTH_TOKEN, PUBLIC_BASE_URL), '127.0.0.1', 0);
     stops.unshift(() => baseline.close(1000));
 
+    say('Measuring the Temporal floor (an Update running an instant local activity, idle server)...');
+    const floor = summarize(await measureTemporalFloor(services.temporal, config.temporal, 100));
+
     say('Warming up...');
     await callers.play({ target: full.url, calls: 5, turns: 3, paced: false });
     await callers.play({ target: baseline.url, calls: 5, turns: 3, paced: false });
 
-    say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_RANGE_MS[0] / 1000}–${PAUSE_RANGE_MS[1] / 1000} s between turns`);
+    say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_MS[0] / 1000}–${PAUSE_MS[1] / 1000} s between turns`);
     const base = await callers.play({ target: baseline.url, calls: CALLS, turns: TURNS, paced: true });
     const real = await callers.play({ target: full.url, calls: CALLS, turns: TURNS, paced: true });
     const b = summarize(base.turns);
@@ -136,12 +112,20 @@ async function main(): Promise<void> {
     say(row('full path: webhook → Update → LLM', r));
     say(row('overhead (full − baseline)', { p50: r.p50 - b.p50, p95: r.p95 - b.p95, p99: r.p99 - b.p99, max: r.max - b.max }));
     say(row('answer (incoming webhook, full)', summarize(real.answers)));
+    say(row('floor: Update + local activity', floor));
+    say(`  overhead above the floor at p50: ${(r.p50 - b.p50 - floor.p50).toFixed(1)} ms (what the call path adds to Temporal's own round trip)`);
     say(`  targets at 50 calls: overhead p50 ≤ 20 ms, p99 ≤ 80 ms`);
 
     const saturationCalls = Math.max(10, Math.round(CALLS / 2));
     const saturation = await callers.play({ target: full.url, calls: saturationCalls, turns: 10, paced: false });
     const s = summarize(saturation.turns);
     say();
+    // Let the last calls finish (finalize, analysis) so stopping does not cut their tasks off mid-flight.
+    for (let waited = 0; waited < 30_000; waited += 500) {
+      const { count } = await services.temporal.workflow.count(`TaskQueue = '${config.temporal.taskQueue}' AND ExecutionStatus = 'Running' AND WorkflowType = 'callWorkflow'`);
+      if (count === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
