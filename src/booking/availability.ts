@@ -1,0 +1,91 @@
+import { DateTime } from 'luxon';
+import type { BusinessHours } from '../db/repositories/organizations';
+
+/**
+ * Free appointment slots, computed in the organization's time zone with luxon so that opening hours stay
+ * wall-clock hours across daylight-saving changes: 09:00 is 09:00 local on both sides of the change, a
+ * range that spans the change is as long in real time as it really is, and a local time the clocks skip
+ * does not exist. Pure: callers fetch the inputs.
+ */
+export interface BookingRules {
+  timeZone: string;
+  businessHours: BusinessHours;
+  /** Closed local dates, inclusive ranges of ISO dates (YYYY-MM-DD). */
+  closures: Array<{ startsOn: string; endsOn: string }>;
+  minNoticeMinutes: number;
+  horizonDays: number;
+  slotStepMinutes: number;
+}
+
+export interface ServiceShape {
+  durationMinutes: number;
+  bufferBeforeMinutes: number;
+  bufferAfterMinutes: number;
+}
+
+export interface Interval {
+  start: Date;
+  end: Date;
+}
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+const MINUTE = 60_000;
+
+/** The time a booking at `start` keeps the resource busy, buffers included. */
+export function blockedRange(start: Date, service: ServiceShape): Interval {
+  return {
+    start: new Date(start.getTime() - service.bufferBeforeMinutes * MINUTE),
+    end: new Date(start.getTime() + (service.durationMinutes + service.bufferAfterMinutes) * MINUTE),
+  };
+}
+
+/** Opening ranges (absolute instants) of every local day touching [from, to), closures removed. */
+export function openingRanges(rules: BookingRules, from: Date, to: Date): Interval[] {
+  const ranges: Interval[] = [];
+  let day = DateTime.fromJSDate(from, { zone: rules.timeZone }).startOf('day').minus({ days: 1 });
+  const last = DateTime.fromJSDate(to, { zone: rules.timeZone }).startOf('day');
+  for (; day <= last; day = day.plus({ days: 1 })) {
+    const date = day.toISODate()!;
+    if (rules.closures.some((c) => c.startsOn <= date && date <= c.endsOn)) continue;
+    for (const hours of rules.businessHours[WEEKDAYS[day.weekday - 1]!] ?? []) {
+      const open = atLocal(day, hours.open);
+      const close = hours.close === '24:00' ? day.plus({ days: 1 }) : atLocal(day, hours.close);
+      if (close > open) ranges.push({ start: open.toJSDate(), end: close.toJSDate() });
+    }
+  }
+  return ranges;
+}
+
+/**
+ * Slot starts in [from, to) where the service fits inside one opening range, its buffered range overlaps
+ * no busy interval, and the start respects minimum notice and the booking horizon.
+ */
+export function freeSlots(rules: BookingRules, service: ServiceShape, window: Interval, busy: Interval[], now: Date): Date[] {
+  const earliest = Math.max(window.start.getTime(), now.getTime() + rules.minNoticeMinutes * MINUTE);
+  const latest = Math.min(window.end.getTime(), now.getTime() + rules.horizonDays * 24 * 60 * MINUTE);
+  const step = rules.slotStepMinutes * MINUTE;
+  const length = service.durationMinutes * MINUTE;
+  const slots: Date[] = [];
+  for (const range of openingRanges(rules, window.start, window.end)) {
+    // Steps count from the opening time in real time, so slots stay on the local quarter-hours.
+    for (let t = range.start.getTime(); t + length <= range.end.getTime(); t += step) {
+      if (t < earliest || t >= latest) continue;
+      const blocked = blockedRange(new Date(t), service);
+      if (busy.some((b) => b.start < blocked.end && blocked.start < b.end)) continue;
+      slots.push(new Date(t));
+    }
+  }
+  return slots;
+}
+
+/** Whether `start` is one of the slots the rules would offer (ignoring busy time, which the database checks). */
+export function isBookableStart(rules: BookingRules, service: ServiceShape, start: Date, now: Date): boolean {
+  const window = { start, end: new Date(start.getTime() + 1) };
+  return freeSlots(rules, service, window, [], now).some((slot) => slot.getTime() === start.getTime());
+}
+
+/** A local wall-clock time on a day; a time the clocks skip moves forward past the gap (luxon's rule). */
+function atLocal(day: DateTime, hhmm: string): DateTime {
+  const [hour, minute] = hhmm.split(':').map(Number);
+  return day.set({ hour, minute, second: 0, millisecond: 0 });
+}
