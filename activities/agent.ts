@@ -1,12 +1,13 @@
 import { log } from '@temporalio/activity';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { systemPrompt, type AgentContext } from '../src/agent/prompt';
-import { agentTools, toolSchemas, type ToolName } from '../src/agent/tools';
+import { agentTools } from '../src/agent/tools';
+import type { BookingService } from '../src/booking/bookingService';
 import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
 import type { LlmProvider } from '../src/providers/llm';
-import { countryOf, toE164 } from '../src/phone';
+import { createToolRunner, type AgentEffect } from './agentTools';
 import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
 
 export interface ConversationEntry {
@@ -14,11 +15,7 @@ export interface ConversationEntry {
   text: string;
 }
 
-/** What a turn's tool calls ask the call workflow to do (the workflow performs them durably). */
-export type AgentEffect =
-  | { type: 'message'; callerName: string; callbackE164?: string; message: string }
-  | { type: 'transfer' }
-  | { type: 'end' };
+export type { AgentEffect };
 
 export interface AgentTurnResult {
   say: string;
@@ -29,6 +26,8 @@ export interface AgentTurnResult {
 
 export interface AgentTurnInput {
   orgId: string;
+  /** Absent in turns recorded before booking tools existed. */
+  callId?: string;
   callerE164: string;
   history: ConversationEntry[];
   /** Transcript lines not yet stored, written while the model thinks. */
@@ -39,7 +38,8 @@ export interface AgentTurnInput {
 const MAX_ROUNDS = 4;
 const CONTEXT_TTL_MS = 30_000;
 
-export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: LlmProvider; now?: () => Date }) {
+export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: LlmProvider; booking: BookingService; now?: () => Date }) {
+  const runTool = createToolRunner(deps);
   const contexts = new Map<string, { at: number; context: AgentContext }>();
 
   async function context(orgId: string): Promise<AgentContext> {
@@ -72,8 +72,9 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
 
   /** The model's answer to the conversation so far, after as many tool rounds as it needs (bounded). */
   async function respond(input: AgentTurnInput): Promise<Omit<AgentTurnResult, 'transcriptStored'>> {
+    const org = await context(input.orgId);
     const messages: ChatCompletionMessageParam[] = [
-      { role: 'system', content: systemPrompt(await context(input.orgId), (deps.now ?? (() => new Date()))()) },
+      { role: 'system', content: systemPrompt(org, (deps.now ?? (() => new Date()))()) },
       ...input.history.map((h): ChatCompletionMessageParam => ({ role: h.role === 'caller' ? 'user' : 'assistant', content: h.text })),
     ];
     const effects: AgentEffect[] = [];
@@ -86,10 +87,11 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
         tool_calls: reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
       });
       for (const call of reply.toolCalls) {
-        messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(runTool(call.name, call.arguments, effects, input.callerE164)) });
+        const result = await runTool(call.name, call.arguments, { orgId: input.orgId, callId: input.callId, callerE164: input.callerE164, timeZone: org.timeZone }, effects);
+        messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
       // Transfer and hang-up end the turn: what the model says next would never be heard.
-      if (effects.some((e) => e.type !== 'message')) return { say: (reply.content ?? '').trim(), effects };
+      if (effects.some((e) => e.type === 'transfer' || e.type === 'end')) return { say: (reply.content ?? '').trim(), effects };
     }
     return { say: 'Sorry, could you say that again?', effects };
   }
@@ -107,42 +109,6 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
       return { ...answer, transcriptStored };
     },
   };
-}
-
-/**
- * Validates a tool call and applies it; invalid arguments go back to the model as an error. A callback
- * number said in national format is read in the caller's own country.
- */
-function runTool(name: string, rawArguments: string, effects: AgentEffect[], callerE164: string): Record<string, unknown> {
-  if (!(name in toolSchemas)) return { ok: false, error: `unknown tool "${name}"` };
-  let args: unknown;
-  try {
-    args = JSON.parse(rawArguments || '{}');
-  } catch {
-    return { ok: false, error: 'arguments are not valid JSON' };
-  }
-  const parsed = toolSchemas[name as ToolName].safeParse(args);
-  if (!parsed.success) {
-    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'arguments'}: ${i.message}`).join('; ') };
-  }
-  switch (name as ToolName) {
-    case 'take_message': {
-      const a = parsed.data as { caller_name: string; callback_number?: string; message: string };
-      const callback = a.callback_number ? toE164(a.callback_number, countryOf(callerE164)) : undefined;
-      if (a.callback_number && !callback) return { ok: false, error: 'callback_number is not a valid phone number' };
-      effects.push({ type: 'message', callerName: a.caller_name, callbackE164: callback, message: a.message });
-      return { ok: true, result: 'The message is recorded and the business will be notified.' };
-    }
-    case 'transfer_to_human':
-      effects.push({ type: 'transfer' });
-      return { ok: true };
-    case 'end_call':
-      effects.push({ type: 'end' });
-      return { ok: true };
-    default:
-      // The appointment tools act on booking workflows, which are not built yet: say so truthfully.
-      return { ok: false, error: 'Appointments cannot be handled by phone yet. Offer to take a message instead.' };
-  }
 }
 
 export type AgentActivities = ReturnType<typeof createAgentActivities>;

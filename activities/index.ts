@@ -5,7 +5,10 @@ import { dataKeysRepository } from '../src/db/repositories/dataKeys';
 import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { LlmProvider } from '../src/providers/llm';
 import type { TwilioProvider } from '../src/providers/twilio';
+import type { BookingService } from '../src/booking/bookingService';
+import type { CalendarResolver } from '../src/booking/calendars';
 import { createAgentActivities } from './agent';
+import { createBookingActivities } from './booking';
 import { createCallAnalysisActivities } from './callAnalysis';
 import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
@@ -18,6 +21,8 @@ export interface ActivityDeps {
   fields: FieldCipher;
   twilio: TwilioProvider;
   llm: LlmProvider;
+  calendars: CalendarResolver;
+  booking: BookingService;
 }
 
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
@@ -25,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
     ...createAgentActivities(deps),
+    ...createBookingActivities(deps),
     ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
     ...createKeyActivities({
       keyring: deps.keyring,

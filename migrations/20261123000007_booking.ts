@@ -11,7 +11,8 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('booking_min_notice_minutes').notNullable().defaultTo(60).checkBetween([0, 60 * 24 * 30]);
     t.integer('booking_horizon_days').notNullable().defaultTo(60).checkBetween([1, 366]);
     t.integer('booking_slot_step_minutes').notNullable().defaultTo(15).checkBetween([5, 240]);
-    t.specificType('reminder_offsets_minutes', 'integer[]').notNullable().defaultTo('{1440,120}');
+    // Seconds before the start at which reminders are texted (24 h and 2 h unless changed).
+    t.specificType('reminder_offsets_seconds', 'integer[]').notNullable().defaultTo('{86400,7200}');
   });
 
   await knex.schema.createTable('closures', (t) => {
@@ -46,7 +47,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('appointment_texts', (t) => {
     orgIdColumn(t);
     t.text('appointment_id').notNullable();
-    // e.g. confirmed, reminder:1440:<start>, rescheduled:<start>, cancelled
+    // e.g. confirmed, reminder:86400:<start>, rescheduled:<start>, cancelled
     t.text('kind').notNullable();
     t.text('status').notNullable().defaultTo('sending').checkIn(['sending', 'sent']);
     t.text('message_sid');
@@ -70,6 +71,6 @@ export async function down(knex: Knex): Promise<void> {
   });
   await knex.schema.dropTableIfExists('closures');
   await knex.schema.alterTable('organizations', (t) => {
-    t.dropColumns('booking_min_notice_minutes', 'booking_horizon_days', 'booking_slot_step_minutes', 'reminder_offsets_minutes');
+    t.dropColumns('booking_min_notice_minutes', 'booking_horizon_days', 'booking_slot_step_minutes', 'reminder_offsets_seconds');
   });
 }

@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import { createBookingService, type BookingService } from './booking/bookingService';
+import { createCalendarResolver, type CalendarResolver } from './booking/calendars';
 import type { Config } from './config';
 import { loadOrCreateDevMasterKey, loadOrCreateDevSessionSecret } from './crypto/devSecrets';
 import { FieldCipher } from './crypto/fieldEncryption';
@@ -22,6 +24,8 @@ export interface Services {
   metrics: Metrics;
   twilio: TwilioProvider;
   llm: LlmProvider;
+  calendars: CalendarResolver;
+  booking: BookingService;
   close(): Promise<void>;
 }
 
@@ -35,16 +39,20 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
+  const fields = new FieldCipher(keyring);
+  const calendars = createCalendarResolver({ db, fields, logger, factories: {} });
   return {
     config: resolved,
     logger,
     db,
     keyring,
-    fields: new FieldCipher(keyring),
+    fields,
     temporal,
     metrics: createMetrics(),
     twilio: createTwilioProvider(config.twilio),
     llm: createLlmProvider(config.llm),
+    calendars,
+    booking: createBookingService({ db, temporal, taskQueue: config.temporal.taskQueue, calendars }),
     async close() {
       await Promise.allSettled([temporal.connection.close(), db.destroy()]);
     },

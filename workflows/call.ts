@@ -89,6 +89,8 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   let callerSpoke = false;
   let messageTaken = false;
   let transferred = false;
+  /** What the appointment tools really did during the call. */
+  const appointments = new Set<'booked' | 'rescheduled' | 'cancelled'>();
   let final: CallStatusEvent | undefined;
   let lastSequence = -1;
   let closing = false;
@@ -160,6 +162,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     try {
       reply = await agent.agentTurn({
         orgId: start.orgId,
+        callId: start.callId,
         callerE164: start.from,
         history: history.slice(-HISTORY_SENT_TO_AGENT),
         transcript: carried.length ? { orgId: start.orgId, callId: start.callId, turns: carried } : undefined,
@@ -175,6 +178,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     const effects: AgentEffect[] = reply.effects;
     for (const effect of effects) {
       if (effect.type === 'message') takeMessage(effect.callerName, effect.callbackE164 ?? start.from, effect.message);
+      if (effect.type === 'booked' || effect.type === 'rescheduled' || effect.type === 'cancelled') appointments.add(effect.type);
     }
     if (effects.some((e) => e.type === 'transfer')) {
       if (start.transferE164) {
@@ -196,6 +200,15 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     }
     takeMessage(fallbackName, start.from, text);
     return hangup("Thank you, I've passed your message on and someone will call you back soon. Goodbye!");
+  }
+
+  /** What the call achieved, the strongest first. */
+  function callOutcome(status: string): CallOutcome {
+    if (transferred) return 'transferred';
+    for (const done of ['booked', 'rescheduled', 'cancelled'] as const) if (appointments.has(done)) return done;
+    if (messageTaken) return 'message_taken';
+    if (status !== 'completed') return 'failed';
+    return callerSpoke ? 'info_only' : 'abandoned';
   }
 
   async function handleTurn(input: TurnInput): Promise<CallAction> {
@@ -263,15 +276,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   closing = true;
   await Promise.all(background);
 
-  const outcome: CallOutcome = transferred
-    ? 'transferred'
-    : messageTaken
-      ? 'message_taken'
-      : final.status !== 'completed'
-        ? 'failed'
-        : callerSpoke
-          ? 'info_only'
-          : 'abandoned';
+  const outcome = callOutcome(final.status);
   await calls.finalizeCall({
     orgId: start.orgId,
     callId: start.callId,

@@ -2,3 +2,4 @@
 export { keyRotationWorkflow } from './keyRotation';
 export { callWorkflow } from './call';
 export { recordingDeletionWorkflow } from './recordingDeletion';
+export { bookingWorkflow } from './booking';

@@ -7,3 +7,4 @@ export const MESSAGE_BODY_CONTEXT = 'messages.body';
 export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
 export const CALL_ENTITIES_CONTEXT = 'calls.entities';
 export const CALL_SUMMARY_CONTEXT = 'calls.summary';
+export const APPOINTMENT_CUSTOMER_CONTEXT = 'appointments.customer_name';

@@ -1,0 +1,208 @@
+import { ApplicationFailure, log } from '@temporalio/activity';
+import { DateTime } from 'luxon';
+import { blockedRange, isBookableStart } from '../src/booking/availability';
+import type { CalendarResolver } from '../src/booking/calendars';
+import { APPOINTMENT_CUSTOMER_CONTEXT } from '../src/crypto/fieldContexts';
+import type { FieldCipher } from '../src/crypto/fieldEncryption';
+import type { Db } from '../src/db/knex';
+import { bookingRepository, isSlotTaken, serviceShape, type AppointmentRow } from '../src/db/repositories/booking';
+import { withTenant } from '../src/db/tenancy';
+import type { TwilioProvider } from '../src/providers/twilio';
+import type { BookingOutcome, BookingRequest } from '../workflows/bookingDefinitions';
+
+export type AppointmentText = 'confirmed' | 'reminder' | 'rescheduled' | 'cancelled';
+
+/** Every write is keyed on the appointment id, so a retried activity changes nothing twice. */
+export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider; calendars: CalendarResolver; now?: () => Date }) {
+  const { db, fields } = deps;
+  const now = () => (deps.now ?? (() => new Date()))();
+  const ok = (a: Pick<AppointmentRow, 'id' | 'starts_at' | 'ends_at'>, status: 'confirmed' | 'cancelled' = 'confirmed'): BookingOutcome => ({
+    ok: true,
+    appointmentId: a.id,
+    start: a.starts_at.toISOString(),
+    end: a.ends_at.toISOString(),
+    status,
+  });
+
+  return {
+    /**
+     * Holds the slot: an appointment row in `held`, which the no-overlap constraint refuses when any live
+     * appointment's buffered range overlaps (concurrent callers included). A start the rules would not
+     * offer is refused too.
+     */
+    async holdAppointment(req: BookingRequest): Promise<BookingOutcome> {
+      const name = await fields.encrypt(req.orgId, APPOINTMENT_CUSTOMER_CONTEXT, req.customerName);
+      return withTenant(db, req.orgId, async (trx) => {
+        const repo = bookingRepository(trx);
+        const existing = await repo.appointment(req.appointmentId);
+        if (existing) return existing.status === 'failed' ? failure('taken') : ok(existing); // a retry
+        const service = await repo.service(req.serviceId);
+        if (!service?.active) return failure('not_found', 'No such service.');
+        const start = new Date(req.start);
+        if (!isBookableStart(await repo.rules(), serviceShape(service), start, now())) return failure('unavailable');
+        const end = new Date(start.getTime() + service.duration_minutes * 60_000);
+        const blocked = blockedRange(start, serviceShape(service));
+        try {
+          await trx.raw('savepoint hold');
+          await trx('appointments').insert({
+            id: req.appointmentId,
+            org_id: req.orgId,
+            service_id: service.id,
+            call_id: req.callId ?? null,
+            customer_name_ciphertext: name,
+            customer_e164: req.customerE164,
+            starts_at: start,
+            ends_at: end,
+            blocks_from: blocked.start,
+            blocks_until: blocked.end,
+            status: 'held',
+            source: req.source,
+          });
+        } catch (error) {
+          if (!isSlotTaken(error)) throw error;
+          await trx.raw('rollback to savepoint hold');
+          return failure('taken');
+        }
+        return ok({ id: req.appointmentId, starts_at: start, ends_at: end });
+      });
+    },
+
+    /**
+     * Creates the event in the organization's connected calendar (none: the built-in calendar is the
+     * appointments table itself), after checking that calendar has the time free. Idempotent: the event is
+     * keyed on the appointment id.
+     */
+    async createCalendarEvent(input: { orgId: string; appointmentId: string }): Promise<string | null> {
+      const { appointment, service, timeZone } = await load(input.orgId, input.appointmentId);
+      if (appointment.external_event_id) return appointment.external_event_id;
+      const calendar = await deps.calendars.forOrganization(input.orgId);
+      if (!calendar) return null;
+      const busy = await calendar.provider.busy(appointment.blocks_from, appointment.blocks_until);
+      if (busy.length > 0) throw ApplicationFailure.nonRetryable('the slot is busy in the connected calendar', 'SlotBusyExternally');
+      const eventId = await calendar.provider.createEvent({
+        key: appointment.id,
+        start: appointment.starts_at,
+        end: appointment.ends_at,
+        timeZone,
+        summary: `${service.name} (Callgenly)`,
+        description: `Booked by phone for ${appointment.customer_e164 ?? 'a caller'}.`,
+      });
+      if (!eventId) return null; // the connection broke just now: the built-in calendar holds the booking
+      await withTenant(db, input.orgId, (trx) =>
+        trx('appointments').where({ id: input.appointmentId }).update({ external_event_id: eventId, calendar_connection_id: calendar.connectionId, updated_at: trx.fn.now() }),
+      );
+      return eventId;
+    },
+
+    async confirmAppointment(input: { orgId: string; appointmentId: string }): Promise<BookingOutcome> {
+      return withTenant(db, input.orgId, async (trx) => {
+        await trx('appointments').where({ id: input.appointmentId, status: 'held' }).update({ status: 'confirmed', updated_at: trx.fn.now() });
+        const appointment = await bookingRepository(trx).appointment(input.appointmentId);
+        return ok(appointment!);
+      });
+    },
+
+    /** Compensation and cancellation: the event goes from the external calendar, the slot is freed. */
+    async releaseAppointment(input: { orgId: string; appointmentId: string; status: 'failed' | 'cancelled'; reason: string }): Promise<void> {
+      const { appointment } = await load(input.orgId, input.appointmentId);
+      if (appointment.external_event_id) {
+        const calendar = await deps.calendars.forOrganization(input.orgId);
+        await calendar?.provider.deleteEvent(appointment.external_event_id);
+      }
+      await withTenant(db, input.orgId, (trx) =>
+        trx('appointments')
+          .where({ id: input.appointmentId })
+          .whereIn('status', ['held', 'confirmed'])
+          .update({ status: input.status, failure_reason: input.reason, updated_at: trx.fn.now() }),
+      );
+    },
+
+    /** Moves a confirmed appointment; the no-overlap constraint refuses a taken slot atomically. */
+    async moveAppointment(input: { orgId: string; appointmentId: string; start: string }): Promise<BookingOutcome> {
+      const { appointment, service } = await load(input.orgId, input.appointmentId);
+      const start = new Date(input.start);
+      if (appointment.starts_at.getTime() === start.getTime()) return ok(appointment);
+      const moved = await withTenant(db, input.orgId, async (trx) => {
+        if (!isBookableStart(await bookingRepository(trx).rules(), serviceShape(service), start, now())) return failure('unavailable');
+        const end = new Date(start.getTime() + service.duration_minutes * 60_000);
+        const blocked = blockedRange(start, serviceShape(service));
+        try {
+          await trx.raw('savepoint move');
+          await trx('appointments')
+            .where({ id: appointment.id, status: 'confirmed' })
+            .update({ starts_at: start, ends_at: end, blocks_from: blocked.start, blocks_until: blocked.end, updated_at: trx.fn.now() });
+        } catch (error) {
+          if (!isSlotTaken(error)) throw error;
+          await trx.raw('rollback to savepoint move');
+          return failure('taken');
+        }
+        return ok({ id: appointment.id, starts_at: start, ends_at: end });
+      });
+      if (moved.ok && appointment.external_event_id) {
+        const calendar = await deps.calendars.forOrganization(input.orgId);
+        const { timeZone } = await load(input.orgId, input.appointmentId);
+        await calendar?.provider.moveEvent(appointment.external_event_id, { start, end: new Date(moved.end), timeZone });
+      }
+      return moved;
+    },
+
+    async completeAppointment(input: { orgId: string; appointmentId: string }): Promise<void> {
+      await withTenant(db, input.orgId, (trx) =>
+        trx('appointments').where({ id: input.appointmentId, status: 'confirmed' }).update({ status: 'completed', updated_at: trx.fn.now() }),
+      );
+    },
+
+    /**
+     * Texts the customer about their appointment, once per `key` (a row records each text; a crash between
+     * the send and the mark can send it twice, never zero times).
+     */
+    async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number'> {
+      const { appointment, service, timeZone, orgName, from } = await load(input.orgId, input.appointmentId);
+      if (!appointment.customer_e164 || !from) return 'no-number';
+      const done = await withTenant(db, input.orgId, async (trx) => {
+        await trx('appointment_texts').insert({ org_id: input.orgId, appointment_id: appointment.id, kind: input.key }).onConflict(['org_id', 'appointment_id', 'kind']).ignore();
+        const row = await trx('appointment_texts').where({ appointment_id: appointment.id, kind: input.key }).first('status');
+        return row?.status === 'sent';
+      });
+      if (done) return 'already';
+      const when = DateTime.fromJSDate(appointment.starts_at, { zone: timeZone }).toFormat("cccc d LLLL 'at' h:mm a");
+      const body = {
+        confirmed: `${orgName}: your ${service.name} is booked for ${when}. Reply C to cancel.`,
+        reminder: `${orgName}: reminder of your ${service.name} on ${when}. Reply C to cancel.`,
+        rescheduled: `${orgName}: your ${service.name} has moved to ${when}. Reply C to cancel.`,
+        cancelled: `${orgName}: your ${service.name} on ${when} is cancelled.`,
+      }[input.kind];
+      const sid = await deps.twilio.sendSms({ from, to: appointment.customer_e164, body });
+      await withTenant(db, input.orgId, (trx) =>
+        trx('appointment_texts').where({ appointment_id: appointment.id, kind: input.key }).update({ status: 'sent', message_sid: sid }),
+      );
+      return 'sent';
+    },
+  };
+
+  async function load(orgId: string, appointmentId: string) {
+    return withTenant(db, orgId, async (trx) => {
+      const repo = bookingRepository(trx);
+      const appointment = await repo.appointment(appointmentId);
+      if (!appointment) throw ApplicationFailure.nonRetryable(`appointment ${appointmentId} not found`, 'NotFound');
+      const service = (await repo.service(appointment.service_id))!;
+      const org = await trx('organizations').first('name', 'time_zone');
+      const number = await trx('phone_numbers').orderBy('created_at').first('e164');
+      return { appointment, service, timeZone: org.time_zone as string, orgName: org.name as string, from: number?.e164 as string | undefined };
+    });
+  }
+}
+
+const MESSAGES = {
+  taken: 'That time has just been taken. Offer another slot from check_availability.',
+  unavailable: 'That time is not one we offer (outside opening hours, too soon or too far ahead). Offer a slot from check_availability.',
+  calendar_error: 'The calendar could not be updated, so nothing was booked. Offer to take a message.',
+  not_found: 'No such appointment.',
+  not_confirmed: 'That appointment is not confirmed (it is cancelled, finished or still being booked).',
+};
+
+export function failure(reason: keyof typeof MESSAGES, message = MESSAGES[reason]): BookingOutcome {
+  return { ok: false, reason, message };
+}
+
+export type BookingActivities = ReturnType<typeof createBookingActivities>;

@@ -1,0 +1,73 @@
+import { CalendarAuthRevokedError, type CalendarProvider, type CalendarTokens } from '../calendars/provider';
+import type { FieldCipher } from '../crypto/fieldEncryption';
+import type { Db } from '../db/knex';
+import { withTenant } from '../db/tenancy';
+import type { Logger } from '../logger';
+
+/** The organization's connected calendar, if any; without one the appointments table is the calendar. */
+export interface CalendarResolver {
+  forOrganization(orgId: string): Promise<{ connectionId: string; provider: ConnectedCalendar } | null>;
+}
+
+/** A provider whose revoked grant degrades to "no external calendar": createEvent then answers null. */
+export type ConnectedCalendar = Omit<CalendarProvider, 'createEvent'> & { createEvent(...args: Parameters<CalendarProvider['createEvent']>): Promise<string | null> };
+
+export type CalendarFactory = (tokens: CalendarTokens, calendarId: string, onTokens: (tokens: CalendarTokens) => Promise<void>) => CalendarProvider;
+
+export const TOKEN_CONTEXTS = { access: 'calendar_connections.access_token', refresh: 'calendar_connections.refresh_token' } as const;
+
+/**
+ * Builds the provider of the organization's active connection from its stored (encrypted) tokens, and
+ * stores refreshed tokens back. A revoked grant marks the connection broken, is logged for admins, and
+ * the booking carries on in the built-in calendar: a broken calendar never fails a call.
+ */
+export function createCalendarResolver(deps: { db: Db; fields: FieldCipher; logger: Logger; factories: Partial<Record<'google' | 'microsoft', CalendarFactory>> }): CalendarResolver {
+  const { db, fields } = deps;
+  return {
+    async forOrganization(orgId) {
+      const connection = await withTenant(db, orgId, (trx) => trx('calendar_connections').where({ status: 'active' }).orderBy('created_at', 'desc').first());
+      const factory = connection ? deps.factories[connection.provider as 'google' | 'microsoft'] : undefined;
+      if (!connection || !factory || !connection.refresh_token_ciphertext) return null;
+      const tokens: CalendarTokens = {
+        refreshToken: await fields.decrypt(orgId, TOKEN_CONTEXTS.refresh, connection.refresh_token_ciphertext),
+        accessToken: connection.access_token_ciphertext ? await fields.decrypt(orgId, TOKEN_CONTEXTS.access, connection.access_token_ciphertext) : undefined,
+        expiresAt: connection.token_expires_at ? new Date(connection.token_expires_at).getTime() : undefined,
+      };
+      const saveTokens = async (next: CalendarTokens) => {
+        const values = {
+          refresh_token_ciphertext: await fields.encrypt(orgId, TOKEN_CONTEXTS.refresh, next.refreshToken),
+          access_token_ciphertext: next.accessToken ? await fields.encrypt(orgId, TOKEN_CONTEXTS.access, next.accessToken) : null,
+          token_expires_at: next.expiresAt ? new Date(next.expiresAt) : null,
+        };
+        await withTenant(db, orgId, (trx) => trx('calendar_connections').where({ id: connection.id }).update({ ...values, updated_at: trx.fn.now() }));
+      };
+      const markBroken = async (error: Error) => {
+        deps.logger.error({ orgId, connectionId: connection.id, provider: connection.provider }, 'calendar connection revoked: reconnect it; bookings use the built-in calendar meanwhile');
+        await withTenant(db, orgId, async (trx) => {
+          await trx('calendar_connections').where({ id: connection.id }).update({ status: 'broken', last_error: error.message, updated_at: trx.fn.now() });
+          await trx('audit_log').insert({ org_id: orgId, actor_type: 'system', action: 'calendar.connection_broken', target_type: 'calendar_connection', target_id: connection.id, metadata: JSON.stringify({ provider: connection.provider }) });
+        });
+      };
+      const inner = factory(tokens, connection.calendar_id, saveTokens);
+      const guard = <A extends unknown[], R>(call: (...args: A) => Promise<R>, whenRevoked: R) =>
+        async (...args: A): Promise<R> => {
+          try {
+            return await call(...args);
+          } catch (error) {
+            if (!(error instanceof CalendarAuthRevokedError)) throw error;
+            await markBroken(error);
+            return whenRevoked;
+          }
+        };
+      return {
+        connectionId: connection.id,
+        provider: {
+          busy: guard(inner.busy.bind(inner), []),
+          createEvent: guard<Parameters<CalendarProvider['createEvent']>, string | null>(inner.createEvent.bind(inner), null),
+          moveEvent: guard(inner.moveEvent.bind(inner), undefined),
+          deleteEvent: guard(inner.deleteEvent.bind(inner), undefined),
+        },
+      };
+    },
+  };
+}
