@@ -32,6 +32,9 @@ const sampleId: Record<string, string> = {
   keyId: 'key_01jabcdefghjkmnpqrstvwxyz0',
   phoneNumberId: 'pn_01jabcdefghjkmnpqrstvwxyz0',
   callId: 'call_01jabcdefghjkmnpqrstvwxyz0',
+  serviceId: 'svc_01jabcdefghjkmnpqrstvwxyz0',
+  closureId: 'clo_01jabcdefghjkmnpqrstvwxyz0',
+  appointmentId: 'appt_01jabcdefghjkmnpqrstvwxyz0',
   provider: 'google',
 };
 const concrete = (path: string) => `/api/v1${path.replace(/\{(\w+)\}/g, (_, name: string) => sampleId[name] ?? 'x')}`;

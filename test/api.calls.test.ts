@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { createApp } from '../src/api/app';
-import { generateApiKey } from '../src/auth/apiKeys';
-import { apiKeysRepository } from '../src/db/repositories/apiKeys';
 import { withTenant } from '../src/db/tenancy';
 import { startCallStack, type CallStack } from './helpers/callStack';
-import { makeOrganization } from './helpers/organizations';
+import { apiKeyFor, makeOrganization } from './helpers/organizations';
 
 let stack: CallStack;
 let app: ReturnType<typeof createApp>;
@@ -14,12 +12,6 @@ beforeAll(async () => {
   app = createApp(stack.services);
 });
 afterAll(() => stack.close());
-
-async function apiKeyFor(orgId: string): Promise<string> {
-  const generated = generateApiKey();
-  await withTenant(stack.services.db, orgId, (trx) => apiKeysRepository(trx).create({ orgId, name: 'test', prefix: generated.prefix, hash: generated.hash, createdBy: null }));
-  return generated.key;
-}
 
 async function messageTakingCall(callerName: string, body: string) {
   const call = stack.call();
@@ -37,7 +29,7 @@ async function messageTakingCall(callerName: string, body: string) {
 }
 
 test('admins list calls and read one with its decrypted transcript and messages; every read is audited', async () => {
-  const key = await apiKeyFor(stack.org.id);
+  const key = await apiKeyFor(stack.services, stack.org.id);
   const get = (path: string) => request(app).get(path).set('Authorization', `Bearer ${key}`);
   const first = await messageTakingCall('Grace Hopper', 'Please move my cleaning to next week.');
   const second = await messageTakingCall('Alan Turing', 'Is my retainer ready?');
@@ -96,7 +88,7 @@ test("another organization's calls and messages are 404, never their data", asyn
   const callId = (await stack.services.db('calls').where({ call_sid: call.callSid }).first('id')).id;
   const messageId = (await stack.services.db('messages').where({ call_id: callId }).first('id')).id;
   const other = await makeOrganization(stack.services);
-  const otherKey = await apiKeyFor(other.id);
+  const otherKey = await apiKeyFor(stack.services, other.id);
   const asOther = (path: string) => request(app).get(path).set('Authorization', `Bearer ${otherKey}`);
 
   const detail = await asOther(`/api/v1/calls/${callId}`);
@@ -109,7 +101,7 @@ test("another organization's calls and messages are 404, never their data", asyn
 });
 
 test("an admin deletes a call's recordings at Twilio: durable through Twilio errors, once only, never another tenant's", async () => {
-  const key = await apiKeyFor(stack.org.id);
+  const key = await apiKeyFor(stack.services, stack.org.id);
   await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: true });
   const call = stack.call();
   try {
@@ -127,7 +119,7 @@ test("an admin deletes a call's recordings at Twilio: durable through Twilio err
   const remove = (apiKey: string) => request(app).delete(`/api/v1/calls/${callId}/recordings`).set('Authorization', `Bearer ${apiKey}`);
 
   const other = await makeOrganization(stack.services);
-  expect((await remove(await apiKeyFor(other.id))).status).toBe(404);
+  expect((await remove(await apiKeyFor(stack.services, other.id))).status).toBe(404);
   expect(stack.twilioRest.deletedRecordings).not.toContain(sids[0]);
 
   stack.twilioRest.failRecordingDeletes = 1; // Twilio has a bad minute: the workflow retries

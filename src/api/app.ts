@@ -8,10 +8,12 @@ import { errorHandler, notFound } from './errors';
 import { requestLogging, requestMetrics } from './middleware/requestLogging';
 import { opsRoutes } from './ops/routes';
 import { verifyTwilioSignature } from './twilio/signature';
+import { smsRoutes } from './twilio/sms';
 import { voiceRoutes } from './twilio/voice';
 import { v1Router } from './v1';
 import type { Config } from '../config';
 import type { Keyring } from '../crypto/keyring';
+import type { BookingService } from '../booking/bookingService';
 import type { FieldCipher } from '../crypto/fieldEncryption';
 
 export interface AppDeps {
@@ -22,6 +24,7 @@ export interface AppDeps {
   metrics: Metrics;
   keyring: Keyring;
   fields: FieldCipher;
+  booking: BookingService;
 }
 
 /** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
@@ -39,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
     verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl),
   );
   app.use('/twilio/voice', voiceRoutes(deps));
+  app.use('/twilio/sms', smsRoutes(deps));
   app.use('/api/v1', v1Router(deps));
   app.use(notFound);
   app.use(errorHandler);

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { generateApiKey } from '../../src/auth/apiKeys';
+import { apiKeysRepository } from '../../src/db/repositories/apiKeys';
+import { withTenant } from '../../src/db/tenancy';
 import type { Services } from '../../src/services';
 import { createOrganization } from '../../src/organizations/createOrganization';
 import { toE164 } from '../../src/phone';
@@ -19,4 +22,11 @@ export function makeOrganization(services: Services, overrides: { name?: string;
     timeZone: 'America/New_York',
     phoneNumbers: overrides.phoneNumbers ?? [randomPhone()],
   });
+}
+
+/** An API key of the organization (acts as an admin), for calling the admin API over HTTP. */
+export async function apiKeyFor(services: Services, orgId: string): Promise<string> {
+  const generated = generateApiKey();
+  await withTenant(services.db, orgId, (trx) => apiKeysRepository(trx).create({ orgId, name: 'test', prefix: generated.prefix, hash: generated.hash, createdBy: null }));
+  return generated.key;
 }

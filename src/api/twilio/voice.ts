@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Response } from 'express';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Config } from '../../config';
@@ -16,6 +16,7 @@ import {
   type TurnInput,
 } from '../../../workflows/callDefinitions';
 import { OrgId } from '../../../workflows/searchAttributes';
+import { parseWebhook } from './params';
 import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
 
 /** Parsed after the signature check, never strictly: Twilio adds parameters without notice. */
@@ -56,7 +57,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   const twiml = (res: Response, xml: string) => res.type('text/xml').send(xml);
 
   router.post('/incoming', async (req, res) => {
-    const params = parse(callParams, req, res);
+    const params = parseWebhook(callParams, req, res);
     if (!params) return;
     const to = toE164(params.To);
     const org = to ? await organizationsRepository(deps.db).findByPhoneNumber(to) : undefined;
@@ -95,7 +96,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   router.post('/turn', async (req, res) => {
-    const params = parse(turnParams, req, res);
+    const params = parseWebhook(turnParams, req, res);
     const query = turnQuery.safeParse(req.query);
     if (!params) return;
     if (!query.success) return twiml(res, sayAndHangUp(CALL_OVER));
@@ -118,7 +119,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   router.post('/status', async (req, res) => {
-    const params = parse(statusParams, req, res);
+    const params = parseWebhook(statusParams, req, res);
     if (!params) return;
     try {
       await deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, {
@@ -134,7 +135,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   router.post('/recording', async (req, res) => {
-    const params = parse(recordingParams, req, res);
+    const params = parseWebhook(recordingParams, req, res);
     if (!params) return;
     const calls = callsRepository(deps.db);
     const call = await calls.findBySid(params.CallSid);
@@ -152,12 +153,4 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   });
 
   return router;
-}
-
-function parse<T extends z.ZodType>(schema: T, req: Request, res: Response): z.infer<T> | undefined {
-  const parsed = schema.safeParse(req.body);
-  if (parsed.success) return parsed.data;
-  req.log.warn({ issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed Twilio webhook');
-  res.status(400).type('text/plain').send('Malformed Twilio webhook');
-  return undefined;
 }

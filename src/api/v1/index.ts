@@ -12,6 +12,7 @@ import { mountRoute, type RouteSpec } from './route';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditLogRoutes } from './routes/auditLog';
 import { authRoutes } from './routes/auth';
+import { bookingRoutes } from './routes/booking';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -30,6 +31,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...phoneNumberRoutes,
   ...auditLogRoutes,
   ...callRoutes,
+  ...bookingRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */

@@ -9,7 +9,9 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource in this organization',
   409: 'Conflicts with the current state',
   413: 'Request body too large',
+  422: 'Understood but not possible, e.g. a time that is not offered',
   429: 'Too many attempts; Retry-After says when to try again',
+  503: 'A service we depend on (e.g. the connected calendar) failed; nothing was changed',
 };
 
 /**

@@ -14,7 +14,7 @@ import type { V1Deps } from './deps';
  */
 export type Access = 'public' | 'person' | Role;
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
 
 export interface HandlerContext<P, Q, B> {
   params: P;

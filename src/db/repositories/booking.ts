@@ -47,16 +47,16 @@ export const isSlotTaken = (error: unknown) => (error as { code?: string }).code
 export function bookingRepository(trx: Tx) {
   return {
     async rules(): Promise<BookingRules> {
-      const org = await trx<OrganizationRow & Record<string, unknown>>('organizations').first();
+      const org = await trx<OrganizationRow>('organizations').first();
       if (!org) throw new Error('organization not found');
       const closures = await trx('closures').select(trx.raw(`to_char(starts_on, 'YYYY-MM-DD') as "startsOn"`), trx.raw(`to_char(ends_on, 'YYYY-MM-DD') as "endsOn"`));
       return {
         timeZone: org.time_zone,
         businessHours: org.business_hours,
         closures,
-        minNoticeMinutes: org.booking_min_notice_minutes as number,
-        horizonDays: org.booking_horizon_days as number,
-        slotStepMinutes: org.booking_slot_step_minutes as number,
+        minNoticeMinutes: org.booking_min_notice_minutes,
+        horizonDays: org.booking_horizon_days,
+        slotStepMinutes: org.booking_slot_step_minutes,
       };
     },
 

@@ -38,6 +38,10 @@ export interface OrganizationRow {
   recording_retention_days: number;
   hipaa_mode: boolean;
   legal_hold: boolean;
+  booking_min_notice_minutes: number;
+  booking_horizon_days: number;
+  booking_slot_step_minutes: number;
+  reminder_offsets_seconds: number[];
   billing_mode: string;
   status: string;
   created_at: Date;
@@ -99,6 +103,10 @@ export type OrganizationSettingsPatch = Partial<
     | 'retention_days'
     | 'recording_retention_days'
     | 'hipaa_mode'
+    | 'booking_min_notice_minutes'
+    | 'booking_horizon_days'
+    | 'booking_slot_step_minutes'
+    | 'reminder_offsets_seconds'
   >
 >;
 

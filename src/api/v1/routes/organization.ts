@@ -36,6 +36,10 @@ const Organization = z
     retentionDays: z.number().int(),
     recordingRetentionDays: z.number().int(),
     hipaaMode: z.boolean(),
+    bookingMinNoticeMinutes: z.number().int(),
+    bookingHorizonDays: z.number().int(),
+    bookingSlotStepMinutes: z.number().int(),
+    reminderOffsetsMinutes: z.array(z.number()).meta({ description: 'Appointment reminders are texted this long before the start' }),
     status: z.string(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -56,6 +60,10 @@ const SettingsPatch = z
     retentionDays: z.number().int().min(1).max(3650),
     recordingRetentionDays: z.number().int().min(1).max(3650),
     hipaaMode: z.boolean(),
+    bookingMinNoticeMinutes: z.number().int().min(0).max(60 * 24 * 30),
+    bookingHorizonDays: z.number().int().min(1).max(366),
+    bookingSlotStepMinutes: z.number().int().min(5).max(240),
+    reminderOffsetsMinutes: z.array(z.number().int().min(1).max(60 * 24 * 14)).max(5),
   })
   .partial()
   .strict()
@@ -78,6 +86,10 @@ function toApi(row: OrganizationRow): z.input<typeof Organization> {
     retentionDays: row.retention_days,
     recordingRetentionDays: row.recording_retention_days,
     hipaaMode: row.hipaa_mode,
+    bookingMinNoticeMinutes: row.booking_min_notice_minutes,
+    bookingHorizonDays: row.booking_horizon_days,
+    bookingSlotStepMinutes: row.booking_slot_step_minutes,
+    reminderOffsetsMinutes: row.reminder_offsets_seconds.map((s) => s / 60),
     status: row.status,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
@@ -97,6 +109,10 @@ const COLUMNS: Record<string, keyof OrganizationSettingsPatch> = {
   retentionDays: 'retention_days',
   recordingRetentionDays: 'recording_retention_days',
   hipaaMode: 'hipaa_mode',
+  bookingMinNoticeMinutes: 'booking_min_notice_minutes',
+  bookingHorizonDays: 'booking_horizon_days',
+  bookingSlotStepMinutes: 'booking_slot_step_minutes',
+  reminderOffsetsMinutes: 'reminder_offsets_seconds',
 };
 
 export const organizationRoutes = [
@@ -115,7 +131,7 @@ export const organizationRoutes = [
     method: 'patch',
     path: '/organization',
     operationId: 'updateOrganization',
-    summary: 'Change settings: time zone, business hours, recording, retention, HIPAA mode, agent instructions, FAQ',
+    summary: 'Change settings: time zone, business hours, booking rules, recording, retention, HIPAA mode, agent instructions, FAQ',
     tag: 'Organization',
     access: 'admin',
     body: SettingsPatch,
@@ -128,6 +144,7 @@ export const organizationRoutes = [
         if (!e164) throw new ApiError(400, 'invalid_request', 'transferNumber: is not a valid phone number', 'transferNumber');
         patch.transfer_e164 = e164;
       }
+      if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
       return withTenant(deps.db, auth.orgId, async (trx) => {
         const row = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
         // Which settings changed, not their values: instructions and FAQ can be long and are not the log's business.

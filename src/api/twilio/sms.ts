@@ -1,0 +1,53 @@
+import { Router } from 'express';
+import twilio from 'twilio';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import type { BookingService } from '../../booking/bookingService';
+import type { Db } from '../../db/knex';
+import { bookingRepository } from '../../db/repositories/booking';
+import { organizationsRepository } from '../../db/repositories/organizations';
+import { withTenant } from '../../db/tenancy';
+import { toE164 } from '../../phone';
+import { parseWebhook } from './params';
+
+const smsParams = z.looseObject({
+  MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio MessageSid'),
+  From: z.string().min(1),
+  To: z.string().min(1),
+  Body: z.string().default(''),
+});
+
+/** Replies meaning "cancel my appointment" (the texts say "Reply C to cancel"). */
+const CANCEL_WORDS = new Set(['C', 'CANCEL']);
+
+/**
+ * Texts to an organization's number. "C" cancels the sender's next appointment there: the booking
+ * workflow is signalled (Twilio's webhook does not wait for it) and the customer gets the cancellation
+ * text from the workflow. Anything else gets no automatic answer. STOP and the like are Twilio's
+ * (Advanced Opt-Out) and never reach here.
+ */
+export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
+  const router = Router();
+  const reply = (text?: string) => {
+    const response = new twilio.twiml.MessagingResponse();
+    if (text) response.message(text);
+    return response.toString();
+  };
+
+  router.post('/incoming', async (req, res) => {
+    const params = parseWebhook(smsParams, req, res);
+    if (!params) return;
+    res.type('text/xml');
+    const org = await organizationsRepository(deps.db).findByPhoneNumber(params.To);
+    const from = toE164(params.From);
+    if (!org || !from || !CANCEL_WORDS.has(params.Body.trim().toUpperCase())) return void res.send(reply());
+    const next = await withTenant(deps.db, org.id, (trx) => bookingRepository(trx).nextAppointmentOf(from, new Date()));
+    if (!next) return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
+    await deps.booking.requestCancel(org.id, next.id, 'cancelled by text reply');
+    req.log.info({ orgId: org.id, appointmentId: next.id }, 'appointment cancelled by text reply');
+    const when = DateTime.fromJSDate(next.starts_at, { zone: org.time_zone }).toFormat("cccc d LLLL 'at' h:mm a");
+    res.send(reply(`${org.name}: cancelling your appointment on ${when}. You will get a confirmation shortly.`));
+  });
+
+  return router;
+}
