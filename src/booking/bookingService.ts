@@ -28,11 +28,12 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
   const handle = (appointmentId: string) => deps.temporal.workflow.getHandle(bookingWorkflowId(appointmentId));
   const notFound: BookingOutcome = { ok: false, reason: 'not_found', message: 'No such appointment.' };
 
-  async function onWorkflow(appointmentId: string, act: () => Promise<BookingOutcome>): Promise<BookingOutcome> {
+  /** The appointment exists (checked first); a workflow already over means it is cancelled, failed or past. */
+  async function onWorkflow(act: () => Promise<BookingOutcome>): Promise<BookingOutcome> {
     try {
       return await act();
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return notFound;
+      if (error instanceof WorkflowNotFoundError) return { ok: false, reason: 'not_confirmed', message: 'That appointment is no longer confirmed (cancelled, failed or past).' };
       throw error;
     }
   }
@@ -78,7 +79,7 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
     /** Only an appointment of this organization: another tenant's id is simply not found. */
     async cancel(orgId: string, appointmentId: string, reason: string): Promise<BookingOutcome> {
       if (!(await belongs(orgId, appointmentId))) return notFound;
-      return onWorkflow(appointmentId, () => handle(appointmentId).executeUpdate(cancelUpdate, { args: [{ reason }] }));
+      return onWorkflow(() => handle(appointmentId).executeUpdate(cancelUpdate, { args: [{ reason }] }));
     },
 
     async requestCancel(orgId: string, appointmentId: string, reason: string): Promise<boolean> {
@@ -89,7 +90,7 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
 
     async reschedule(orgId: string, appointmentId: string, start: Date): Promise<BookingOutcome> {
       if (!(await belongs(orgId, appointmentId))) return notFound;
-      return onWorkflow(appointmentId, () => handle(appointmentId).executeUpdate(rescheduleUpdate, { args: [{ start: start.toISOString() }] }));
+      return onWorkflow(() => handle(appointmentId).executeUpdate(rescheduleUpdate, { args: [{ start: start.toISOString() }] }));
     },
   };
 
