@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { GoogleCalendarOAuth } from './calendars/google';
+import type { MicrosoftCalendarOAuth } from './calendars/microsoft';
 import { parseMasterKeySpec, type MasterKey } from './crypto/masterKeys';
 
 /** The folder holding package.json, whether we run from src/ (tsx, jest) or dist/src/ (a build). */
@@ -114,6 +116,11 @@ const schema = z.object({
   MICROSOFT_OAUTH_CLIENT_ID: optionalText,
   MICROSOFT_OAUTH_CLIENT_SECRET: optionalText,
   MICROSOFT_OIDC_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common/v2.0'),
+  GOOGLE_CALENDAR_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://www.googleapis.com/'),
+  GOOGLE_OAUTH_AUTHORIZE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_OAUTH_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth2.googleapis.com/token'),
+  MICROSOFT_CALENDAR_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common'),
+  MICROSOFT_GRAPH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.microsoft.com'),
 });
 
 /** Every variable name the platform reads. */
@@ -149,6 +156,8 @@ export interface Config {
   };
   llm: { baseUrl: string; apiKey?: string; model: string; turnTimeoutMs: number };
   calls: { statusCheckAfterMs: number };
+  /** Calendar connections, with the same OAuth clients as single sign-on; absent when that client is not configured. */
+  calendars: { google?: GoogleCalendarOAuth; microsoft?: MicrosoftCalendarOAuth };
   shutdownGraceMs: number;
   auth: AuthConfig;
 }
@@ -264,6 +273,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         google: oidcClient(e.GOOGLE_OAUTH_CLIENT_ID, e.GOOGLE_OAUTH_CLIENT_SECRET, e.GOOGLE_OIDC_ISSUER),
         microsoft: oidcClient(e.MICROSOFT_OAUTH_CLIENT_ID, e.MICROSOFT_OAUTH_CLIENT_SECRET, e.MICROSOFT_OIDC_AUTHORITY),
       },
+    },
+    calendars: {
+      google: e.GOOGLE_OAUTH_CLIENT_ID && e.GOOGLE_OAUTH_CLIENT_SECRET
+        ? {
+            clientId: e.GOOGLE_OAUTH_CLIENT_ID,
+            clientSecret: e.GOOGLE_OAUTH_CLIENT_SECRET,
+            redirectUri: `${publicBaseUrl(e)}/api/v1/calendar-connections/google/callback`,
+            apiRootUrl: e.GOOGLE_CALENDAR_API_URL,
+            authUrl: e.GOOGLE_OAUTH_AUTHORIZE_URL,
+            tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+          }
+        : undefined,
+      microsoft: e.MICROSOFT_OAUTH_CLIENT_ID && e.MICROSOFT_OAUTH_CLIENT_SECRET
+        ? {
+            clientId: e.MICROSOFT_OAUTH_CLIENT_ID,
+            clientSecret: e.MICROSOFT_OAUTH_CLIENT_SECRET,
+            redirectUri: `${publicBaseUrl(e)}/api/v1/calendar-connections/microsoft/callback`,
+            authority: e.MICROSOFT_CALENDAR_AUTHORITY.replace(/\/$/, ''),
+            graphBaseUrl: e.MICROSOFT_GRAPH_URL.replace(/\/$/, ''),
+          }
+        : undefined,
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { createBookingService, type BookingService } from './booking/bookingService';
-import { createCalendarResolver, type CalendarResolver } from './booking/calendars';
+import { calendarFactories, createCalendarResolver, type CalendarResolver } from './booking/calendars';
 import type { Config } from './config';
 import { loadOrCreateDevMasterKey, loadOrCreateDevSessionSecret } from './crypto/devSecrets';
 import { FieldCipher } from './crypto/fieldEncryption';
@@ -40,7 +40,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
   const fields = new FieldCipher(keyring);
-  const calendars = createCalendarResolver({ db, fields, logger, factories: {} });
+  const calendars = createCalendarResolver({ db, fields, logger, factories: calendarFactories(config.calendars) });
   return {
     config: resolved,
     logger,

@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DateTime } from 'luxon';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../src/crypto/fieldContexts';
-import { newId } from '../src/db/ids';
 import { withTenant } from '../src/db/tenancy';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/bookingDefinitions';
 import { startCallStack, type CallStack } from './helpers/callStack';
+import { openAllWeek, slotIn, until } from './helpers/booking';
 import { makeOrganization } from './helpers/organizations';
 
 let stack: CallStack;
@@ -12,36 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const ALL_WEEK = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
-
-/** A service in an organization open around the clock, so tests can book close to now. */
-async function openAllWeek(orgId: string, settings: Record<string, unknown> = {}) {
-  await stack.services.db('organizations').where({ id: orgId }).update({
-    business_hours: JSON.stringify(ALL_WEEK),
-    booking_min_notice_minutes: 0,
-    booking_slot_step_minutes: 5,
-    ...settings,
-  });
-  const serviceId = newId('svc');
-  await withTenant(stack.services.db, orgId, (trx) =>
-    trx('services').insert({ id: serviceId, org_id: orgId, name: `Cleaning ${serviceId.slice(-6)}`, duration_minutes: 30, buffer_after_minutes: 10 }),
-  );
-  return serviceId;
-}
-
-/** The first 5-minute boundary at least `minutes` from now (a slot the rules offer). */
-function slotIn(minutes: number): Date {
-  const t = Date.now() + minutes * 60_000;
-  return new Date(Math.ceil(t / 300_000) * 300_000);
-}
-
 async function liveAppointments(orgId: string) {
   return withTenant(stack.services.db, orgId, (trx) => trx('appointments').whereIn('status', ['held', 'confirmed']));
 }
 
 test('20 concurrent attempts at the same slot yield exactly one appointment', async () => {
   const org = await makeOrganization(stack.services);
-  const serviceId = await openAllWeek(org.id);
+  const serviceId = await openAllWeek(stack.services, org.id);
   const start = slotIn(24 * 60);
   const outcomes = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
@@ -64,7 +44,7 @@ test('a booking is confirmed by text, reminded on time, moved and cancelled; eac
   const org = await makeOrganization(stack.services);
   const start = slotIn(2);
   const lead = Math.floor((start.getTime() - Date.now()) / 1000) - 4; // a reminder due in about 4 s
-  const serviceId = await openAllWeek(org.id, { reminder_offsets_seconds: `{${lead}}` });
+  const serviceId = await openAllWeek(stack.services, org.id, { reminder_offsets_seconds: `{${lead}}` });
   const customer = '+14155554321';
   const sent = () => stack.twilioRest.messages.filter((m) => m.To === customer && m.Body.startsWith(org.name));
 
@@ -96,64 +76,11 @@ test('a booking is confirmed by text, reminded on time, moved and cancelled; eac
   expect(sent().filter((m) => m.Body.includes('is cancelled'))).toHaveLength(1);
   expect(sent()).toHaveLength(4);
   expect(await handle.query(bookingStateQuery)).toMatchObject({ state: 'cancelled' });
+  if (process.env.RECORD_HISTORIES) {
+    writeFileSync(path.join(__dirname, 'histories', 'booking-reminded-moved-cancelled.json'), historyToJSON(await handle.fetchHistory()));
+  }
 });
 
 async function service(orgId: string, id: string) {
   return withTenant(stack.services.db, orgId, (trx) => trx('services').where({ id }).first());
 }
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-test('a caller books through the agent, the slot offered is the slot booked, and a text reply "C" cancels it', async () => {
-  const serviceId = await openAllWeek(stack.org.id);
-  const name = (await service(stack.org.id, serviceId)).name as string;
-  const from = new Date(Date.now() + 24 * 3600_000);
-  const to = new Date(from.getTime() + 6 * 3600_000);
-  const offered = (await stack.services.booking.slots(stack.org.id, serviceId, { start: from, end: to }, 8))!.slots;
-  const slotLocal = DateTime.fromJSDate(offered[2]!, { zone: 'America/New_York' }).toISO({ suppressMilliseconds: true })!;
-
-  const call = stack.call({ from: '+14155550111' });
-  await call.dial();
-  stack.llm.script(
-    { toolCalls: [{ name: 'check_availability', arguments: { service: name.toLowerCase(), from: from.toISOString(), to: to.toISOString() } }] },
-    { content: 'I can offer a few times tomorrow. Which suits you?' },
-  );
-  await call.say('Can I book a cleaning tomorrow?');
-  const availability = JSON.parse(stack.llm.requests.at(-1)!.messages.find((m) => m.role === 'tool')!.content!);
-  expect(availability).toMatchObject({ ok: true, service: name });
-  expect(availability.slots.map((s: { start: string }) => s.start)).toContain(slotLocal);
-
-  stack.llm.script(
-    { toolCalls: [{ name: 'book_appointment', arguments: { service: name, start: slotLocal, customer_name: 'Grace Hopper', customer_phone: '(415) 555-0111' } }] },
-    { content: "You're booked. Anything else?" },
-  );
-  await call.say('The third one please. Grace Hopper.');
-  const booked = JSON.parse(stack.llm.requests.at(-1)!.messages.filter((m) => m.role === 'tool').at(-1)!.content!);
-  expect(booked).toMatchObject({ ok: true, start: slotLocal });
-  stack.llm.script({ toolCalls: [{ name: 'end_call', arguments: {} }], content: 'Goodbye!' });
-  await call.say("That's all.");
-  await call.status('completed', 80);
-  expect(await stack.result(call)).toEqual({ outcome: 'booked', status: 'completed' });
-
-  const callRow = await stack.services.db('calls').where({ call_sid: call.callSid }).first('id');
-  const [appointment] = await liveAppointments(stack.org.id);
-  expect(appointment).toMatchObject({ status: 'confirmed', call_id: callRow.id, source: 'call', customer_e164: '+14155550111', starts_at: offered[2] });
-  await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is booked for')), 10_000);
-
-  // A text reply "C" from the caller's phone cancels it; from another phone it finds nothing.
-  const sms = (fromNumber: string, body: string) =>
-    call.post('/twilio/sms/incoming', { MessageSid: `SM${'a'.repeat(32)}`, From: fromNumber, To: stack.number, Body: body }).then((r) => r.text());
-  expect(await sms('+14155550199', 'C')).toContain('we found no upcoming appointment');
-  expect(await sms('+14155550111', 'thanks!')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
-  expect(await sms('+14155550111', ' c ')).toContain('cancelling your appointment');
-  expect(await stack.services.temporal.workflow.getHandle(bookingWorkflowId(appointment.id)).result()).toEqual({ state: 'cancelled' });
-  await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is cancelled')), 10_000);
-  const forged = await call.post('/twilio/sms/incoming', { MessageSid: `SM${'b'.repeat(32)}`, From: '+14155550111', To: stack.number, Body: 'C' }, 'bm90IGEgc2lnbmF0dXJl');
-  expect(forged.status).toBe(403);
-});

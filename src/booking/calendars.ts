@@ -1,4 +1,7 @@
+import { createGoogleCalendar } from '../calendars/google';
+import { createMicrosoftCalendar } from '../calendars/microsoft';
 import { CalendarAuthRevokedError, type CalendarProvider, type CalendarTokens } from '../calendars/provider';
+import type { Config } from '../config';
 import type { FieldCipher } from '../crypto/fieldEncryption';
 import type { Db } from '../db/knex';
 import { withTenant } from '../db/tenancy';
@@ -69,5 +72,15 @@ export function createCalendarResolver(deps: { db: Db; fields: FieldCipher; logg
         },
       };
     },
+  };
+}
+
+/** Provider factories for the OAuth clients the deployment has configured. */
+export function calendarFactories(config: Config['calendars']): Partial<Record<'google' | 'microsoft', CalendarFactory>> {
+  const { google, microsoft } = config;
+  return {
+    ...(google ? { google: (tokens, calendarId, onTokens) => createGoogleCalendar({ ...google, calendarId }, tokens, onTokens) } : {}),
+    // Microsoft connections always use the signed-in account's default calendar.
+    ...(microsoft ? { microsoft: (tokens, _calendarId, onTokens) => createMicrosoftCalendar(microsoft, tokens, onTokens) } : {}),
   };
 }

@@ -13,6 +13,7 @@ import { apiKeyRoutes } from './routes/apiKeys';
 import { auditLogRoutes } from './routes/auditLog';
 import { authRoutes } from './routes/auth';
 import { bookingRoutes } from './routes/booking';
+import { calendarConnectionRoutes } from './routes/calendarConnections';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -32,6 +33,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...auditLogRoutes,
   ...callRoutes,
   ...bookingRoutes,
+  ...calendarConnectionRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */
