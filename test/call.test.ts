@@ -274,15 +274,15 @@ test('invalid tool arguments go back to the model as an error; the call goes on'
     { toolCalls: [{ name: 'take_message', arguments: '{"caller_name": 42' }] },
     { toolCalls: [{ name: 'take_message', arguments: { caller_name: '', message: 'x' } }] },
     { toolCalls: [{ name: 'book_appointment', arguments: { service: 'cleaning', start: '2026-12-01T09:00:00-08:00', customer_name: 'Ada', customer_phone: '4155550111' } }] },
-    { content: "I can't book online yet, but I can take a message." },
+    { content: "We don't offer cleanings, but I can take a message." },
   );
   await call.say('Book me a cleaning on December first at nine.');
-  expect(call.lastSaid).toEqual(["I can't book online yet, but I can take a message."]);
+  expect(call.lastSaid).toEqual(["We don't offer cleanings, but I can take a message."]);
   const toolReplies = stack.llm.requests.slice(-1)[0]!.messages.filter((m) => m.role === 'tool').map((m) => JSON.parse(m.content!));
   expect(toolReplies).toEqual([
     { ok: false, error: 'arguments are not valid JSON' },
     { ok: false, error: expect.stringContaining('caller_name') },
-    { ok: false, error: expect.stringContaining('Appointments cannot be handled by phone yet') },
+    { ok: false, error: 'No service called "cleaning". Services offered: none.' },
   ]);
   await call.status('completed', 25);
   await stack.result(call);
