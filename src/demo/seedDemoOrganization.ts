@@ -1,12 +1,14 @@
 import type { Keyring } from '../crypto/keyring';
+import { newId } from '../db/ids';
 import type { Db } from '../db/knex';
 import { organizationsRepository, type OrganizationRow } from '../db/repositories/organizations';
+import { withTenant } from '../db/tenancy';
 import { createOrganization } from '../organizations/createOrganization';
 
 /** 555-01xx numbers are reserved for fiction: they reach no one. */
 export const DEMO_PHONE_NUMBER = '+14155550100';
 
-/** The demo organization `npm run dev` starts with: a dental clinic in San Francisco. Created once. */
+/** The demo organization `npm run dev` starts with: a dental clinic in San Francisco with two bookable services. Created once. */
 export async function seedDemoOrganization(db: Db, keyring: Keyring): Promise<{ org: OrganizationRow; created: boolean }> {
   const existing = await organizationsRepository(db).findByPhoneNumber(DEMO_PHONE_NUMBER);
   if (existing) return { org: existing, created: false };
@@ -32,5 +34,11 @@ export async function seedDemoOrganization(db: Db, keyring: Keyring): Promise<{ 
       { question: 'Do you see children?', answer: 'Yes, from age three.' },
     ],
   });
+  await withTenant(db, org.id, (trx) =>
+    trx('services').insert([
+      { id: newId('svc'), org_id: org.id, name: 'Cleaning and check-up', duration_minutes: 60, buffer_after_minutes: 10, price_note: '$140 without insurance' },
+      { id: newId('svc'), org_id: org.id, name: 'Whitening', duration_minutes: 90, buffer_after_minutes: 15, price_note: 'from $350' },
+    ]),
+  );
   return { org, created: true };
 }
