@@ -84,3 +84,91 @@ test('a booking is confirmed by text, reminded on time, moved and cancelled; eac
 async function service(orgId: string, id: string) {
   return withTenant(stack.services.db, orgId, (trx) => trx('services').where({ id }).first());
 }
+
+test('a caller books through the agent, the slot offered is the slot booked, and a text reply "C" cancels it', async () => {
+  const serviceId = await openAllWeek(stack.services, stack.org.id);
+  const name = (await service(stack.org.id, serviceId)).name as string;
+  const from = new Date(Date.now() + 24 * 3600_000);
+  const to = new Date(from.getTime() + 6 * 3600_000);
+  const offered = (await stack.services.booking.slots(stack.org.id, serviceId, { start: from, end: to }, 8))!.slots;
+  const slotLocal = DateTime.fromJSDate(offered[2]!, { zone: 'America/New_York' }).toISO({ suppressMilliseconds: true })!;
+
+  const call = stack.call({ from: '+14155550111' });
+  await call.dial();
+  stack.llm.script(
+    { toolCalls: [{ name: 'check_availability', arguments: { service: name.toLowerCase(), from: from.toISOString(), to: to.toISOString() } }] },
+    { content: 'I can offer a few times tomorrow. Which suits you?' },
+  );
+  await call.say('Can I book a cleaning tomorrow?');
+  const availability = JSON.parse(stack.llm.requests.at(-1)!.messages.find((m) => m.role === 'tool')!.content!);
+  expect(availability).toMatchObject({ ok: true, service: name });
+  expect(availability.slots.map((s: { start: string }) => s.start)).toContain(slotLocal);
+
+  stack.llm.script(
+    { toolCalls: [{ name: 'book_appointment', arguments: { service: name, start: slotLocal, customer_name: 'Grace Hopper', customer_phone: '(415) 555-0111' } }] },
+    { content: "You're booked. Anything else?" },
+  );
+  await call.say('The third one please. Grace Hopper.');
+  const booked = JSON.parse(stack.llm.requests.at(-1)!.messages.filter((m) => m.role === 'tool').at(-1)!.content!);
+  expect(booked).toMatchObject({ ok: true, start: slotLocal });
+  stack.llm.script({ toolCalls: [{ name: 'end_call', arguments: {} }], content: 'Goodbye!' });
+  await call.say("That's all.");
+  await call.status('completed', 80);
+  expect(await stack.result(call)).toEqual({ outcome: 'booked', status: 'completed' });
+
+  const callRow = await stack.services.db('calls').where({ call_sid: call.callSid }).first('id');
+  const [appointment] = await liveAppointments(stack.org.id);
+  expect(appointment).toMatchObject({ status: 'confirmed', call_id: callRow.id, source: 'call', customer_e164: '+14155550111', starts_at: offered[2] });
+  await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is booked for')), 10_000);
+
+  // A text reply "C" from the caller's phone cancels it; from another phone it finds nothing.
+  const sms = (fromNumber: string, body: string) =>
+    call.post('/twilio/sms/incoming', { MessageSid: `SM${'a'.repeat(32)}`, From: fromNumber, To: stack.number, Body: body }).then((r) => r.text());
+  expect(await sms('+14155550199', 'C')).toContain('we found no upcoming appointment');
+  expect(await sms('+14155550111', 'thanks!')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
+  expect(await sms('+14155550111', ' c ')).toContain('cancelling your appointment');
+  expect(await stack.services.temporal.workflow.getHandle(bookingWorkflowId(appointment.id)).result()).toEqual({ state: 'cancelled' });
+  await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is cancelled')), 10_000);
+  const forged = await call.post('/twilio/sms/incoming', { MessageSid: `SM${'b'.repeat(32)}`, From: '+14155550111', To: stack.number, Body: 'C' }, 'bm90IGEgc2lnbmF0dXJl');
+  expect(forged.status).toBe(403);
+});
+
+test('on a call, the agent moves or cancels only the appointments booked from the calling number', async () => {
+  const serviceId = await openAllWeek(stack.services, stack.org.id);
+  const start = slotIn(2 * 24 * 60);
+  const booked = await stack.services.booking.book(stack.org.id, { serviceId, start: start.toISOString(), customerName: 'Katherine', customerE164: '+14155550177', source: 'api' });
+  expect(booked.ok).toBe(true);
+  const appointmentId = booked.ok ? booked.appointmentId : '';
+  const newStart = new Date(start.getTime() + 2 * 3600_000);
+  const toolReply = () => JSON.parse(stack.llm.requests.at(-1)!.messages.filter((m) => m.role === 'tool').at(-1)!.content!);
+
+  // Someone else, calling from another number, cannot move it.
+  const stranger = stack.call({ from: '+14155550188' });
+  await stranger.dial();
+  stack.llm.script(
+    { toolCalls: [{ name: 'reschedule_appointment', arguments: { customer_phone: '+14155550177', start: start.toISOString(), new_start: newStart.toISOString() } }] },
+    { content: 'I can only change appointments from the number they were booked with.' },
+  );
+  await stranger.say("Move Katherine's appointment please.");
+  expect(toolReply()).toMatchObject({ ok: false, error: expect.stringContaining('number they were booked with') });
+  await stranger.status('completed', 20);
+  await stack.result(stranger);
+
+  const owner = stack.call({ from: '+14155550177' });
+  await owner.dial();
+  stack.llm.script(
+    { toolCalls: [{ name: 'reschedule_appointment', arguments: { customer_phone: '4155550177', start: start.toISOString(), new_start: newStart.toISOString() } }] },
+    { content: 'Done, it has moved.' },
+  );
+  await owner.say('Can you move my appointment two hours later?');
+  expect(toolReply()).toMatchObject({ ok: true });
+  stack.llm.script(
+    { toolCalls: [{ name: 'cancel_appointment', arguments: { customer_phone: '4155550177', start: newStart.toISOString() } }] },
+    { content: 'It is cancelled.' },
+  );
+  await owner.say('Actually, cancel it.');
+  expect(toolReply()).toMatchObject({ ok: true });
+  await owner.status('completed', 50);
+  expect(await stack.result(owner)).toEqual({ outcome: 'rescheduled', status: 'completed' });
+  expect(await stack.services.temporal.workflow.getHandle(bookingWorkflowId(appointmentId)).result()).toEqual({ state: 'cancelled' });
+});
