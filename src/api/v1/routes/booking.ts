@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../../crypto/fieldContexts';
@@ -9,7 +10,9 @@ import { withTenant } from '../../../db/tenancy';
 import { toE164 } from '../../../phone';
 import type { BookingOutcome } from '../../../../workflows/bookingDefinitions';
 import { ApiError } from '../../errors';
+import type { AuthContext } from '../../../auth/context';
 import { audit } from '../audit';
+import type { V1Deps } from '../deps';
 import { defineRoute } from '../route';
 import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
@@ -83,6 +86,14 @@ function orFail(outcome: BookingOutcome): Extract<BookingOutcome, { ok: true }> 
   if (outcome.ok) return outcome;
   const status = { taken: 409, unavailable: 422, calendar_error: 503, not_found: 404, not_confirmed: 409 }[outcome.reason] as 404 | 409 | 422 | 503;
   throw new ApiError(status, outcome.reason === 'not_found' ? 'not_found' : `slot_${outcome.reason}`, outcome.message.split('. Offer')[0]!);
+}
+
+/** Audits what was done to the appointment and answers with it as it now is. */
+function recorded(deps: V1Deps, req: Request, auth: AuthContext, action: string, appointmentId: string) {
+  return withTenant(deps.db, auth.orgId, async (trx) => {
+    await audit(trx, req, auth, { action, targetType: 'appointment', targetId: appointmentId });
+    return toAppointment(deps.fields, (await bookingRepository(trx).appointment(appointmentId))!);
+  });
 }
 
 const Future = z.iso.datetime({ offset: true }).refine((d) => Math.abs(new Date(d).getUTCFullYear() - new Date().getUTCFullYear()) <= 5, 'is out of range');
@@ -272,10 +283,7 @@ export const bookingRoutes = [
       const phone = toE164(body.customerPhone, 'US');
       if (!phone) throw new ApiError(400, 'invalid_request', 'customerPhone: is not a valid phone number', 'customerPhone');
       const booked = orFail(await deps.booking.book(auth.orgId, { serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: phone, source: 'api' }));
-      return withTenant(deps.db, auth.orgId, async (trx) => {
-        await audit(trx, req, auth, { action: 'appointment.booked', targetType: 'appointment', targetId: booked.appointmentId });
-        return toAppointment(deps.fields, (await bookingRepository(trx).appointment(booked.appointmentId))!);
-      });
+      return recorded(deps, req, auth, 'appointment.booked', booked.appointmentId);
     },
   }),
 
@@ -292,10 +300,7 @@ export const bookingRoutes = [
     errors: [404, 409],
     async handle({ auth, body, deps, params, req }) {
       orFail(await deps.booking.cancel(auth.orgId, params.appointmentId, body.reason));
-      return withTenant(deps.db, auth.orgId, async (trx) => {
-        await audit(trx, req, auth, { action: 'appointment.cancelled', targetType: 'appointment', targetId: params.appointmentId });
-        return toAppointment(deps.fields, (await bookingRepository(trx).appointment(params.appointmentId))!);
-      });
+      return recorded(deps, req, auth, 'appointment.cancelled', params.appointmentId);
     },
   }),
 
@@ -312,10 +317,7 @@ export const bookingRoutes = [
     errors: [404, 409, 422],
     async handle({ auth, body, deps, params, req }) {
       orFail(await deps.booking.reschedule(auth.orgId, params.appointmentId, new Date(body.start)));
-      return withTenant(deps.db, auth.orgId, async (trx) => {
-        await audit(trx, req, auth, { action: 'appointment.rescheduled', targetType: 'appointment', targetId: params.appointmentId });
-        return toAppointment(deps.fields, (await bookingRepository(trx).appointment(params.appointmentId))!);
-      });
+      return recorded(deps, req, auth, 'appointment.rescheduled', params.appointmentId);
     },
   }),
 ];
