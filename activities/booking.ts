@@ -119,10 +119,10 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
 
     /** Moves a confirmed appointment; the no-overlap constraint refuses a taken slot atomically. */
     async moveAppointment(input: { orgId: string; appointmentId: string; start: string }): Promise<BookingOutcome> {
-      const { appointment, service } = await load(input.orgId, input.appointmentId);
+      const { appointment, service, timeZone } = await load(input.orgId, input.appointmentId);
       const start = new Date(input.start);
-      if (appointment.starts_at.getTime() === start.getTime()) return ok(appointment);
-      const moved = await withTenant(db, input.orgId, async (trx) => {
+      // Already there (a retry after the row moved): only the calendar event may still need moving.
+      const moved = appointment.starts_at.getTime() === start.getTime() ? ok(appointment) : await withTenant(db, input.orgId, async (trx) => {
         if (!isBookableStart(await bookingRepository(trx).rules(), serviceShape(service), start, now())) return failure('unavailable');
         const end = new Date(start.getTime() + service.duration_minutes * 60_000);
         const blocked = blockedRange(start, serviceShape(service));
@@ -140,7 +140,6 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       });
       if (moved.ok && appointment.external_event_id) {
         const calendar = await deps.calendars.forOrganization(input.orgId);
-        const { timeZone } = await load(input.orgId, input.appointmentId);
         await calendar?.provider.moveEvent(appointment.external_event_id, { start, end: new Date(moved.end), timeZone });
       }
       return moved;
