@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { readBody } from './http';
+import { ACCESS_TOKEN_SECONDS, createOAuthGrants, type OAuthClient, type OAuthControls } from './oauthGrants';
 
 /**
  * A local server speaking Google's wire format for what the calendar adapter uses: the OAuth token
@@ -29,7 +29,7 @@ export interface RecordedRequest {
   body: Record<string, unknown>;
 }
 
-export interface FakeGoogleCalendar {
+export interface FakeGoogleCalendar extends OAuthControls {
   /** Root for `apiRootUrl` (ends with a slash). */
   apiRootUrl: string;
   tokenUrl: string;
@@ -44,38 +44,27 @@ export interface FakeGoogleCalendar {
   events: Map<string, FakeGoogleEvent>;
   requests: RecordedRequest[];
   tokenRequests: Array<Record<string, string>>;
-  /** A code the token endpoint will exchange once. */
-  issueCode(): string;
-  /** Tokens as if a code had been exchanged earlier, without recording a token request. */
-  issueTokens(): { refreshToken: string; accessToken: string; expiresAt: number };
-  /** The grant is revoked: refreshes fail with invalid_grant and current access tokens stop working. */
-  revoke(): void;
-  /** Access tokens issued so far are rejected with 401 from now on (refresh tokens still work). */
-  expireAccessTokens(): void;
-  /** The next `count` API calls answer `status`. */
-  failNext(count: number, status: number): void;
   close(): Promise<void>;
 }
 
-const ACCESS_TOKEN_SECONDS = 3600;
 const BASE32HEX_ID = /^[a-v0-9]{5,1024}$/;
 
-export async function startFakeGoogleCalendar(client: { clientId: string; clientSecret: string; redirectUri: string }): Promise<FakeGoogleCalendar> {
-  const codes = new Set<string>();
-  const refreshTokens = new Set<string>();
-  const accessTokens = new Set<string>();
-  const failures: number[] = [];
-  const token = (prefix: string) => `${prefix}${randomBytes(12).toString('hex')}`;
-  const newAccessToken = () => {
-    const value = token('ya29.');
-    accessTokens.add(value);
-    return value;
-  };
-  const newRefreshToken = () => {
-    const value = token('1//');
-    refreshTokens.add(value);
-    return value;
-  };
+export async function startFakeGoogleCalendar(client: OAuthClient): Promise<FakeGoogleCalendar> {
+  // Google keeps one refresh token per grant: a refresh returns only a new access token.
+  const grants = createOAuthGrants({
+    client,
+    codePrefix: '4/0A',
+    accessPrefix: 'ya29.',
+    refreshPrefix: '1//',
+    encoding: 'hex',
+    rotateRefreshTokens: false,
+    errors: {
+      invalidClient: 'The OAuth client was not found.',
+      invalidCode: 'Malformed auth code.',
+      invalidRefreshToken: 'Token has been expired or revoked.',
+      unsupportedGrantType: (grantType) => `Invalid grant_type: ${grantType}`,
+    },
+  });
 
   const fake: FakeGoogleCalendar = {
     apiRootUrl: '',
@@ -87,18 +76,7 @@ export async function startFakeGoogleCalendar(client: { clientId: string; client
     events: new Map(),
     requests: [],
     tokenRequests: [],
-    issueCode: () => {
-      const code = token('4/0A');
-      codes.add(code);
-      return code;
-    },
-    issueTokens: () => ({ refreshToken: newRefreshToken(), accessToken: newAccessToken(), expiresAt: Date.now() + ACCESS_TOKEN_SECONDS * 1000 }),
-    revoke: () => {
-      refreshTokens.clear();
-      accessTokens.clear();
-    },
-    expireAccessTokens: () => accessTokens.clear(),
-    failNext: (count, status) => failures.push(...Array<number>(count).fill(status)),
+    ...grants.controls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -118,36 +96,20 @@ export async function startFakeGoogleCalendar(client: { clientId: string; client
     if (req.method === 'POST' && url.pathname === '/token') {
       const fields = body as Record<string, string>;
       fake.tokenRequests.push(fields);
-      if (fields.client_id !== client.clientId || fields.client_secret !== client.clientSecret) {
-        return send(res, 401, { error: 'invalid_client', error_description: 'The OAuth client was not found.' });
-      }
-      if (fields.grant_type === 'authorization_code') {
-        if (!fields.code || !codes.delete(fields.code) || fields.redirect_uri !== client.redirectUri) {
-          return send(res, 400, { error: 'invalid_grant', error_description: 'Malformed auth code.' });
-        }
-        return send(res, 200, {
-          access_token: newAccessToken(),
-          expires_in: ACCESS_TOKEN_SECONDS,
-          ...(fake.refreshTokenOnCodeExchange ? { refresh_token: newRefreshToken() } : {}),
-          scope: fake.grantedScope,
-          token_type: 'Bearer',
-        });
-      }
-      if (fields.grant_type === 'refresh_token') {
-        if (!fields.refresh_token || !refreshTokens.has(fields.refresh_token)) {
-          return send(res, 400, { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' });
-        }
-        return send(res, 200, { access_token: newAccessToken(), expires_in: ACCESS_TOKEN_SECONDS, scope: fake.grantedScope, token_type: 'Bearer' });
-      }
-      return send(res, 400, { error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${fields.grant_type}` });
+      const result = grants.grant(fields, { refreshTokenOnCodeExchange: fake.refreshTokenOnCodeExchange });
+      if (!result.ok) return send(res, result.status, { error: result.error, error_description: result.description });
+      return send(res, 200, {
+        access_token: result.accessToken,
+        expires_in: ACCESS_TOKEN_SECONDS,
+        ...(result.refreshToken ? { refresh_token: result.refreshToken } : {}),
+        scope: fake.grantedScope,
+        token_type: 'Bearer',
+      });
     }
 
     fake.requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer || !accessTokens.has(bearer)) {
-      return apiError(res, 401, 'authError', 'Request had invalid authentication credentials.');
-    }
-    const failure = failures.shift();
+    if (!grants.authorized(req.headers.authorization)) return apiError(res, 401, 'authError', 'Request had invalid authentication credentials.');
+    const failure = grants.takeFailure();
     if (failure !== undefined) return apiError(res, failure, 'backendError', 'Backend Error');
 
     if (req.method === 'POST' && url.pathname === '/calendar/v3/freeBusy') {
@@ -173,7 +135,7 @@ export async function startFakeGoogleCalendar(client: { clientId: string; client
     const eventId = match[2] === undefined ? undefined : decodeURIComponent(match[2]);
 
     if (req.method === 'POST' && eventId === undefined) {
-      const id = typeof body.id === 'string' ? body.id : token('').slice(0, 26);
+      const id = typeof body.id === 'string' ? body.id : grants.mint('').slice(0, 26);
       if (!BASE32HEX_ID.test(id)) return apiError(res, 400, 'invalid', 'Invalid resource id value.');
       if (fake.events.has(id)) return apiError(res, 409, 'duplicate', 'The requested identifier already exists.');
       const event = { ...(body as Omit<FakeGoogleEvent, 'id' | 'calendarId' | 'status'>), id, calendarId, status: 'confirmed' as const };

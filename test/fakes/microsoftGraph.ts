@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { DateTime } from 'luxon';
 import { readBody } from './http';
 import type { RecordedRequest } from './googleCalendar';
+import { ACCESS_TOKEN_SECONDS, createOAuthGrants, type OAuthClient, type OAuthControls } from './oauthGrants';
 
 /**
  * A local server speaking Microsoft's wire format for what the calendar adapter uses: the identity
@@ -24,7 +24,7 @@ export interface FakeGraphEvent {
   transactionId?: string;
 }
 
-export interface FakeMicrosoftGraph {
+export interface FakeMicrosoftGraph extends OAuthControls {
   /** The authority to configure (`{base}/common`). */
   authority: string;
   graphBaseUrl: string;
@@ -35,36 +35,27 @@ export interface FakeMicrosoftGraph {
   events: Map<string, FakeGraphEvent>;
   requests: RecordedRequest[];
   tokenRequests: Array<Record<string, string>>;
-  issueCode(): string;
-  issueTokens(): { refreshToken: string; accessToken: string; expiresAt: number };
-  /** The grant is revoked: refreshes fail with invalid_grant and current access tokens stop working. */
-  revoke(): void;
-  /** Access tokens issued so far are rejected with 401 from now on (refresh tokens still work). */
-  expireAccessTokens(): void;
-  /** The next `count` Graph calls answer `status`. */
-  failNext(count: number, status: number): void;
   close(): Promise<void>;
 }
 
-const ACCESS_TOKEN_SECONDS = 3600;
 const GRAPH_DATE_TIME = "yyyy-MM-dd'T'HH:mm:ss.SSS'0000'";
 
-export async function startFakeMicrosoftGraph(client: { clientId: string; clientSecret: string; redirectUri: string }): Promise<FakeMicrosoftGraph> {
-  const codes = new Set<string>();
-  const refreshTokens = new Set<string>();
-  const accessTokens = new Set<string>();
-  const failures: number[] = [];
-  const token = (prefix: string) => `${prefix}${randomBytes(12).toString('base64url')}`;
-  const newAccessToken = () => {
-    const value = token('eyJ0eXAi.');
-    accessTokens.add(value);
-    return value;
-  };
-  const newRefreshToken = () => {
-    const value = token('M.C5');
-    refreshTokens.add(value);
-    return value;
-  };
+export async function startFakeMicrosoftGraph(client: OAuthClient): Promise<FakeMicrosoftGraph> {
+  // Microsoft rotates: every refresh returns a new refresh token, and the old one stays valid until revoked.
+  const grants = createOAuthGrants({
+    client,
+    codePrefix: '0.AX',
+    accessPrefix: 'eyJ0eXAi.',
+    refreshPrefix: 'M.C5',
+    encoding: 'base64url',
+    rotateRefreshTokens: true,
+    errors: {
+      invalidClient: 'AADSTS7000215: Invalid client secret provided.',
+      invalidCode: 'AADSTS70000: The provided authorization code is invalid or has expired.',
+      invalidRefreshToken: 'AADSTS50173: The provided grant has expired due to it being revoked.',
+      unsupportedGrantType: (grantType) => `AADSTS70003: The app requested an unsupported grant type '${grantType}'.`,
+    },
+  });
 
   const fake: FakeMicrosoftGraph = {
     authority: '',
@@ -74,18 +65,7 @@ export async function startFakeMicrosoftGraph(client: { clientId: string; client
     events: new Map(),
     requests: [],
     tokenRequests: [],
-    issueCode: () => {
-      const code = token('0.AX');
-      codes.add(code);
-      return code;
-    },
-    issueTokens: () => ({ refreshToken: newRefreshToken(), accessToken: newAccessToken(), expiresAt: Date.now() + ACCESS_TOKEN_SECONDS * 1000 }),
-    revoke: () => {
-      refreshTokens.clear();
-      accessTokens.clear();
-    },
-    expireAccessTokens: () => accessTokens.clear(),
-    failNext: (count, status) => failures.push(...Array<number>(count).fill(status)),
+    ...grants.controls,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 
@@ -106,40 +86,23 @@ export async function startFakeMicrosoftGraph(client: { clientId: string; client
     if (req.method === 'POST' && /^\/[^/]+\/oauth2\/v2\.0\/token$/.test(url.pathname)) {
       const fields = body as Record<string, string>;
       fake.tokenRequests.push(fields);
-      if (fields.client_id !== client.clientId || fields.client_secret !== client.clientSecret) {
-        return tokenError(res, 401, 'invalid_client', 'AADSTS7000215: Invalid client secret provided.');
-      }
-      const issue = () =>
-        send(res, 200, {
-          token_type: 'Bearer',
-          scope: 'https://graph.microsoft.com/Calendars.ReadWrite',
-          expires_in: ACCESS_TOKEN_SECONDS,
-          ext_expires_in: ACCESS_TOKEN_SECONDS,
-          access_token: newAccessToken(),
-          refresh_token: newRefreshToken(),
-        });
-      if (fields.grant_type === 'authorization_code') {
-        if (!fields.code || !codes.delete(fields.code) || fields.redirect_uri !== client.redirectUri) {
-          return tokenError(res, 400, 'invalid_grant', 'AADSTS70000: The provided authorization code is invalid or has expired.');
-        }
-        return issue();
-      }
-      if (fields.grant_type === 'refresh_token') {
-        // Rotation: a new refresh token each time; the old one stays valid until revoked, as Microsoft's do.
-        if (!fields.refresh_token || !refreshTokens.has(fields.refresh_token)) {
-          return tokenError(res, 400, 'invalid_grant', 'AADSTS50173: The provided grant has expired due to it being revoked.');
-        }
-        return issue();
-      }
-      return tokenError(res, 400, 'unsupported_grant_type', `AADSTS70003: The app requested an unsupported grant type '${fields.grant_type}'.`);
+      const result = grants.grant(fields);
+      if (!result.ok) return tokenError(res, result.status, result.error, result.description);
+      return send(res, 200, {
+        token_type: 'Bearer',
+        scope: 'https://graph.microsoft.com/Calendars.ReadWrite',
+        expires_in: ACCESS_TOKEN_SECONDS,
+        ext_expires_in: ACCESS_TOKEN_SECONDS,
+        access_token: result.accessToken,
+        refresh_token: result.refreshToken,
+      });
     }
 
     fake.requests.push({ method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!bearer || !accessTokens.has(bearer)) {
+    if (!grants.authorized(req.headers.authorization)) {
       return graphError(res, 401, 'InvalidAuthenticationToken', 'Lifetime validation failed, the token is expired.');
     }
-    const failure = failures.shift();
+    const failure = grants.takeFailure();
     if (failure !== undefined) return graphError(res, failure, 'ServiceUnavailable', 'The service is temporarily unavailable.');
 
     if (req.method === 'GET' && url.pathname === '/v1.0/me/calendarView') {
@@ -186,7 +149,7 @@ export async function startFakeMicrosoftGraph(client: { clientId: string; client
       if (!instantOf(input.start).isValid || !instantOf(input.end).isValid) {
         return graphError(res, 400, 'TimeZoneNotSupportedException', 'A valid TimeZone value must be specified.');
       }
-      const event: FakeGraphEvent = { ...input, id: token('AAMkAG'), showAs: 'busy', isCancelled: false, transactionId };
+      const event: FakeGraphEvent = { ...input, id: grants.mint('AAMkAG'), showAs: 'busy', isCancelled: false, transactionId };
       fake.events.set(event.id, event);
       return send(res, 201, event);
     }
