@@ -4,8 +4,11 @@ import type { Config } from '../config';
 import { connectWorker } from '../temporal/connection';
 import { floorUpdate } from './floorWorkflow';
 
-/** Round trips (ms) of an Update that runs an instant local activity, one at a time on an idle server. */
-export async function measureTemporalFloor(client: Client, temporal: Config['temporal'], samples: number): Promise<number[]> {
+/**
+ * Round trips (ms) of an Update whose local activity waits `activityMs` (the LLM's latency, so the worker
+ * holds the task as long as a real turn does), minus that wait, one at a time on an idle server.
+ */
+export async function measureTemporalFloor(client: Client, temporal: Config['temporal'], samples: number, activityMs: number): Promise<number[]> {
   const taskQueue = `${temporal.taskQueue}-floor`;
   const connection = await connectWorker(temporal);
   const worker = await Worker.create({
@@ -13,7 +16,7 @@ export async function measureTemporalFloor(client: Client, temporal: Config['tem
     namespace: temporal.namespace,
     taskQueue,
     workflowsPath: require.resolve('./floorWorkflow'),
-    activities: { floorActivity: async () => 0 },
+    activities: { floorActivity: () => new Promise<number>((resolve) => setTimeout(() => resolve(activityMs), activityMs)) },
   });
   const running = worker.run();
   try {
@@ -22,7 +25,7 @@ export async function measureTemporalFloor(client: Client, temporal: Config['tem
     for (let i = 0; i < samples + 5; i++) {
       const started = performance.now();
       await handle.executeUpdate(floorUpdate);
-      if (i >= 5) times.push(performance.now() - started); // the first few warm the worker's cache up
+      if (i >= 5) times.push(performance.now() - started - activityMs); // the first few warm the worker's cache up
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     await handle.terminate('measured');

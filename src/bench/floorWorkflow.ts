@@ -2,8 +2,8 @@ import { condition, defineUpdate, proxyLocalActivities, setHandler } from '@temp
 
 /**
  * The benchmark's yardstick, run on its own task queue: a workflow whose Update only runs a local
- * activity that returns at once. Its round trip is what any Update-plus-local-activity turn costs on this
- * Temporal server and machine before a line of Callgenly's code runs.
+ * activity that waits as long as the LLM would. Its round trip, less that wait, is what any
+ * Update-plus-local-activity turn costs on this Temporal server and machine before Callgenly's code runs.
  */
 export const floorUpdate = defineUpdate<number>('floor');
 

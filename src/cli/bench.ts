@@ -2,8 +2,8 @@
  * `npm run bench`: the call-turn benchmark. N concurrent simulated calls × M turns, paced like callers,
  * against the full path (signed webhook → Express → Workflow Update → LLM local activity → TwiML) and, in
  * the same run, against a baseline Express handler calling the same fixed-latency LLM directly. Prints
- * p50/p95/p99 for both and the overhead; the Temporal floor (an Update running an instant local activity
- * on the idle server, what any such turn costs before our code runs); then the full path's saturation
+ * p50/p95/p99 for both and the overhead; the Temporal floor (an Update running a local activity as long
+ * as the LLM on the idle server, less that wait: what any such turn costs before our code runs); then the full path's saturation
  * throughput without pacing. The callers and the fake LLM run in a child process (src/bench/callers.ts).
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
     const baseline = await listen(baselineApp(createLlmProvider(config.llm), AUTH_TOKEN, PUBLIC_BASE_URL), '127.0.0.1', 0);
     stops.unshift(() => baseline.close(1000));
 
-    say('Measuring the Temporal floor (an Update running an instant local activity, idle server)...');
-    const floor = summarize(await measureTemporalFloor(services.temporal, config.temporal, 100));
+    say('Measuring the Temporal floor (an Update running a local activity as long as the LLM, idle server)...');
+    const floor = summarize(await measureTemporalFloor(services.temporal, config.temporal, 40, LLM_LATENCY_MS));
 
     say('Warming up...');
     await callers.play({ target: full.url, calls: 5, turns: 3, paced: false });
