@@ -40,7 +40,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
   const fields = new FieldCipher(keyring);
-  const calendars = createCalendarResolver({ db, fields, logger, factories: calendarFactories(config.calendars) });
+  const twilio = createTwilioProvider(config.twilio);
+  const calendars = createCalendarResolver({ db, fields, logger, twilio, factories: calendarFactories(config.calendars) });
   return {
     config: resolved,
     logger,
@@ -49,7 +50,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     fields,
     temporal,
     metrics: createMetrics(),
-    twilio: createTwilioProvider(config.twilio),
+    twilio,
     llm: createLlmProvider(config.llm),
     calendars,
     booking: createBookingService({ db, temporal, taskQueue: config.temporal.taskQueue, calendars }),

@@ -38,6 +38,7 @@ afterAll(async () => {
 /** An organization with a service and an admin API client, its calendar connected through the real flow. */
 async function connected(provider: 'google' | 'microsoft', issueCode: () => string) {
   const org = await makeOrganization(stack.services);
+  await stack.services.db('organizations').where({ id: org.id }).update({ transfer_e164: '+14155550166' });
   const serviceId = await openAllWeek(stack.services, org.id);
   const key = await apiKeyFor(stack.services, org.id);
   const api = {
@@ -114,6 +115,8 @@ test('Google: connect, busy time is not offered, events follow bookings, failure
   expect((await api.get('/calendar-connections')).body.data[0]).toMatchObject({ id: connectionId, status: 'broken' });
   const actions = await withTenant(stack.services.db, org.id, (trx) => trx('audit_log').pluck('action'));
   expect(actions).toEqual(expect.arrayContaining(['calendar.connected', 'calendar.connection_broken']));
+  const alerts = stack.twilioRest.messages.filter((m) => m.To === '+14155550166');
+  expect(alerts.map((m) => m.Body)).toEqual([`${org.name}: the Google Calendar connection stopped working. Bookings are kept in Callgenly until an admin reconnects it.`]);
   const afterRevoke = await book(free[33]!);
   expect(afterRevoke.status).toBe(201);
   expect(afterRevoke.body.externalEventId).toBeNull();

@@ -6,6 +6,7 @@ import type { FieldCipher } from '../crypto/fieldEncryption';
 import type { Db } from '../db/knex';
 import { withTenant } from '../db/tenancy';
 import type { Logger } from '../logger';
+import type { TwilioProvider } from '../providers/twilio';
 
 /** The organization's connected calendar, if any; without one the appointments table is the calendar. */
 export interface CalendarResolver {
@@ -21,10 +22,17 @@ export const TOKEN_CONTEXTS = { access: 'calendar_connections.access_token', ref
 
 /**
  * Builds the provider of the organization's active connection from its stored (encrypted) tokens, and
- * stores refreshed tokens back. A revoked grant marks the connection broken, is logged for admins, and
- * the booking carries on in the built-in calendar: a broken calendar never fails a call.
+ * stores refreshed tokens back. A revoked grant marks the connection broken, is audited, texted to the
+ * business's number and logged, and the booking carries on in the built-in calendar: a broken calendar
+ * never fails a call.
  */
-export function createCalendarResolver(deps: { db: Db; fields: FieldCipher; logger: Logger; factories: Partial<Record<'google' | 'microsoft', CalendarFactory>> }): CalendarResolver {
+export function createCalendarResolver(deps: {
+  db: Db;
+  fields: FieldCipher;
+  logger: Logger;
+  twilio: Pick<TwilioProvider, 'sendSms'>;
+  factories: Partial<Record<'google' | 'microsoft', CalendarFactory>>;
+}): CalendarResolver {
   const { db, fields } = deps;
   return {
     async forOrganization(orgId) {
@@ -46,10 +54,21 @@ export function createCalendarResolver(deps: { db: Db; fields: FieldCipher; logg
       };
       const markBroken = async (error: Error) => {
         deps.logger.error({ orgId, connectionId: connection.id, provider: connection.provider }, 'calendar connection revoked: reconnect it; bookings use the built-in calendar meanwhile');
-        await withTenant(db, orgId, async (trx) => {
-          await trx('calendar_connections').where({ id: connection.id }).update({ status: 'broken', last_error: error.message, updated_at: trx.fn.now() });
+        const alert = await withTenant(db, orgId, async (trx) => {
+          const changed = await trx('calendar_connections').where({ id: connection.id, status: 'active' }).update({ status: 'broken', last_error: error.message, updated_at: trx.fn.now() });
+          if (changed === 0) return undefined; // another request got there first: one alert is enough
           await trx('audit_log').insert({ org_id: orgId, actor_type: 'system', action: 'calendar.connection_broken', target_type: 'calendar_connection', target_id: connection.id, metadata: JSON.stringify({ provider: connection.provider }) });
+          const org = await trx('organizations').first('name', 'transfer_e164');
+          const number = await trx('phone_numbers').orderBy('created_at').first('e164');
+          return org?.transfer_e164 && number ? { to: org.transfer_e164 as string, from: number.e164 as string, name: org.name as string } : undefined;
         });
+        // The business hears it from us, by text, not from a missing booking.
+        if (alert) {
+          const provider = connection.provider === 'google' ? 'Google Calendar' : 'Microsoft 365 calendar';
+          await deps.twilio
+            .sendSms({ from: alert.from, to: alert.to, body: `${alert.name}: the ${provider} connection stopped working. Bookings are kept in Callgenly until an admin reconnects it.` })
+            .catch((smsError: Error) => deps.logger.warn({ orgId, err: smsError.message }, 'could not text the calendar alert'));
+        }
       };
       const inner = factory(tokens, connection.calendar_id, saveTokens);
       const guard = <A extends unknown[], R>(call: (...args: A) => Promise<R>, whenRevoked: R) =>
