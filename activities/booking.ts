@@ -1,4 +1,4 @@
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { blockedRange, isBookableStart } from '../src/booking/availability';
 import type { CalendarResolver } from '../src/booking/calendars';
@@ -35,7 +35,11 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       return withTenant(db, req.orgId, async (trx) => {
         const repo = bookingRepository(trx);
         const existing = await repo.appointment(req.appointmentId);
-        if (existing) return existing.status === 'failed' ? failure('taken') : ok(existing); // a retry
+        if (existing) {
+          // A retry of this very booking: answer with what became of it.
+          if (existing.status === 'held' || existing.status === 'confirmed') return ok(existing);
+          return failure(existing.status === 'failed' ? 'taken' : 'not_confirmed');
+        }
         const service = await repo.service(req.serviceId);
         if (!service?.active) return failure('not_found', 'No such service.');
         const start = new Date(req.start);
@@ -77,8 +81,11 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       if (appointment.external_event_id) return appointment.external_event_id;
       const calendar = await deps.calendars.forOrganization(input.orgId);
       if (!calendar) return null;
-      const busy = await calendar.provider.busy(appointment.blocks_from, appointment.blocks_until);
-      if (busy.length > 0) throw ApplicationFailure.nonRetryable('the slot is busy in the connected calendar', 'SlotBusyExternally');
+      // A retry may find the event its first attempt created: only the first attempt checks busy time.
+      if (Context.current().info.attempt === 1) {
+        const busy = await calendar.provider.busy(appointment.blocks_from, appointment.blocks_until);
+        if (busy.length > 0) throw ApplicationFailure.nonRetryable('the slot is busy in the connected calendar', 'SlotBusyExternally');
+      }
       const eventId = await calendar.provider.createEvent({
         key: appointment.id,
         start: appointment.starts_at,
@@ -98,17 +105,12 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       return withTenant(db, input.orgId, async (trx) => {
         await trx('appointments').where({ id: input.appointmentId, status: 'held' }).update({ status: 'confirmed', updated_at: trx.fn.now() });
         const appointment = await bookingRepository(trx).appointment(input.appointmentId);
-        return ok(appointment!);
+        return appointment?.status === 'confirmed' ? ok(appointment) : failure('not_confirmed');
       });
     },
 
-    /** Compensation and cancellation: the event goes from the external calendar, the slot is freed. */
+    /** Compensation and cancellation: the slot is freed at once (the calendar event goes afterwards). */
     async releaseAppointment(input: { orgId: string; appointmentId: string; status: 'failed' | 'cancelled'; reason: string }): Promise<void> {
-      const { appointment } = await load(input.orgId, input.appointmentId);
-      if (appointment.external_event_id) {
-        const calendar = await deps.calendars.forOrganization(input.orgId);
-        await calendar?.provider.deleteEvent(appointment.external_event_id);
-      }
       await withTenant(db, input.orgId, (trx) =>
         trx('appointments')
           .where({ id: input.appointmentId })
@@ -117,15 +119,39 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       );
     },
 
-    /** Moves a confirmed appointment; the no-overlap constraint refuses a taken slot atomically. */
+    /** Deletes a released appointment's event from the connected calendar (gone already: fine). */
+    async deleteCalendarEvent(input: { orgId: string; appointmentId: string }): Promise<void> {
+      const found = await withTenant(db, input.orgId, (trx) => bookingRepository(trx).appointment(input.appointmentId));
+      if (!found?.external_event_id) return;
+      const calendar = await deps.calendars.forOrganization(input.orgId);
+      await calendar?.provider.deleteEvent(found.external_event_id);
+    },
+
+    /** Puts the connected calendar's event at the appointment's current time (after a reschedule). */
+    async moveCalendarEvent(input: { orgId: string; appointmentId: string }): Promise<void> {
+      const { appointment, timeZone } = await load(input.orgId, input.appointmentId);
+      if (!appointment.external_event_id || appointment.status !== 'confirmed') return;
+      const calendar = await deps.calendars.forOrganization(input.orgId);
+      await calendar?.provider.moveEvent(appointment.external_event_id, { start: appointment.starts_at, end: appointment.ends_at, timeZone });
+    },
+
+    /**
+     * Moves a confirmed appointment: the new time must be offered, free in the connected calendar, and
+     * the no-overlap constraint refuses a taken one atomically. The calendar event follows afterwards.
+     */
     async moveAppointment(input: { orgId: string; appointmentId: string; start: string }): Promise<BookingOutcome> {
-      const { appointment, service, timeZone } = await load(input.orgId, input.appointmentId);
+      const { appointment, service } = await load(input.orgId, input.appointmentId);
       const start = new Date(input.start);
-      // Already there (a retry after the row moved): only the calendar event may still need moving.
-      const moved = appointment.starts_at.getTime() === start.getTime() ? ok(appointment) : await withTenant(db, input.orgId, async (trx) => {
+      if (appointment.starts_at.getTime() === start.getTime()) return ok(appointment); // a retry after the move
+      const blocked = blockedRange(start, serviceShape(service));
+      const calendar = await deps.calendars.forOrganization(input.orgId);
+      if (calendar) {
+        const own = (b: { start: Date; end: Date }) => b.start.getTime() === appointment.starts_at.getTime() && b.end.getTime() === appointment.ends_at.getTime();
+        if ((await calendar.provider.busy(blocked.start, blocked.end)).some((b) => !own(b))) return failure('taken');
+      }
+      return withTenant(db, input.orgId, async (trx) => {
         if (!isBookableStart(await bookingRepository(trx).rules(), serviceShape(service), start, now())) return failure('unavailable');
         const end = new Date(start.getTime() + service.duration_minutes * 60_000);
-        const blocked = blockedRange(start, serviceShape(service));
         try {
           await trx.raw('savepoint move');
           await trx('appointments')
@@ -138,11 +164,6 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
         }
         return ok({ id: appointment.id, starts_at: start, ends_at: end });
       });
-      if (moved.ok && appointment.external_event_id) {
-        const calendar = await deps.calendars.forOrganization(input.orgId);
-        await calendar?.provider.moveEvent(appointment.external_event_id, { start, end: new Date(moved.end), timeZone });
-      }
-      return moved;
     },
 
     async completeAppointment(input: { orgId: string; appointmentId: string }): Promise<void> {
@@ -155,9 +176,10 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
      * Texts the customer about their appointment, once per `key` (a row records each text; a crash between
      * the send and the mark can send it twice, never zero times).
      */
-    async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number'> {
+    async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number' | 'late'> {
       const { appointment, service, timeZone, orgName, from } = await load(input.orgId, input.appointmentId);
       if (!appointment.customer_e164 || !from) return 'no-number';
+      if (input.kind === 'reminder' && appointment.starts_at <= now()) return 'late'; // delayed past the start by an outage
       const done = await withTenant(db, input.orgId, async (trx) => {
         await trx('appointment_texts').insert({ org_id: input.orgId, appointment_id: appointment.id, kind: input.key }).onConflict(['org_id', 'appointment_id', 'kind']).ignore();
         const row = await trx('appointment_texts').where({ appointment_id: appointment.id, kind: input.key }).first('status');
@@ -171,7 +193,15 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
         rescheduled: `${orgName}: your ${service.name} has moved to ${when}. Reply C to cancel.`,
         cancelled: `${orgName}: your ${service.name} on ${when} is cancelled.`,
       }[input.kind];
-      const sid = await deps.twilio.sendSms({ from, to: appointment.customer_e164, body });
+      let sid: string;
+      try {
+        sid = await deps.twilio.sendSms({ from, to: appointment.customer_e164, body });
+      } catch (error) {
+        // Twilio refusing the number (a landline, opted out, invalid) will not change on retry.
+        const status = (error as { status?: number }).status;
+        if (status && status >= 400 && status < 500 && status !== 429) throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
+        throw error;
+      }
       await withTenant(db, input.orgId, (trx) =>
         trx('appointment_texts').where({ appointment_id: appointment.id, kind: input.key }).update({ status: 'sent', message_sid: sid }),
       );

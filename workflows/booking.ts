@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/booking';
 import {
   bookingStateQuery,
@@ -32,10 +32,12 @@ const calendar = proxyActivities<BookingActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '500 milliseconds', maximumAttempts: 2, nonRetryableErrorTypes: ['SlotBusyExternally'] },
 });
-// Compensation and texts must happen eventually, however long the outage.
+// Calendar clean-up and texts happen after the answer, and must happen however long an outage lasts
+// (texts give up after a day, or at once when Twilio says the number cannot be texted).
 const eventually = proxyActivities<BookingActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', nonRetryableErrorTypes: ['Undeliverable'] },
 });
 
 export async function bookingWorkflow(request: BookingRequest, settings: BookingSettings): Promise<{ state: BookingState }> {
@@ -47,15 +49,32 @@ export async function bookingWorkflow(request: BookingRequest, settings: Booking
   let cancelReason: string | undefined;
   let changes = 0;
   let busy = false;
-  const texts: Promise<unknown>[] = [];
+  // Texts and calendar clean-up run one after another, in order, off the caller's path.
+  let afterwards: Promise<unknown> = Promise.resolve();
+  const later = (work: () => Promise<unknown>) => {
+    afterwards = afterwards.then(work).catch(() => undefined);
+  };
+  const text = (kind: 'confirmed' | 'reminder' | 'rescheduled' | 'cancelled', key: string) => later(() => eventually.textCustomer({ ...ids, kind, key }));
 
   const setState = (next: BookingState) => {
     state = next;
     upsertSearchAttributes([{ key: BookingStatus, value: next }]);
   };
-  const text = (kind: 'confirmed' | 'reminder' | 'rescheduled' | 'cancelled', key: string) =>
-    texts.push(eventually.textCustomer({ ...ids, kind, key }).catch(() => undefined));
+  /** One change at a time: handlers and the main loop take turns on the appointment. */
+  const exclusively = async <T>(work: () => Promise<T>): Promise<T> => {
+    while (busy) await condition(() => !busy);
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+    }
+  };
   const notConfirmed = (): BookingOutcome => ({ ok: false, reason: 'not_confirmed', message: 'That appointment is not confirmed (cancelled, finished or still being booked).' });
+  const release = async (status: 'failed' | 'cancelled', reason: string) => {
+    await eventually.releaseAppointment({ ...ids, status, reason });
+    later(() => eventually.deleteCalendarEvent(ids));
+  };
 
   setHandler(bookingStateQuery, () => ({ state, start }));
   setHandler(confirmationUpdate, async () => {
@@ -69,46 +88,46 @@ export async function bookingWorkflow(request: BookingRequest, settings: Booking
     if (state !== 'confirmed') return notConfirmed();
     cancelReason ??= reason;
     await condition(() => state !== 'confirmed');
-    return { ok: true, appointmentId: request.appointmentId, start, end, status: 'cancelled' };
+    return (state as BookingState) === 'cancelled' ? { ok: true, appointmentId: request.appointmentId, start, end, status: 'cancelled' } : notConfirmed();
   });
-  setHandler(rescheduleUpdate, async ({ start: wanted }) => {
-    await condition(() => !busy);
-    if (state !== 'confirmed' || cancelReason) return notConfirmed();
-    busy = true;
-    try {
+  setHandler(rescheduleUpdate, ({ start: wanted }) =>
+    exclusively(async () => {
+      if (state !== 'confirmed' || cancelReason) return notConfirmed();
       const moved = await book.moveAppointment({ ...ids, start: wanted });
-      if (moved.ok) {
+      if (moved.ok && moved.start !== start) {
         start = moved.start;
         end = moved.end;
         changes += 1;
-        text('rescheduled', `rescheduled:${start}`);
+        later(() => eventually.moveCalendarEvent(ids));
+        text('rescheduled', `rescheduled:${changes}`);
       }
       return moved;
-    } finally {
-      busy = false;
-    }
-  });
+    }),
+  );
 
   upsertSearchAttributes([{ key: BookingStatus, value: 'held' }]);
-  const held = await book.holdAppointment(request);
-  if (!held.ok) {
-    outcome = held;
-    setState('failed');
-    return { state };
-  }
   try {
-    await calendar.createCalendarEvent(ids);
-    outcome = await book.confirmAppointment(ids);
+    const held = await book.holdAppointment(request);
+    if (held.ok) {
+      await calendar.createCalendarEvent(ids);
+      outcome = await book.confirmAppointment(ids);
+    } else {
+      outcome = held;
+    }
   } catch (error) {
+    // Whatever part failed after a hold may have been made, nothing must stay behind.
     const busyThere = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'SlotBusyExternally';
-    await eventually.releaseAppointment({ ...ids, status: 'failed', reason: busyThere ? 'busy in the connected calendar' : 'the calendar could not be updated' });
+    await release('failed', busyThere ? 'busy in the connected calendar' : 'the booking could not be completed');
     outcome = busyThere
       ? { ok: false, reason: 'taken', message: 'That time is busy in the calendar. Offer another slot from check_availability.' }
       : { ok: false, reason: 'calendar_error', message: 'The calendar could not be updated, so nothing was booked. Offer to take a message.' };
+  }
+  if (!outcome.ok) {
     setState('failed');
+    await afterwards;
     return { state };
   }
-  if (outcome.ok) end = outcome.end;
+  end = outcome.end;
   setState('confirmed');
   text('confirmed', 'confirmed');
 
@@ -123,23 +142,26 @@ export async function bookingWorkflow(request: BookingRequest, settings: Booking
     const wakeAt = due ? due.at : new Date(end).getTime();
     const seen = changes;
     const interrupted = await condition(() => cancelReason !== undefined || changes !== seen, Math.max(1, wakeAt - Date.now()));
-    if (cancelReason !== undefined) {
-      await condition(() => !busy);
-      await eventually.releaseAppointment({ ...ids, status: 'cancelled', reason: cancelReason });
-      text('cancelled', 'cancelled');
-      setState('cancelled');
-      break;
-    }
-    if (interrupted) continue;
-    if (due) {
-      sent.add(due.key);
-      text('reminder', due.key);
-      continue;
-    }
-    await book.completeAppointment(ids);
-    setState('completed');
-    break;
+    const next = await exclusively(async () => {
+      if (cancelReason !== undefined) {
+        await release('cancelled', cancelReason);
+        text('cancelled', 'cancelled');
+        setState('cancelled');
+        return 'done';
+      }
+      if (interrupted || changes !== seen) return 'again';
+      if (due) {
+        sent.add(due.key);
+        text('reminder', due.key);
+        return 'again';
+      }
+      await eventually.completeAppointment(ids);
+      setState('completed');
+      return 'done';
+    });
+    if (next === 'done') break;
   }
-  await Promise.all(texts);
+  await condition(allHandlersFinished);
+  await afterwards;
   return { state };
 }
