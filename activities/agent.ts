@@ -87,7 +87,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
         tool_calls: reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
       });
       for (const call of reply.toolCalls) {
-        const result = await runTool(call.name, call.arguments, { orgId: input.orgId, callId: input.callId, callerE164: input.callerE164, timeZone: org.timeZone }, effects);
+        const result = await runTool(call.name, call.arguments, { orgId: input.orgId, callId: input.callId, turn: input.history.length, callerE164: input.callerE164, timeZone: org.timeZone }, effects);
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
       // Transfer and hang-up end the turn: what the model says next would never be heard.

@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { toolSchemas, type ToolName } from '../src/agent/tools';
 import { callAppointmentId, type BookingService } from '../src/booking/bookingService';
@@ -17,6 +18,8 @@ export type AgentEffect =
 export interface ToolContext {
   orgId: string;
   callId?: string;
+  /** The caller's turn (the conversation's length): a booking asked for again in a later turn is a new one. */
+  turn: number;
   callerE164: string;
   timeZone: string;
 }
@@ -52,7 +55,17 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
     withTenant(deps.db, ctx.orgId, (trx) => bookingRepository(trx).appointmentOf(ctx.callerE164, start));
   const noAppointment = { ok: false, error: 'There is no appointment at that time for the number the caller is calling from. For their security, appointments can only be changed from the number they were booked with; offer to take a message.' };
 
+  /** A tool that throws (a calendar outage, Temporal unreachable) answers the model instead of failing the turn. */
   return async function runTool(name: string, rawArguments: string, ctx: ToolContext, effects: AgentEffect[]): Promise<ToolResult> {
+    try {
+      return await execute(name, rawArguments, ctx, effects);
+    } catch (error) {
+      log.warn('tool failed', { tool: name, error: String(error) });
+      return { ok: false, error: 'That could not be done just now. Apologise and offer to take a message.' };
+    }
+  };
+
+  async function execute(name: string, rawArguments: string, ctx: ToolContext, effects: AgentEffect[]): Promise<ToolResult> {
     if (!(name in toolSchemas)) return { ok: false, error: `unknown tool "${name}"` };
     let args: unknown;
     try {
@@ -82,7 +95,7 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
         const phone = toE164(a.customer_phone!, countryOf(ctx.callerE164));
         if (!phone) return { ok: false, error: 'customer_phone is not a valid phone number' };
         const start = new Date(a.start!);
-        const appointmentId = ctx.callId ? callAppointmentId(ctx.callId, svc.id, start) : undefined;
+        const appointmentId = ctx.callId ? callAppointmentId(ctx.callId, ctx.turn, svc.id, start) : undefined;
         const outcome = await deps.booking.book(ctx.orgId, { appointmentId, serviceId: svc.id, start: start.toISOString(), customerName: a.customer_name!, customerE164: phone, callId: ctx.callId, source: 'call' });
         return fromOutcome(outcome, ctx.timeZone, 'booked', effects);
       }
@@ -109,5 +122,5 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
         effects.push({ type: 'end' });
         return { ok: true };
     }
-  };
+  }
 }

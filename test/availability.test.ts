@@ -56,3 +56,12 @@ test('only offered starts are bookable', () => {
   expect(isBookableStart(rules, hour, new Date('2026-03-09T16:00:00Z'), longAgo)).toBe(false); // ends after closing
   expect(isBookableStart(rules, hour, new Date('2026-03-10T13:00:00Z'), longAgo)).toBe(false); // Tuesday: closed
 });
+
+test('a zone whose clocks skip midnight (Santiago, 6 September 2026) keeps every day', () => {
+  const santiago: BookingRules = { ...rules, timeZone: 'America/Santiago', businessHours: { sun: [{ open: '09:00', close: '11:00' }], mon: [{ open: '09:00', close: '11:00' }] } };
+  // Sunday 6 September 2026 starts at 01:00 (−03) after 23:59:59 (−04); Monday is a normal day.
+  expect(iso(freeSlots(santiago, hour, { start: new Date('2026-09-06T00:00:00Z'), end: new Date('2026-09-08T00:00:00Z') }, [], longAgo))).toEqual([
+    '2026-09-06T12:00:00.000Z', '2026-09-06T13:00:00.000Z', '2026-09-07T12:00:00.000Z', '2026-09-07T13:00:00.000Z',
+  ]);
+  expect(isBookableStart(santiago, hour, new Date('2026-09-07T12:00:00Z'), longAgo)).toBe(true);
+});

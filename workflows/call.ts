@@ -240,8 +240,9 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   setHandler(
     turnUpdate,
     async (input) => {
-      // Twilio sends one turn at a time, but a retried webhook can overlap: handle turns one by one.
-      await condition(() => !busy);
+      // Twilio sends one turn at a time, but a retried webhook can overlap: handle turns one by one
+      // (a loop: every waiting handler wakes when the flag drops, and only one may take it).
+      while (busy) await condition(() => !busy);
       busy = true;
       try {
         return await handleTurn(input);

@@ -6,7 +6,7 @@ import type { ChatCompletionTool } from '../providers/llm';
  * sees). The README documents them from this file. Arguments from the model are validated with the same
  * schemas; invalid ones go back to the model as an error.
  */
-const isoDateTime = z.string().describe('ISO 8601 date-time with offset, e.g. 2026-12-01T09:30:00-08:00');
+const isoDateTime = z.iso.datetime({ offset: true }).describe('ISO 8601 date-time with offset, e.g. 2026-12-01T09:30:00-08:00');
 
 export const toolSchemas = {
   check_availability: z.object({

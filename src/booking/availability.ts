@@ -42,14 +42,16 @@ export function blockedRange(start: Date, service: ServiceShape): Interval {
 /** Opening ranges (absolute instants) of every local day touching [from, to), closures removed. */
 export function openingRanges(rules: BookingRules, from: Date, to: Date): Interval[] {
   const ranges: Interval[] = [];
-  let day = DateTime.fromJSDate(from, { zone: rules.timeZone }).startOf('day').minus({ days: 1 });
-  const last = DateTime.fromJSDate(to, { zone: rules.timeZone }).startOf('day');
-  for (; day <= last; day = day.plus({ days: 1 })) {
-    const date = day.toISODate()!;
+  // Days are walked as calendar dates, not as midnights: in zones whose clocks skip midnight
+  // (America/Santiago, America/Havana) a midnight can be 01:00, and adding days to it would drift.
+  const zone = { zone: rules.timeZone };
+  const last = DateTime.fromJSDate(to, zone).toISODate()!;
+  for (let date = DateTime.fromJSDate(from, zone).minus({ days: 1 }).toISODate()!; date <= last; date = nextDate(date)) {
     if (rules.closures.some((c) => c.startsOn <= date && date <= c.endsOn)) continue;
+    const day = DateTime.fromISO(date, zone);
     for (const hours of rules.businessHours[WEEKDAYS[day.weekday - 1]!] ?? []) {
-      const open = atLocal(day, hours.open);
-      const close = hours.close === '24:00' ? day.plus({ days: 1 }) : atLocal(day, hours.close);
+      const open = atLocal(date, hours.open, rules.timeZone);
+      const close = hours.close === '24:00' ? atLocal(nextDate(date), '00:00', rules.timeZone) : atLocal(date, hours.close, rules.timeZone);
       if (close > open) ranges.push({ start: open.toJSDate(), end: close.toJSDate() });
     }
   }
@@ -84,8 +86,11 @@ export function isBookableStart(rules: BookingRules, service: ServiceShape, star
   return freeSlots(rules, service, window, [], now).some((slot) => slot.getTime() === start.getTime());
 }
 
-/** A local wall-clock time on a day; a time the clocks skip moves forward past the gap (luxon's rule). */
-function atLocal(day: DateTime, hhmm: string): DateTime {
-  const [hour, minute] = hhmm.split(':').map(Number);
-  return day.set({ hour, minute, second: 0, millisecond: 0 });
+/** A local wall-clock time on a date; a time the clocks skip moves forward past the gap (luxon's rule). */
+function atLocal(date: string, hhmm: string, zone: string): DateTime {
+  return DateTime.fromISO(`${date}T${hhmm}`, { zone });
+}
+
+function nextDate(date: string): string {
+  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days: 1 }).toISODate()!;
 }

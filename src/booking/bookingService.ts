@@ -48,8 +48,9 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
         return { service, rules: await repo.rules(), busy: await repo.busy(new Date(window.start.getTime() - 24 * 3600_000), new Date(window.end.getTime() + 24 * 3600_000)) };
       });
       if (!found) return undefined;
+      // The same margin as the appointments': a slot near the window's edge can reach past it.
       const calendar = await deps.calendars.forOrganization(orgId);
-      const external = calendar ? await calendar.provider.busy(window.start, window.end) : [];
+      const external = calendar ? await calendar.provider.busy(new Date(window.start.getTime() - 24 * 3600_000), new Date(window.end.getTime() + 24 * 3600_000)) : [];
       const slots = freeSlots(found.rules, serviceShape(found.service), window, [...found.busy, ...external], now());
       return { service: found.service, slots: slots.slice(0, limit) };
     },
@@ -84,8 +85,13 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
 
     async requestCancel(orgId: string, appointmentId: string, reason: string): Promise<boolean> {
       if (!(await belongs(orgId, appointmentId))) return false;
-      await handle(appointmentId).signal(cancelSignal, { reason });
-      return true;
+      try {
+        await handle(appointmentId).signal(cancelSignal, { reason });
+        return true;
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return false; // its workflow is over: nothing left to cancel
+        throw error;
+      }
     },
 
     async reschedule(orgId: string, appointmentId: string, start: Date): Promise<BookingOutcome> {
@@ -99,9 +105,9 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
   }
 }
 
-/** The appointment id of a booking made on a call: the same call asking again for the same slot is the same booking. */
-export function callAppointmentId(callId: string, serviceId: string, start: Date): string {
-  return `appt_${createHash('sha256').update(`${callId}|${serviceId}|${start.toISOString()}`).digest('hex').slice(0, 26)}`;
+/** The appointment id of a booking made on a call: the same turn asking again (or re-run after a crash) is the same booking. */
+export function callAppointmentId(callId: string, turn: number, serviceId: string, start: Date): string {
+  return `appt_${createHash('sha256').update(`${callId}|${turn}|${serviceId}|${start.toISOString()}`).digest('hex').slice(0, 26)}`;
 }
 
 export type BookingService = ReturnType<typeof createBookingService>;

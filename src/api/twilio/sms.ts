@@ -43,7 +43,9 @@ export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
     if (!org || !from || !CANCEL_WORDS.has(params.Body.trim().toUpperCase())) return void res.send(reply());
     const next = await withTenant(deps.db, org.id, (trx) => bookingRepository(trx).nextAppointmentOf(from, new Date()));
     if (!next) return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
-    await deps.booking.requestCancel(org.id, next.id, 'cancelled by text reply');
+    if (!(await deps.booking.requestCancel(org.id, next.id, 'cancelled by text reply'))) {
+      return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
+    }
     req.log.info({ orgId: org.id, appointmentId: next.id }, 'appointment cancelled by text reply');
     const when = DateTime.fromJSDate(next.starts_at, { zone: org.time_zone }).toFormat("cccc d LLLL 'at' h:mm a");
     res.send(reply(`${org.name}: cancelling your appointment on ${when}. You will get a confirmation shortly.`));

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { CalendarUnavailableError } from '../../../calendars/provider';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../../crypto/fieldContexts';
 import type { FieldCipher } from '../../../crypto/fieldEncryption';
 import { newId } from '../../../db/ids';
@@ -217,9 +218,14 @@ export const bookingRoutes = [
       .refine((q) => new Date(q.from) < new Date(q.to), { message: 'must be after from', path: ['to'] })
       .refine((q) => new Date(q.to).getTime() - new Date(q.from).getTime() <= 14 * 86_400_000, { message: 'must be at most 14 days after from', path: ['to'] }),
     response: { schema: z.object({ serviceId: z.string(), timeZone: z.string(), slots: z.array(z.object({ start: Timestamp, local: z.string() })) }).meta({ id: 'Availability' }), description: 'Free slot starts' },
-    errors: [404],
+    errors: [404, 503],
     async handle({ auth, deps, query }) {
-      const found = await deps.booking.slots(auth.orgId, query.serviceId, { start: new Date(query.from), end: new Date(query.to) }, 500);
+      const found = await deps.booking
+        .slots(auth.orgId, query.serviceId, { start: new Date(query.from), end: new Date(query.to) }, 500)
+        .catch((error: unknown) => {
+          if (error instanceof CalendarUnavailableError) throw new ApiError(503, 'calendar_unavailable', 'The connected calendar did not answer; try again shortly');
+          throw error;
+        });
       if (!found) throw new ApiError(404, 'not_found', 'No such service');
       const { time_zone: timeZone } = await withTenant(deps.db, auth.orgId, (trx) => trx('organizations').first('time_zone'));
       return { serviceId: query.serviceId, timeZone, slots: found.slots.map((s) => ({ start: s.toISOString(), local: DateTime.fromJSDate(s, { zone: timeZone }).toISO({ suppressMilliseconds: true })! })) };
