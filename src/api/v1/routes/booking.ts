@@ -5,7 +5,7 @@ import { CalendarUnavailableError } from '../../../calendars/provider';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../../crypto/fieldContexts';
 import type { FieldCipher } from '../../../crypto/fieldEncryption';
 import { newId } from '../../../db/ids';
-import { paginate } from '../../../db/pagination';
+import { paginateByTime } from '../../../db/pagination';
 import { bookingRepository, type AppointmentRow, type ServiceRow } from '../../../db/repositories/booking';
 import { withTenant } from '../../../db/tenancy';
 import { toE164 } from '../../../phone';
@@ -247,7 +247,8 @@ export const bookingRoutes = [
         if (query.status) q.where({ status: query.status });
         if (query.from) q.where('starts_at', '>=', new Date(query.from));
         if (query.to) q.where('starts_at', '<', new Date(query.to));
-        const page = await paginate<AppointmentRow & Record<string, unknown>>(q, { column: 'id', cursor: query.cursor, limit: query.limit, pattern: /^appt_[0-9a-z]{26}$/ });
+        // By booking time: ids of bookings made on a call are hashes, not time-ordered.
+        const page = await paginateByTime<AppointmentRow & Record<string, unknown>>(q, { timeColumn: 'created_at', idColumn: 'id', cursor: query.cursor, limit: query.limit });
         return pageBody(page, (a) => toAppointment(deps.fields, a));
       }),
   }),
