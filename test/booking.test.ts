@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -122,11 +123,13 @@ test('a caller books through the agent, the slot offered is the slot booked, and
   await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is booked for')), 10_000);
 
   // A text reply "C" from the caller's phone cancels it; from another phone it finds nothing.
-  const sms = (fromNumber: string, body: string) =>
-    call.post('/twilio/sms/incoming', { MessageSid: `SM${'a'.repeat(32)}`, From: fromNumber, To: stack.number, Body: body }).then((r) => r.text());
+  const sms = (fromNumber: string, body: string, sid = `SM${randomBytes(16).toString('hex')}`) =>
+    call.post('/twilio/sms/incoming', { MessageSid: sid, From: fromNumber, To: stack.number, Body: body }).then((r) => r.text());
   expect(await sms('+14155550199', 'C')).toContain('we found no upcoming appointment');
   expect(await sms('+14155550111', 'thanks!')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
-  expect(await sms('+14155550111', ' c ')).toContain('cancelling your appointment');
+  const replySid = `SM${randomBytes(16).toString('hex')}`;
+  expect(await sms('+14155550111', ' c ', replySid)).toContain('cancelling your appointment');
+  expect(await sms('+14155550111', ' c ', replySid)).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>'); // Twilio retrying: handled once
   expect(await stack.services.temporal.workflow.getHandle(bookingWorkflowId(appointment.id)).result()).toEqual({ state: 'cancelled' });
   await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is cancelled')), 10_000);
   const forged = await call.post('/twilio/sms/incoming', { MessageSid: `SM${'b'.repeat(32)}`, From: '+14155550111', To: stack.number, Body: 'C' }, 'bm90IGEgc2lnbmF0dXJl');

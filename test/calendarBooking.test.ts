@@ -52,6 +52,8 @@ async function connected(provider: 'google' | 'microsoft', issueCode: () => stri
   const done = await request(app).get(`/api/v1/calendar-connections/${provider}/callback`).query({ state, code: issueCode() });
   expect(done.status).toBe(201);
   expect(done.body).toMatchObject({ provider, status: 'active' });
+  const replayed = await request(app).get(`/api/v1/calendar-connections/${provider}/callback`).query({ state, code: issueCode() });
+  expect([replayed.status, replayed.body.error.field]).toEqual([400, 'state']); // each consent URL works once
   const slots = async (hours: number) =>
     (await api.get(`/availability?serviceId=${serviceId}&from=${slotIn(24 * 60).toISOString()}&to=${new Date(slotIn(24 * 60).getTime() + hours * 3600_000).toISOString()}`)).body.slots.map((s: { start: string }) => s.start) as string[];
   const book = (start: string) => api.post('/appointments', { serviceId, start, customerName: 'Ada', customerPhone: '4155550123' });

@@ -41,6 +41,9 @@ export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
     const org = await organizationsRepository(deps.db).findByPhoneNumber(params.To);
     const from = toE164(params.From);
     if (!org || !from || !CANCEL_WORDS.has(params.Body.trim().toUpperCase())) return void res.send(reply());
+    // A text delivered twice (Twilio retrying) must not cancel a second appointment.
+    const first = await deps.db('webhook_receipts').insert({ source: 'twilio-sms', id: params.MessageSid }).onConflict(['source', 'id']).ignore().returning('id');
+    if (first.length === 0) return void res.send(reply());
     const next = await withTenant(deps.db, org.id, (trx) => bookingRepository(trx).nextAppointmentOf(from, new Date()));
     if (!next) return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
     if (!(await deps.booking.requestCancel(org.id, next.id, 'cancelled by text reply'))) {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { actorOf } from '../../../auth/context';
 import { TOKEN_CONTEXTS } from '../../../booking/calendars';
@@ -61,7 +62,10 @@ export const calendarConnectionRoutes = [
     errors: [404],
     async handle({ auth, deps, params }) {
       const oauth = oauthFor(deps, params.provider);
-      const state = await deps.tokens.sign('calendar-state', { orgId: auth.orgId, provider: params.provider, ...actorOf(auth) }, STATE_TTL_MS);
+      // The signed state names a row that the callback consumes: each consent URL works once.
+      const nonce = randomBytes(16).toString('hex');
+      await deps.db('oauth_states').insert({ nonce, org_id: auth.orgId, expires_at: new Date(Date.now() + STATE_TTL_MS) });
+      const state = await deps.tokens.sign('calendar-state', { orgId: auth.orgId, provider: params.provider, nonce, ...actorOf(auth) }, STATE_TTL_MS);
       return { url: oauth.url(state) };
     },
   }),
@@ -79,7 +83,8 @@ export const calendarConnectionRoutes = [
     errors: [404],
     async handle({ deps, params, query, req }) {
       const state = await deps.tokens.verify('calendar-state', query.state);
-      if (!state || state.provider !== params.provider) throw new ApiError(400, 'invalid_state', 'The connection attempt is unknown or expired: start again', 'state');
+      const consumed = state?.provider === params.provider && (await deps.db('oauth_states').where({ nonce: String(state.nonce), org_id: String(state.orgId) }).where('expires_at', '>', new Date()).delete()) === 1;
+      if (!state || !consumed) throw new ApiError(400, 'invalid_state', 'The connection attempt is unknown, expired or already used: start again', 'state');
       if (query.error || !query.code) throw new ApiError(400, 'consent_refused', `The calendar was not connected (${query.error ?? 'no code'})`, 'code');
       const orgId = String(state.orgId);
       let tokens: CalendarTokens;
