@@ -121,18 +121,16 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
 
     /** Deletes a released appointment's event from the connected calendar (gone already: fine). */
     async deleteCalendarEvent(input: { orgId: string; appointmentId: string }): Promise<void> {
-      const found = await withTenant(db, input.orgId, (trx) => bookingRepository(trx).appointment(input.appointmentId));
-      if (!found?.external_event_id) return;
-      const calendar = await deps.calendars.forOrganization(input.orgId);
-      await calendar?.provider.deleteEvent(found.external_event_id);
+      const appointment = await withTenant(db, input.orgId, (trx) => bookingRepository(trx).appointment(input.appointmentId));
+      const calendar = appointment ? await calendarHolding(input.orgId, appointment) : null;
+      if (calendar) await calendar.provider.deleteEvent(appointment!.external_event_id!);
     },
 
     /** Puts the connected calendar's event at the appointment's current time (after a reschedule). */
     async moveCalendarEvent(input: { orgId: string; appointmentId: string }): Promise<void> {
       const { appointment, timeZone } = await load(input.orgId, input.appointmentId);
-      if (!appointment.external_event_id || appointment.status !== 'confirmed') return;
-      const calendar = await deps.calendars.forOrganization(input.orgId);
-      await calendar?.provider.moveEvent(appointment.external_event_id, { start: appointment.starts_at, end: appointment.ends_at, timeZone });
+      const calendar = appointment.status === 'confirmed' ? await calendarHolding(input.orgId, appointment) : null;
+      if (calendar) await calendar.provider.moveEvent(appointment.external_event_id!, { start: appointment.starts_at, end: appointment.ends_at, timeZone });
     },
 
     /**
@@ -208,6 +206,16 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       return 'sent';
     },
   };
+
+  /**
+   * The calendar holding the appointment's event, if it is still the connected one. After a reconnect
+   * the old connection's tokens are gone: its events stay where they are, and we leave them be.
+   */
+  async function calendarHolding(orgId: string, appointment: AppointmentRow) {
+    if (!appointment.external_event_id) return null;
+    const calendar = await deps.calendars.forOrganization(orgId);
+    return calendar && calendar.connectionId === appointment.calendar_connection_id ? calendar : null;
+  }
 
   async function load(orgId: string, appointmentId: string) {
     return withTenant(db, orgId, async (trx) => {
