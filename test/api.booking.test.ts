@@ -95,7 +95,10 @@ test('admins set up services, hours, rules and closures, and book, move and canc
   expect(cancelled.body).toMatchObject({ status: 'cancelled', failureReason: 'patient called' });
   expect((await api.post(`/appointments/${id}/cancel`)).status).toBe(409);
   expect((await api.get('/appointments?status=cancelled')).body.data.map((a: { id: string }) => a.id)).toEqual([id]);
-  const second = await api.post('/appointments', { serviceId, start: slots[10]!.start, customerName: 'Grace', customerPhone: '4155550125' });
+  const keyed = (body: object) => api.post('/appointments', body).set('Idempotency-Key', 'grace-booking-1');
+  const second = await keyed({ serviceId, start: slots[10]!.start, customerName: 'Grace', customerPhone: '4155550125' });
+  const retried = await keyed({ serviceId, start: slots[10]!.start, customerName: 'Grace', customerPhone: '4155550125' });
+  expect([second.status, retried.status, retried.body.id]).toEqual([201, 201, second.body.id]); // a retry is the same booking
   const first = await api.get('/appointments?limit=1');
   expect(first.body.data.map((a: { id: string }) => a.id)).toEqual([second.body.id]); // newest booked first
   expect((await api.get(`/appointments?limit=1&cursor=${first.body.nextCursor}`)).body.data.map((a: { id: string }) => a.id)).toEqual([id]);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
@@ -275,7 +276,7 @@ export const bookingRoutes = [
     method: 'post',
     path: '/appointments',
     operationId: 'bookAppointment',
-    summary: 'Book an offered slot (runs the booking workflow; answers once confirmed)',
+    summary: 'Book an offered slot (runs the booking workflow; answers once confirmed). Send an Idempotency-Key header to make retries safe: the same key is the same booking',
     tag: 'Booking',
     access: 'admin',
     body: z.object({
@@ -289,7 +290,10 @@ export const bookingRoutes = [
     async handle({ auth, body, deps, req }) {
       const phone = toE164(body.customerPhone, 'US');
       if (!phone) throw new ApiError(400, 'invalid_request', 'customerPhone: is not a valid phone number', 'customerPhone');
-      const booked = orFail(await deps.booking.book(auth.orgId, { serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: phone, source: 'api' }));
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
+      const appointmentId = key ? `appt_${createHash('sha256').update(`${auth.orgId}|${key}`).digest('hex').slice(0, 26)}` : undefined;
+      const booked = orFail(await deps.booking.book(auth.orgId, { appointmentId, serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: phone, source: 'api' }));
       return recorded(deps, req, auth, 'appointment.booked', booked.appointmentId);
     },
   }),
