@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { systemPrompt, type AgentContext } from '../src/agent/prompt';
 import { agentTools } from '../src/agent/tools';
@@ -28,6 +28,8 @@ export interface AgentTurnInput {
   orgId: string;
   /** Absent in turns recorded before booking tools existed. */
   callId?: string;
+  /** The call's turn number (absent in turns recorded before it was passed). */
+  turn?: number;
   callerE164: string;
   history: ConversationEntry[];
   /** Transcript lines not yet stored, written while the model thinks. */
@@ -38,7 +40,7 @@ export interface AgentTurnInput {
 const MAX_ROUNDS = 4;
 const CONTEXT_TTL_MS = 30_000;
 
-export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: LlmProvider; booking: BookingService; now?: () => Date }) {
+export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: LlmProvider; booking: BookingService; turnBudgetMs: number; now?: () => Date }) {
   const runTool = createToolRunner(deps);
   const contexts = new Map<string, { at: number; context: AgentContext }>();
 
@@ -78,8 +80,18 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
       ...input.history.map((h): ChatCompletionMessageParam => ({ role: h.role === 'caller' ? 'user' : 'assistant', content: h.text })),
     ];
     const effects: AgentEffect[] = [];
+    // One budget for the whole turn, all rounds and tools: past it the caller is already on the scripted
+    // path, so nothing more may happen on their behalf.
+    const budget = AbortSignal.any([Context.current().cancellationSignal, AbortSignal.timeout(deps.turnBudgetMs)]);
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const reply = await deps.llm.complete(messages, agentTools);
+      let reply;
+      try {
+        reply = await deps.llm.complete(messages, agentTools, budget);
+      } catch (error) {
+        // What earlier rounds did (a message taken, a booking made) stands: report it, not a failure.
+        if (effects.length === 0) throw error;
+        return { say: "Sorry, I'm having a little trouble. Is there anything else I can help with?", effects };
+      }
       if (reply.toolCalls.length === 0) return { say: (reply.content ?? '').trim(), effects };
       messages.push({
         role: 'assistant',
@@ -87,7 +99,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
         tool_calls: reply.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
       });
       for (const call of reply.toolCalls) {
-        const result = await runTool(call.name, call.arguments, { orgId: input.orgId, callId: input.callId, turn: input.history.length, callerE164: input.callerE164, timeZone: org.timeZone }, effects);
+        const result = budget.aborted ? { ok: false, error: 'out of time' } : await runTool(call.name, call.arguments, { orgId: input.orgId, callId: input.callId, turn: input.turn ?? input.history.length, callerE164: input.callerE164, timeZone: org.timeZone }, effects);
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
       // Transfer and hang-up end the turn: what the model says next would never be heard.
@@ -105,7 +117,11 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
      * to its scripted path.
      */
     async agentTurn(input: AgentTurnInput): Promise<AgentTurnResult> {
-      const [transcriptStored, answer] = await Promise.all([storeLines(input.transcript), respond(input)]);
+      // The write never holds the answer up: unfinished by then, the lines travel with the next turn
+      // (a late write is harmless, lines are keyed).
+      let transcriptStored = false;
+      void storeLines(input.transcript).then((stored) => (transcriptStored = stored));
+      const answer = await respond(input);
       return { ...answer, transcriptStored };
     },
   };

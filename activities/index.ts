@@ -29,7 +29,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createCallActivities(deps),
-    ...createAgentActivities(deps),
+    ...createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
     ...createBookingActivities(deps),
     ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
     ...createKeyActivities({

@@ -6,7 +6,8 @@ import { withTenant } from '../src/db/tenancy';
 export interface TranscriptLines {
   orgId: string;
   callId: string;
-  turns: Array<{ seq: number; role: string; text: string }>;
+  /** `at`: when the line was said (absent in lines from calls started before it was recorded). */
+  turns: Array<{ seq: number; role: string; text: string; at?: string }>;
 }
 
 /** Encrypts and stores transcript lines; a line already stored (same seq) is left as it is. */
@@ -18,6 +19,7 @@ export async function storeTranscriptLines(deps: { db: Db; fields: FieldCipher }
       seq: t.seq,
       role: t.role,
       text_ciphertext: await deps.fields.encrypt(input.orgId, TRANSCRIPT_CONTEXT, t.text),
+      ...(t.at ? { created_at: new Date(t.at) } : {}),
     })),
   );
   await withTenant(deps.db, input.orgId, (trx) => trx('transcript_turns').insert(rows).onConflict(['org_id', 'call_id', 'seq']).ignore());

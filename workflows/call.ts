@@ -95,7 +95,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   let lastSequence = -1;
   let closing = false;
   /** Transcript lines said but not yet stored. */
-  const unwritten: Array<{ seq: number; role: string; text: string }> = [];
+  const unwritten: Array<{ seq: number; role: string; text: string; at: string }> = [];
 
   upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
 
@@ -119,7 +119,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     const seq = nextSeq++;
     history.push({ role, text });
     if (linesWithAgentTurn) {
-      unwritten.push({ seq, role, text });
+      unwritten.push({ seq, role, text, at: new Date().toISOString() });
       return;
     }
     background.push(
@@ -163,6 +163,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
       reply = await agent.agentTurn({
         orgId: start.orgId,
         callId: start.callId,
+        turn: nextTurn,
         callerE164: start.from,
         history: history.slice(-HISTORY_SENT_TO_AGENT),
         transcript: carried.length ? { orgId: start.orgId, callId: start.callId, turns: carried } : undefined,
@@ -240,8 +241,10 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   setHandler(
     turnUpdate,
     async (input) => {
-      // Twilio sends one turn at a time, but a retried webhook can overlap: handle turns one by one
-      // (a loop: every waiting handler wakes when the flag drops, and only one may take it).
+      // Twilio sends one turn at a time, but a retried webhook can overlap: handle turns one by one.
+      // The first wait keeps the timing calls of the previous release replay with; the loop makes sure
+      // that of several waiting handlers woken together only one goes on.
+      await condition(() => !busy);
       while (busy) await condition(() => !busy);
       busy = true;
       try {
