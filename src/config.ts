@@ -90,6 +90,7 @@ const schema = z.object({
   OPENAI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://api.openai.com/v1'),
   OPENAI_API_KEY: optionalText,
   LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  LLM_STREAM: boolean(true),
   LLM_TURN_TIMEOUT_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(500).max(12_000, 'must stay well under Twilio\'s 15 s webhook limit').default(8_000),
   CALL_STATUS_CHECK_AFTER_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).default(300_000),
   SHUTDOWN_GRACE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(0).default(10_000),
@@ -154,7 +155,7 @@ export interface Config {
     /** A local server speaking Twilio's REST wire format (tests, the call simulator); unset in production. */
     apiBaseUrl?: string;
   };
-  llm: { baseUrl: string; apiKey?: string; model: string; turnTimeoutMs: number };
+  llm: { baseUrl: string; apiKey?: string; model: string; turnTimeoutMs: number; stream: boolean };
   calls: { statusCheckAfterMs: number };
   /** Calendar connections, with the same OAuth clients as single sign-on; absent when that client is not configured. */
   calendars: { google?: GoogleCalendarOAuth; microsoft?: MicrosoftCalendarOAuth };
@@ -254,7 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     masterKeys: { current: e.MASTER_KEY, retired: e.MASTER_KEYS_RETIRED },
     twilio: { accountSid: e.TWILIO_ACCOUNT_SID, authToken: e.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN, apiBaseUrl: e.TWILIO_API_BASE_URL },
-    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS },
+    llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS, stream: e.LLM_STREAM },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     auth: {

@@ -362,3 +362,20 @@ test('recording off (the default): no announcement, no recording', async () => {
   await call.status('completed', 3);
   await stack.result(call);
 });
+
+test('LLM_STREAM=false: a server that does not stream gets plain requests, tools work the same', async () => {
+  const plain = await startCallStack({ LLM_STREAM: 'false' });
+  try {
+    const call = plain.call();
+    await call.dial();
+    plain.llm.script({ toolCalls: [{ name: 'transfer_to_human', arguments: {} }], content: 'Connecting you now.' });
+    await call.say('A person, please.');
+    expect(plain.llm.requests.at(-1)!.stream).toBeFalsy();
+    expect(call.dialing).toBe(plain.businessNumber);
+    await call.dialResult('completed');
+    await call.status('completed', 30);
+    expect(await plain.result(call)).toEqual({ outcome: 'transferred', status: 'completed' });
+  } finally {
+    await plain.close();
+  }
+});

@@ -47,11 +47,11 @@ export function createLlmProvider(config: Config['llm']): LlmProvider {
   return {
     async complete(messages, tools, signal) {
       const deadline = AbortSignal.timeout(config.turnTimeoutMs);
-      const stream = need().chat.completions.stream(
-        { model: config.model, messages, ...(tools.length ? { tools, tool_choice: 'auto' as const } : {}), temperature: 0.3 },
-        { signal: signal ? AbortSignal.any([signal, deadline]) : deadline },
-      );
-      const message = (await stream.finalChatCompletion()).choices[0]?.message;
+      const body = { model: config.model, messages, ...(tools.length ? { tools, tool_choice: 'auto' as const } : {}), temperature: 0.3 };
+      const options = { signal: signal ? AbortSignal.any([signal, deadline]) : deadline };
+      // Some "OpenAI-compatible" servers stream tool calls badly (no `type`, or none at all): LLM_STREAM=false.
+      const completion = config.stream ? await need().chat.completions.stream(body, options).finalChatCompletion() : await need().chat.completions.create(body, options);
+      const message = completion.choices[0]?.message;
       if (!message) throw new LlmUnavailableError('the LLM returned no choice');
       return {
         content: message.content ?? null,

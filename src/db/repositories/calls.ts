@@ -24,7 +24,9 @@ export function callsRepository(db: Db) {
           media_url: input.mediaUrl ?? null,
         })
         .onConflict('recording_sid')
-        .merge(['status', 'duration_seconds', 'media_url']);
+        // A late or repeated callback never brings a deleted recording back.
+        .merge(['status', 'duration_seconds', 'media_url'])
+        .where('recordings.deleted_at', null);
     },
   };
 }

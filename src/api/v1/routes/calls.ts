@@ -169,10 +169,13 @@ export const callRoutes = [
       schema: z.object({ workflowId: z.string() }).meta({ id: 'RecordingDeletion' }),
       description: 'Deletion started (or already under way); the workflow retries until Twilio confirms',
     },
-    errors: [404],
+    errors: [404, 409],
     handle: ({ auth, deps, params, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
-        if (!(await callHistoryRepository(trx).findCall(params.callId))) throw new ApiError(404, 'not_found', 'No such call');
+        const call = await callHistoryRepository(trx).findCall(params.callId);
+        if (!call) throw new ApiError(404, 'not_found', 'No such call');
+        // Twilio may still be recording, or not have told us of every recording yet.
+        if (call.status === 'in_progress') throw new ApiError(409, 'call_in_progress', 'The call is still in progress: delete its recordings once it has ended');
         const workflowId = recordingDeletionWorkflowId(params.callId);
         await deps.temporal.workflow.start<typeof recordingDeletionWorkflow>('recordingDeletionWorkflow', {
           workflowId,
