@@ -1,5 +1,6 @@
 import { createGoogleCalendar, exchangeGoogleCode, googleAuthorizeUrl, googleEventId, type GoogleCalendarOAuth } from '../src/calendars/google';
-import { CalendarAuthRevokedError, CalendarUnavailableError, type CalendarEventInput, type CalendarTokens } from '../src/calendars/provider';
+import { CalendarAuthRevokedError, CalendarUnavailableError, type CalendarTokens } from '../src/calendars/provider';
+import { appointmentEvent } from './helpers/calendarEvent';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
 
 /** The real @googleapis/calendar + google-auth-library adapter against a local fake of Google's wire format. */
@@ -29,14 +30,7 @@ function connect(tokens: CalendarTokens = fake.issueTokens(), calendarId?: strin
 
 const bearerOf = (index: number) => fake.requests[index]?.headers.authorization;
 
-const appointment: CalendarEventInput = {
-  key: 'apt_01jdq8x5yzw3k7m2n4p6r8t0vw',
-  start: new Date('2026-12-01T15:00:00Z'),
-  end: new Date('2026-12-01T15:30:00Z'),
-  timeZone: 'America/New_York',
-  summary: 'Boiler service: Ana Ruiz',
-  description: 'Booked by phone. Callback +1 555 0100.',
-};
+const appointment = appointmentEvent;
 
 describe('connecting a Google calendar', () => {
   it('sends the admin to consent with our client, redirect, state and both scopes, asking for offline access', () => {

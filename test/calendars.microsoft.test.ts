@@ -1,5 +1,6 @@
 import { createMicrosoftCalendar, exchangeMicrosoftCode, microsoftAuthorizeUrl, type MicrosoftCalendarOAuth } from '../src/calendars/microsoft';
-import { CalendarAuthRevokedError, CalendarUnavailableError, type CalendarEventInput, type CalendarTokens } from '../src/calendars/provider';
+import { CalendarAuthRevokedError, CalendarUnavailableError, type CalendarTokens } from '../src/calendars/provider';
+import { appointmentEvent } from './helpers/calendarEvent';
 import { startFakeMicrosoftGraph, type FakeMicrosoftGraph } from './fakes/microsoftGraph';
 
 /** The real @microsoft/microsoft-graph-client adapter and our token flow against a local fake of Microsoft's wire format. */
@@ -29,14 +30,7 @@ function connect(tokens: CalendarTokens = fake.issueTokens()) {
 const bearers = () => fake.requests.map((r) => r.headers.authorization);
 const day = { from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-02T00:00:00Z') };
 
-const appointment: CalendarEventInput = {
-  key: 'apt_01jdq8x5yzw3k7m2n4p6r8t0vw',
-  start: new Date('2026-12-01T15:00:00Z'),
-  end: new Date('2026-12-01T15:30:00Z'),
-  timeZone: 'America/New_York',
-  summary: 'Boiler service: Ana Ruiz',
-  description: 'Booked by phone. Callback +1 555 0100.',
-};
+const appointment = appointmentEvent;
 
 describe('connecting a Microsoft 365 calendar', () => {
   it('sends the admin to the v2.0 authorize endpoint with our client, redirect, state and offline calendar scopes', () => {
