@@ -1,8 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import request from 'supertest';
 import { createApp } from '../src/api/app';
 import { TOKEN_CONTEXTS } from '../src/booking/calendars';
 import { googleEventId } from '../src/calendars/google';
 import { withTenant } from '../src/db/tenancy';
+import { bookingWorkflowId } from '../workflows/bookingDefinitions';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
 import { startFakeMicrosoftGraph, type FakeMicrosoftGraph } from './fakes/microsoftGraph';
 import { openAllWeek, slotIn, until } from './helpers/booking';
@@ -101,6 +105,11 @@ test('Google: connect, busy time is not offered, events follow bookings, failure
   expect([failed.status, failed.body.error.code]).toEqual([503, 'slot_calendar_error']);
   const rows = await withTenant(stack.services.db, org.id, (trx) => trx('appointments').whereNot({ id: booked.body.id }).whereIn('starts_at', [new Date(free[12]!), new Date(free[24]!)]).pluck('status'));
   expect(rows.sort()).toEqual(['failed', 'failed']);
+  if (process.env.RECORD_HISTORIES) {
+    const failedId = await withTenant(stack.services.db, org.id, (trx) => trx('appointments').where({ starts_at: new Date(free[24]!), status: 'failed' }).first('id'));
+    const history = await stack.services.temporal.workflow.getHandle(bookingWorkflowId(failedId.id)).fetchHistory();
+    writeFileSync(path.join(__dirname, 'histories', 'booking-calendar-failed-compensated.json'), historyToJSON(history));
+  }
   expect(await book(free[24]!)).toMatchObject({ status: 201 }); // the slot is free again
 
   // An expired access token is refreshed and the new one stored.

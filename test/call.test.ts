@@ -17,6 +17,13 @@ beforeEach(() => {
   stack.llm.latencyMs = 0;
 });
 
+/** With RECORD_HISTORIES=1, keeps the call's history in test/histories for the replay test. */
+async function recordHistory(call: { callSid: string }, name: string) {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).fetchHistory();
+  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
+}
+
 async function callRow(callSid: string) {
   return stack.services.db('calls').where({ call_sid: callSid }).first();
 }
@@ -58,10 +65,7 @@ test('a message-taking call, from the incoming webhook to the completed status',
   await call.status('completed', 95);
 
   expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
-  if (process.env.RECORD_HISTORIES) {
-    const history = await stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).fetchHistory();
-    writeFileSync(path.join(__dirname, 'histories', 'call-message-taken.json'), historyToJSON(history));
-  }
+  await recordHistory(call, 'call-message-taken');
 
   // The agent had the organization's context and the tool list.
   const firstRequest = stack.llm.requests.at(-3)!;
@@ -222,6 +226,7 @@ describe('transfer to a human', () => {
     expect(after).toContain('<Hangup/>');
     await call.status('completed', 240);
     expect(await stack.result(call)).toEqual({ outcome: 'transferred', status: 'completed' });
+    await recordHistory(call, 'call-transferred');
   });
 
   test('nobody answers: the caller can leave a message', async () => {
@@ -259,6 +264,7 @@ describe('the LLM fails: the call goes on, scripted', () => {
     expect(call.ended).toBe(true);
     await call.status('completed', 70);
     expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
+    if ('status' in failure && failure.status === 500) await recordHistory(call, 'call-llm-failed-fallback');
     expect(stack.twilioRest.messages.slice(sent)).toContainEqual({
       From: stack.number,
       To: stack.businessNumber,
