@@ -2,6 +2,7 @@ import { log } from '@temporalio/activity';
 import { DateTime } from 'luxon';
 import { toolSchemas, type ToolName } from '../src/agent/tools';
 import { callAppointmentId, type BookingService } from '../src/booking/bookingService';
+import { spokenTime } from '../src/booking/spokenTime';
 import type { Db } from '../src/db/knex';
 import { bookingRepository, type ServiceRow } from '../src/db/repositories/booking';
 import { withTenant } from '../src/db/tenancy';
@@ -36,12 +37,11 @@ const MAX_WINDOW_DAYS = 14;
  * appointment is only allowed from the number it was booked with: a caller cannot touch someone else's.
  */
 export function createToolRunner(deps: { db: Db; booking: BookingService }) {
-  const spoken = (iso: string | Date, zone: string) => DateTime.fromJSDate(new Date(iso), { zone }).toFormat("cccc d LLLL 'at' h:mm a");
   const local = (date: Date, zone: string) => DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true })!;
   const fromOutcome = (outcome: BookingOutcome, zone: string, effect: AgentEffect['type'], effects: AgentEffect[]): ToolResult => {
     if (!outcome.ok) return { ok: false, error: outcome.message };
     effects.push({ type: effect as 'booked', appointmentId: outcome.appointmentId });
-    return { ok: true, start: local(new Date(outcome.start), zone), when: spoken(outcome.start, zone) };
+    return { ok: true, start: local(new Date(outcome.start), zone), when: spokenTime(outcome.start, zone) };
   };
   const service = async (ctx: ToolContext, name: string): Promise<ServiceRow | ToolResult> => {
     const found = await withTenant(deps.db, ctx.orgId, async (trx) => {
@@ -86,7 +86,7 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
         const svc = await service(ctx, a.service!);
         if (!isService(svc)) return svc;
         const found = await deps.booking.slots(ctx.orgId, svc.id, { start: from, end: to }, MAX_SLOTS_OFFERED);
-        const slots = (found?.slots ?? []).map((s) => ({ start: local(s, ctx.timeZone), when: spoken(s, ctx.timeZone) }));
+        const slots = (found?.slots ?? []).map((s) => ({ start: local(s, ctx.timeZone), when: spokenTime(s, ctx.timeZone) }));
         return { ok: true, service: svc.name, durationMinutes: svc.duration_minutes, slots, note: slots.length ? 'Offer only these times.' : 'Nothing free in that window: try another window.' };
       }
       case 'book_appointment': {

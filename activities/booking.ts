@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { DateTime } from 'luxon';
 import { blockedRange, isBookableStart } from '../src/booking/availability';
 import type { CalendarResolver } from '../src/booking/calendars';
+import { spokenTime } from '../src/booking/spokenTime';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../src/crypto/fieldContexts';
 import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { Db } from '../src/db/knex';
@@ -184,7 +184,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
         return row?.status === 'sent';
       });
       if (done) return 'already';
-      const when = DateTime.fromJSDate(appointment.starts_at, { zone: timeZone }).toFormat("cccc d LLLL 'at' h:mm a");
+      const when = spokenTime(appointment.starts_at, timeZone);
       const body = {
         confirmed: `${orgName}: your ${service.name} is booked for ${when}. Reply C to cancel.`,
         reminder: `${orgName}: reminder of your ${service.name} on ${when}. Reply C to cancel.`,

@@ -105,9 +105,14 @@ export function createBookingService(deps: { db: Db; temporal: Client; taskQueue
   }
 }
 
+/** An appointment id derived from what identifies one booking request: the same parts, the same booking. */
+export function derivedAppointmentId(...parts: Array<string | number>): string {
+  return `appt_${createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 26)}`;
+}
+
 /** The appointment id of a booking made on a call: the same turn asking again (or re-run after a crash) is the same booking. */
 export function callAppointmentId(callId: string, turn: number, serviceId: string, start: Date): string {
-  return `appt_${createHash('sha256').update(`${callId}|${turn}|${serviceId}|${start.toISOString()}`).digest('hex').slice(0, 26)}`;
+  return derivedAppointmentId(callId, turn, serviceId, start.toISOString());
 }
 
 export type BookingService = ReturnType<typeof createBookingService>;

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import twilio from 'twilio';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { BookingService } from '../../booking/bookingService';
+import { spokenTime } from '../../booking/spokenTime';
 import type { Db } from '../../db/knex';
 import { bookingRepository } from '../../db/repositories/booking';
 import { organizationsRepository } from '../../db/repositories/organizations';
@@ -50,8 +50,7 @@ export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
       return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
     }
     req.log.info({ orgId: org.id, appointmentId: next.id }, 'appointment cancelled by text reply');
-    const when = DateTime.fromJSDate(next.starts_at, { zone: org.time_zone }).toFormat("cccc d LLLL 'at' h:mm a");
-    res.send(reply(`${org.name}: cancelling your appointment on ${when}. You will get a confirmation shortly.`));
+    res.send(reply(`${org.name}: cancelling your appointment on ${spokenTime(next.starts_at, org.time_zone)}. You will get a confirmation shortly.`));
   });
 
   return router;

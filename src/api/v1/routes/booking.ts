@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { derivedAppointmentId } from '../../../booking/bookingService';
 import { CalendarUnavailableError } from '../../../calendars/provider';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../../crypto/fieldContexts';
 import type { FieldCipher } from '../../../crypto/fieldEncryption';
@@ -292,7 +292,7 @@ export const bookingRoutes = [
       if (!phone) throw new ApiError(400, 'invalid_request', 'customerPhone: is not a valid phone number', 'customerPhone');
       const key = req.get('idempotency-key');
       if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
-      const appointmentId = key ? `appt_${createHash('sha256').update(`${auth.orgId}|${key}`).digest('hex').slice(0, 26)}` : undefined;
+      const appointmentId = key ? derivedAppointmentId(auth.orgId, key) : undefined;
       const booked = orFail(await deps.booking.book(auth.orgId, { appointmentId, serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: phone, source: 'api' }));
       return recorded(deps, req, auth, 'appointment.booked', booked.appointmentId);
     },
