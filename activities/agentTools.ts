@@ -4,7 +4,7 @@ import { toolSchemas, type ToolName } from '../src/agent/tools';
 import { callAppointmentId, type BookingService } from '../src/booking/bookingService';
 import { spokenTime } from '../src/booking/spokenTime';
 import type { Db } from '../src/db/knex';
-import { bookingRepository, type ServiceRow } from '../src/db/repositories/booking';
+import { bookingRepository, serviceNamed, type ServiceRow } from '../src/db/repositories/booking';
 import { withTenant } from '../src/db/tenancy';
 import { countryOf, toE164 } from '../src/phone';
 import type { BookingOutcome } from '../workflows/bookingDefinitions';
@@ -44,11 +44,8 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
     return { ok: true, start: local(new Date(outcome.start), zone), when: spokenTime(outcome.start, zone) };
   };
   const service = async (ctx: ToolContext, name: string): Promise<ServiceRow | ToolResult> => {
-    const found = await withTenant(deps.db, ctx.orgId, async (trx) => {
-      const repo = bookingRepository(trx);
-      return { match: await repo.serviceNamed(name), all: await repo.services() };
-    });
-    return found.match ?? { ok: false, error: `No service called "${name}". Services offered: ${found.all.map((s) => s.name).join(', ') || 'none'}.` };
+    const offered = await withTenant(deps.db, ctx.orgId, (trx) => bookingRepository(trx).services());
+    return serviceNamed(offered, name) ?? { ok: false, error: `No service called "${name}". Services offered: ${offered.map((s) => s.name).join(', ') || 'none'}.` };
   };
   const isService = (s: ServiceRow | ToolResult): s is ServiceRow => typeof (s as ServiceRow).id === 'string';
   const callersAppointment = (ctx: ToolContext, start: Date) =>

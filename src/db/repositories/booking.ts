@@ -40,6 +40,15 @@ export const serviceShape = (s: ServiceRow): ServiceShape => ({
   bufferAfterMinutes: s.buffer_after_minutes,
 });
 
+/** A service by what a caller calls it: exact name first, then a name containing the words (or contained in them). */
+export function serviceNamed(services: ServiceRow[], name: string): ServiceRow | undefined {
+  const wanted = name.trim().toLowerCase();
+  return (
+    services.find((s) => s.name.toLowerCase() === wanted) ??
+    services.find((s) => s.name.toLowerCase().includes(wanted) || wanted.includes(s.name.toLowerCase()))
+  );
+}
+
 /** PostgreSQL's exclusion_violation: the no-overlap constraint refused a booking. */
 const EXCLUSION_VIOLATION = '23P01';
 export const isSlotTaken = (error: unknown) => (error as { code?: string }).code === EXCLUSION_VIOLATION;
@@ -67,13 +76,6 @@ export function bookingRepository(trx: Tx) {
 
     service(id: string): Promise<ServiceRow | undefined> {
       return trx<ServiceRow>('services').where({ id }).first();
-    },
-
-    /** A service by what a caller calls it: exact name first, then a name containing the words. */
-    async serviceNamed(name: string): Promise<ServiceRow | undefined> {
-      const wanted = name.trim().toLowerCase();
-      const services = await trx<ServiceRow>('services').where({ active: true });
-      return services.find((s) => s.name.toLowerCase() === wanted) ?? services.find((s) => s.name.toLowerCase().includes(wanted) || wanted.includes(s.name.toLowerCase()));
     },
 
     /** Ranges live appointments keep busy (buffers included) overlapping [from, to), except `exceptId`'s. */
