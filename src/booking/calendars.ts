@@ -16,6 +16,18 @@ export interface CalendarResolver {
 /** A provider whose revoked grant degrades to "no external calendar": createEvent then answers null. */
 export type ConnectedCalendar = Omit<CalendarProvider, 'createEvent'> & { createEvent(...args: Parameters<CalendarProvider['createEvent']>): Promise<string | null> };
 
+/** A connection's tokens as stored: encrypted with the organization's key. */
+export async function tokenColumns(fields: FieldCipher, orgId: string, tokens: CalendarTokens) {
+  return {
+    refresh_token_ciphertext: await fields.encrypt(orgId, TOKEN_CONTEXTS.refresh, tokens.refreshToken),
+    access_token_ciphertext: tokens.accessToken ? await fields.encrypt(orgId, TOKEN_CONTEXTS.access, tokens.accessToken) : null,
+    token_expires_at: tokens.expiresAt ? new Date(tokens.expiresAt) : null,
+  };
+}
+
+/** A connection that is no longer used: its tokens are erased. */
+export const REVOKED_CONNECTION = { status: 'revoked', refresh_token_ciphertext: null, access_token_ciphertext: null } as const;
+
 export type CalendarFactory = (tokens: CalendarTokens, calendarId: string, onTokens: (tokens: CalendarTokens) => Promise<void>) => CalendarProvider;
 
 export const TOKEN_CONTEXTS = { access: 'calendar_connections.access_token', refresh: 'calendar_connections.refresh_token' } as const;
@@ -45,11 +57,7 @@ export function createCalendarResolver(deps: {
         expiresAt: connection.token_expires_at ? new Date(connection.token_expires_at).getTime() : undefined,
       };
       const saveTokens = async (next: CalendarTokens) => {
-        const values = {
-          refresh_token_ciphertext: await fields.encrypt(orgId, TOKEN_CONTEXTS.refresh, next.refreshToken),
-          access_token_ciphertext: next.accessToken ? await fields.encrypt(orgId, TOKEN_CONTEXTS.access, next.accessToken) : null,
-          token_expires_at: next.expiresAt ? new Date(next.expiresAt) : null,
-        };
+        const values = await tokenColumns(fields, orgId, next);
         await withTenant(db, orgId, (trx) => trx('calendar_connections').where({ id: connection.id }).update({ ...values, updated_at: trx.fn.now() }));
       };
       const markBroken = async (error: Error) => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { actorOf } from '../../../auth/context';
-import { TOKEN_CONTEXTS } from '../../../booking/calendars';
+import { REVOKED_CONNECTION, tokenColumns } from '../../../booking/calendars';
 import { exchangeGoogleCode, googleAuthorizeUrl } from '../../../calendars/google';
 import { exchangeMicrosoftCode, microsoftAuthorizeUrl } from '../../../calendars/microsoft';
 import { CalendarAuthRevokedError, type CalendarTokens } from '../../../calendars/provider';
@@ -101,13 +101,11 @@ export const calendarConnectionRoutes = [
         provider: params.provider,
         external_account: '',
         calendar_id: 'primary',
-        refresh_token_ciphertext: await deps.fields.encrypt(orgId, TOKEN_CONTEXTS.refresh, tokens.refreshToken),
-        access_token_ciphertext: tokens.accessToken ? await deps.fields.encrypt(orgId, TOKEN_CONTEXTS.access, tokens.accessToken) : null,
-        token_expires_at: tokens.expiresAt ? new Date(tokens.expiresAt) : null,
+        ...(await tokenColumns(deps.fields, orgId, tokens)),
         status: 'active',
       };
       return withTenant(deps.db, orgId, async (trx) => {
-        await trx('calendar_connections').where({ status: 'active' }).update({ status: 'revoked', refresh_token_ciphertext: null, access_token_ciphertext: null, updated_at: trx.fn.now() });
+        await trx('calendar_connections').where({ status: 'active' }).update({ ...REVOKED_CONNECTION, updated_at: trx.fn.now() });
         const [saved] = await trx('calendar_connections').insert(row).returning('*');
         // Whoever started the connection is its actor (the callback itself carries no credentials).
         await audit(trx, req, undefined, { orgId, actorType: state.actorType as 'user' | 'api_key', actorId: (state.actorId as string | null) ?? null, action: 'calendar.connected', targetType: 'calendar_connection', targetId: id, metadata: { provider: params.provider } });
@@ -127,7 +125,7 @@ export const calendarConnectionRoutes = [
     errors: [404],
     handle: ({ auth, deps, params, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
-        const updated = await trx('calendar_connections').where({ id: params.connectionId }).update({ status: 'revoked', refresh_token_ciphertext: null, access_token_ciphertext: null, updated_at: trx.fn.now() });
+        const updated = await trx('calendar_connections').where({ id: params.connectionId }).update({ ...REVOKED_CONNECTION, updated_at: trx.fn.now() });
         if (updated === 0) throw new ApiError(404, 'not_found', 'No such calendar connection');
         await audit(trx, req, auth, { action: 'calendar.disconnected', targetType: 'calendar_connection', targetId: params.connectionId });
       }),
