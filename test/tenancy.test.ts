@@ -164,3 +164,18 @@ test('schema: every table with org_id has it NOT NULL and row-level security on'
     });
   }
 });
+
+test('a tenant transaction gives up on a row lock held too long instead of pinning its connection', async () => {
+  const blocker = await services.db.transaction();
+  try {
+    await blocker('calls').where({ id: callOf[orgA] }).forUpdate().first('id');
+    const began = Date.now();
+    const waiting = withTenant(services.db, orgA, (trx) => trx('calls').where({ id: callOf[orgA] }).update({ outcome: 'info_only' }));
+    await expect(waiting).rejects.toMatchObject({ code: '55P03' }); // lock_not_available
+    expect(Date.now() - began).toBeLessThan(15_000);
+  } finally {
+    await blocker.rollback();
+  }
+  // The limit is the transaction's own: the next use of a pooled connection has the server default.
+  expect((await services.db.raw('show lock_timeout')).rows[0].lock_timeout).toBe('0');
+});
