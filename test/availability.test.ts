@@ -65,3 +65,14 @@ test('a zone whose clocks skip midnight (Santiago, 6 September 2026) keeps every
   ]);
   expect(isBookableStart(santiago, hour, new Date('2026-09-07T12:00:00Z'), longAgo)).toBe(true);
 });
+
+test('openings that meet at midnight are one: an appointment may run past it', () => {
+  // Saturday open until 24:00, Sunday from 00:00 (the rules above): a 60-minute slot at 23:30 Saturday fits.
+  const late = { ...rules, slotStepMinutes: 30, businessHours: { ...rules.businessHours, sat: [{ open: '22:00', close: '24:00' }] } };
+  const window = { start: new Date('2026-03-15T02:00:00Z'), end: new Date('2026-03-15T05:00:00Z') }; // Sat 22:00 – Sun 01:00 EDT
+  expect(openingRanges(late, window.start, window.end).filter((r) => r.start < window.end && window.start < r.end).map((r) => [r.start.toISOString(), r.end.toISOString()])).toEqual([
+    ['2026-03-15T02:00:00.000Z', '2026-03-15T08:00:00.000Z'],
+  ]);
+  expect(iso(freeSlots(late, hour, window, [], longAgo))).toContain('2026-03-15T03:30:00.000Z');
+  expect(isBookableStart(late, hour, new Date('2026-03-15T03:30:00Z'), longAgo)).toBe(true);
+});

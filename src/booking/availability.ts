@@ -39,7 +39,10 @@ export function blockedRange(start: Date, service: ServiceShape): Interval {
   };
 }
 
-/** Opening ranges (absolute instants) of every local day touching [from, to), closures removed. */
+/**
+ * Opening ranges (absolute instants) of every local day touching [from, to), closures removed. Ranges that
+ * meet (open until 24:00, open again at 00:00) are one range: an appointment may run past midnight.
+ */
 export function openingRanges(rules: BookingRules, from: Date, to: Date): Interval[] {
   const ranges: Interval[] = [];
   // Days are walked as calendar dates, not as midnights: in zones whose clocks skip midnight
@@ -55,7 +58,17 @@ export function openingRanges(rules: BookingRules, from: Date, to: Date): Interv
       if (close > open) ranges.push({ start: open.toJSDate(), end: close.toJSDate() });
     }
   }
-  return ranges;
+  return joinTouching(ranges);
+}
+
+function joinTouching(ranges: Interval[]): Interval[] {
+  const joined: Interval[] = [];
+  for (const range of [...ranges].sort((a, b) => a.start.getTime() - b.start.getTime())) {
+    const previous = joined.at(-1);
+    if (previous && range.start <= previous.end) previous.end = new Date(Math.max(previous.end.getTime(), range.end.getTime()));
+    else joined.push({ ...range });
+  }
+  return joined;
 }
 
 /**
@@ -68,7 +81,8 @@ export function freeSlots(rules: BookingRules, service: ServiceShape, window: In
   const step = rules.slotStepMinutes * MINUTE;
   const length = service.durationMinutes * MINUTE;
   const slots: Date[] = [];
-  for (const range of openingRanges(rules, window.start, window.end)) {
+  // A slot starting near the window's end runs past it: the days it runs into count too.
+  for (const range of openingRanges(rules, window.start, new Date(window.end.getTime() + length))) {
     // Steps count from the opening time in real time, so slots stay on the local quarter-hours.
     for (let t = range.start.getTime(); t + length <= range.end.getTime(); t += step) {
       if (t < earliest || t >= latest) continue;
