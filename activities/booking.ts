@@ -7,13 +7,13 @@ import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { Db } from '../src/db/knex';
 import { bookingRepository, isSlotTaken, serviceShape, type AppointmentRow } from '../src/db/repositories/booking';
 import { withTenant } from '../src/db/tenancy';
-import type { TwilioProvider } from '../src/providers/twilio';
+import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
 import type { BookingOutcome, BookingRequest } from '../workflows/bookingDefinitions';
 
 export type AppointmentText = 'confirmed' | 'reminder' | 'rescheduled' | 'cancelled';
 
 /** Every write is keyed on the appointment id, so a retried activity changes nothing twice. */
-export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider; calendars: CalendarResolver; now?: () => Date }) {
+export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms: SmsChannel; calendars: CalendarResolver; now?: () => Date }) {
   const { db, fields } = deps;
   const now = () => (deps.now ?? (() => new Date()))();
   const ok = (a: Pick<AppointmentRow, 'id' | 'starts_at' | 'ends_at'>, status: 'confirmed' | 'cancelled' = 'confirmed'): BookingOutcome => ({
@@ -174,7 +174,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
      * Texts the customer about their appointment, once per `key` (a row records each text; a crash between
      * the send and the mark can send it twice, never zero times).
      */
-    async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number' | 'late'> {
+    async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number' | 'late' | 'opted-out'> {
       const { appointment, service, timeZone, orgName, from } = await load(input.orgId, input.appointmentId);
       if (!appointment.customer_e164 || !from) return 'no-number';
       if (input.kind === 'reminder' && appointment.starts_at <= now()) return 'late'; // delayed past the start by an outage
@@ -193,8 +193,9 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; twi
       }[input.kind];
       let sid: string;
       try {
-        sid = await deps.twilio.sendSms({ from, to: appointment.customer_e164, body });
+        sid = await deps.sms.send({ from, to: appointment.customer_e164, body });
       } catch (error) {
+        if (error instanceof SmsOptedOutError) return 'opted-out';
         // Twilio refusing the number (a landline, opted out, invalid) will not change on retry.
         const status = (error as { status?: number }).status;
         if (status && status >= 400 && status < 500 && status !== 429) throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');

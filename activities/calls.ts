@@ -7,9 +7,10 @@ import type { TwilioProvider } from '../src/providers/twilio';
 import type { CallOutcome, CallStart, CallStatusEvent } from '../workflows/callDefinitions';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
 import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
+import type { Notifier } from '../src/notifications/notifier';
 
 /** Every write is keyed so a retried or replayed activity changes nothing twice. */
-export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider }) {
+export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio: TwilioProvider; notifier: Pick<Notifier, 'notify'> }) {
   const { db, fields } = deps;
   return {
     async recordCallStarted(start: CallStart): Promise<void> {
@@ -48,31 +49,24 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
     },
 
     /**
-     * Texts the business the message. Skipped once the message is marked notified; a crash between the
-     * send and the mark can send it twice (at-least-once), never zero times.
+     * Sends the message to the organization's notification addresses (email and text; the transfer number
+     * when it set no number). The notification's key is the message: a retry or replay sends nothing twice.
      */
     async notifyBusinessOfMessage(input: { orgId: string; messageId: string; viaFallback: boolean }): Promise<'sent' | 'already' | 'no-contact'> {
-      const found = await withTenant(db, input.orgId, async (trx) => {
-        const message = await trx('messages').where({ id: input.messageId }).first();
-        const org = await trx('organizations').where({ id: input.orgId }).first('name', 'transfer_e164');
-        const from = message?.call_id
-          ? await trx('calls').where({ id: message.call_id }).first('to_e164')
-          : undefined;
-        return { message, org, from: from?.to_e164 as string | undefined };
+      const message = await withTenant(db, input.orgId, (trx) => trx('messages').where({ id: input.messageId }).first('status'));
+      if (!message) throw new Error(`message ${input.messageId} not found`);
+      if (message.status !== 'new') return 'already';
+      const ids = await deps.notifier.notify({
+        kind: 'calls.message_taken',
+        orgId: input.orgId,
+        payload: { messageId: input.messageId, viaFallback: input.viaFallback },
+        to: 'org_addresses',
+        cause: `message-taken:${input.messageId}`,
       });
-      if (!found.message) throw new Error(`message ${input.messageId} not found`);
-      if (found.message.status !== 'new') return 'already';
-      if (!found.org?.transfer_e164 || !found.from) {
-        log.warn('no business number to text the message to', { orgId: input.orgId, messageId: input.messageId });
+      if (ids.length === 0) {
+        log.warn('no notification address for the message', { orgId: input.orgId, messageId: input.messageId });
         return 'no-contact';
       }
-      const name = found.message.caller_name_ciphertext
-        ? await fields.decrypt(input.orgId, MESSAGE_CALLER_CONTEXT, found.message.caller_name_ciphertext)
-        : 'A caller';
-      const body = await fields.decrypt(input.orgId, MESSAGE_BODY_CONTEXT, found.message.body_ciphertext);
-      const callback = found.message.callback_e164 ? ` (${found.message.callback_e164})` : '';
-      const note = input.viaFallback ? ' [taken by the backup script: the AI agent was unavailable]' : '';
-      await deps.twilio.sendSms({ from: found.from, to: found.org.transfer_e164, body: `New message for ${found.org.name} from ${name}${callback}: ${body}${note}` });
       await withTenant(db, input.orgId, (trx) =>
         trx('messages').where({ id: input.messageId, status: 'new' }).update({ status: 'notified', notified_at: trx.fn.now() }),
       );

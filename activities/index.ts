@@ -12,6 +12,11 @@ import { createBookingActivities } from './booking';
 import { createCallAnalysisActivities } from './callAnalysis';
 import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
+import { createNotificationActivities } from './notifications';
+import type { TokenSigner } from '../src/auth/tokens';
+import type { EmailChannel } from '../src/notifications/channels/email';
+import type { SmsChannel } from '../src/notifications/channels/sms';
+import type { Notifier } from '../src/notifications/notifier';
 
 /** What activities are built from: one set per worker process. */
 export interface ActivityDeps {
@@ -23,6 +28,10 @@ export interface ActivityDeps {
   llm: LlmProvider;
   calendars: CalendarResolver;
   booking: BookingService;
+  tokens: TokenSigner;
+  notifier: Notifier;
+  email?: EmailChannel;
+  sms: SmsChannel;
 }
 
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
@@ -32,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
     ...createBookingActivities(deps),
     ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
+    ...createNotificationActivities(deps),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -122,6 +122,12 @@ const schema = z.object({
   GOOGLE_OAUTH_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth2.googleapis.com/token'),
   MICROSOFT_CALENDAR_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common'),
   MICROSOFT_GRAPH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.microsoft.com'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  MAIL_FROM: z.string().min(3).default('Callgenly <notifications@callgenly.localhost>'),
+  DEV_SMTP_PORT: port(2525),
+  NOTIFY_MAX_PER_RECIPIENT_PER_HOUR: z.coerce.number({ error: 'must be a number' }).int().min(1).default(20),
+  NOTIFICATION_RELAY_INTERVAL_MS: milliseconds(60_000, 1_000),
+  USAGE_REPORT_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
 });
 
 /** Every variable name the platform reads. */
@@ -161,6 +167,20 @@ export interface Config {
   calendars: { google?: GoogleCalendarOAuth; microsoft?: MicrosoftCalendarOAuth };
   shutdownGraceMs: number;
   auth: AuthConfig;
+  notifications: NotificationsConfig;
+}
+
+export interface NotificationsConfig {
+  /** Unset: email is not configured (`npm run dev` starts its local mailbox and sets it). */
+  smtpUrl?: string;
+  mailFrom: string;
+  devSmtpPort: number;
+  /** A loop can never mail-bomb anyone: past this, further notices to the same address are suppressed. */
+  maxPerRecipientPerHour: number;
+  /** How often notifications whose delivery never started (a crash right after the write) are started. */
+  relayIntervalMs: number;
+  /** The weekly usage report's schedule, replaced by a fixed interval (tests). */
+  usageReportEveryMs?: number;
 }
 
 export interface OidcClientConfig {
@@ -258,6 +278,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS, stream: e.LLM_STREAM },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    notifications: {
+      smtpUrl: e.SMTP_URL,
+      mailFrom: e.MAIL_FROM,
+      devSmtpPort: e.DEV_SMTP_PORT,
+      maxPerRecipientPerHour: e.NOTIFY_MAX_PER_RECIPIENT_PER_HOUR,
+      relayIntervalMs: e.NOTIFICATION_RELAY_INTERVAL_MS,
+      usageReportEveryMs: e.USAGE_REPORT_INTERVAL_MS,
+    },
     auth: {
       appUrl: e.APP_URL?.replace(/\/$/, ''),
       sessionSecret: e.SESSION_SECRET,

@@ -12,6 +12,10 @@ import { createMetrics, type Metrics } from './metrics';
 import { createLlmProvider, type LlmProvider } from './providers/llm';
 import { createTwilioProvider, type TwilioProvider } from './providers/twilio';
 import { connectClient } from './temporal/connection';
+import { TokenSigner } from './auth/tokens';
+import { createEmailChannel, type EmailChannel } from './notifications/channels/email';
+import { createSmsChannel, type SmsChannel } from './notifications/channels/sms';
+import { createNotifier, type Notifier } from './notifications/notifier';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
 export interface Services {
@@ -26,6 +30,12 @@ export interface Services {
   llm: LlmProvider;
   calendars: CalendarResolver;
   booking: BookingService;
+  /** Signs the platform's own tokens (sessions, invitations, unsubscribe links) with SESSION_SECRET. */
+  tokens: TokenSigner;
+  notifier: Notifier;
+  /** Absent when SMTP_URL is not set: email notices then fail with that reason. */
+  email?: EmailChannel;
+  sms: SmsChannel;
   close(): Promise<void>;
 }
 
@@ -41,7 +51,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
   const fields = new FieldCipher(keyring);
   const twilio = createTwilioProvider(config.twilio);
-  const calendars = createCalendarResolver({ db, fields, logger, twilio, factories: calendarFactories(config.calendars) });
+  const sms = createSmsChannel({ db, twilio });
+  const notifier = createNotifier({ db, temporal, taskQueue: config.temporal.taskQueue, logger });
+  const calendars = createCalendarResolver({ db, fields, logger, notifier, factories: calendarFactories(config.calendars) });
+  const { smtpUrl, mailFrom } = config.notifications;
+  const email = smtpUrl ? createEmailChannel({ smtpUrl, from: mailFrom }) : undefined;
   return {
     config: resolved,
     logger,
@@ -54,7 +68,12 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     llm: createLlmProvider(config.llm),
     calendars,
     booking: createBookingService({ db, temporal, taskQueue: config.temporal.taskQueue, calendars }),
+    tokens: new TokenSigner(sessionSecret),
+    notifier,
+    email,
+    sms,
     async close() {
+      email?.close();
       await Promise.allSettled([temporal.connection.close(), db.destroy()]);
     },
   };

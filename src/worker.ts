@@ -6,6 +6,7 @@ import { createServices, type Services } from './services';
 import { connectWorker } from './temporal/connection';
 import { ensureSearchAttributes } from './temporal/ensureSearchAttributes';
 import { installTemporalRuntime } from './temporal/runtime';
+import { ensureNotificationRelaySchedule } from './notifications/schedules';
 import { createWorker } from './temporal/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 
@@ -19,6 +20,7 @@ export interface RunningWorker {
 export async function startWorker(services: Services, workflowBundle?: WorkerOptions['workflowBundle']): Promise<RunningWorker> {
   const { config, logger } = services;
   await ensureSearchAttributes(services.temporal, config.temporal.namespace, (msg) => logger.warn(msg));
+  await ensureNotificationRelaySchedule(services.temporal, { taskQueue: config.temporal.taskQueue, everyMs: config.notifications.relayIntervalMs });
   const connection = await connectWorker(config.temporal);
   const worker = await createWorker({
     connection,

@@ -5,6 +5,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import { withTenant } from '../src/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../workflows/callDefinitions';
+import { until } from './helpers/booking';
 import { startCallStack, type CallStack } from './helpers/callStack';
 
 let stack: CallStack;
@@ -109,10 +110,12 @@ test('a message-taking call, from the incoming webhook to the completed status',
   expect(message.callback_e164).toBe('+14155550111');
   expect(message.body_ciphertext.toString('latin1')).not.toContain('crown');
   expect(await stack.services.fields.decrypt(stack.org.id, MESSAGE_BODY_CONTEXT, message.body_ciphertext)).toBe('Please call me about my crown.');
+  // Sent by its own notification workflow, once the message is stored.
+  await until(() => stack.twilioRest.messages.some((m) => m.To === stack.businessNumber && m.Body.includes('crown')), 10_000);
   expect(stack.twilioRest.messages).toContainEqual({
     From: stack.number,
     To: stack.businessNumber,
-    Body: `New message for ${stack.org.name} from Ada Lovelace (+14155550111): Please call me about my crown.`,
+    Body: `${stack.org.name}: message from Ada Lovelace (+14155550111): Please call me about my crown.`,
   });
 });
 
@@ -265,10 +268,11 @@ describe('the LLM fails: the call goes on, scripted', () => {
     await call.status('completed', 70);
     expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
     if ('status' in failure && failure.status === 500) await recordHistory(call, 'call-llm-failed-fallback');
+    await until(() => stack.twilioRest.messages.slice(sent).some((m) => m.To === stack.businessNumber), 10_000);
     expect(stack.twilioRest.messages.slice(sent)).toContainEqual({
       From: stack.number,
       To: stack.businessNumber,
-      Body: `New message for ${stack.org.name} from Katherine Johnson (+14155550177): Please move my Thursday appointment to next week. [taken by the backup script: the AI agent was unavailable]`,
+      Body: `${stack.org.name}: message from Katherine Johnson (+14155550177): Please move my Thursday appointment to next week. [taken by the backup script: the AI agent was unavailable]`,
     });
   });
 });

@@ -23,6 +23,7 @@ beforeAll(async () => {
     EMBEDDED_POSTGRES_PORT: String(await freePort()),
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    DEV_SMTP_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
     // The CLI the test run resolved (or built): never a second build inside a test.
     TEMPORAL_CLI: process.env.TEST_TEMPORAL_CLI || undefined,
@@ -66,6 +67,9 @@ test('first run: everything up, demo organization created; Ctrl-C stops every ch
   expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
   expect(ui.status).toBe(200);
+  // The local mailbox is up and its page lists what the platform sent.
+  expect(out).toContain(`http://127.0.0.1:${env.PORT}/dev/mail`);
+  expect((await fetch(`http://127.0.0.1:${env.PORT}/dev/mail`)).status).toBe(200);
 
   dev.child.kill('SIGINT');
   expect(await exited(dev.child)).toBe(0);

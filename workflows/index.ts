@@ -3,3 +3,6 @@ export { keyRotationWorkflow } from './keyRotation';
 export { callWorkflow } from './call';
 export { recordingDeletionWorkflow } from './recordingDeletion';
 export { bookingWorkflow } from './booking';
+export { notificationWorkflow } from './notification';
+export { usageReportWorkflow } from './usageReport';
+export { notificationRelayWorkflow } from './notificationRelay';

@@ -6,7 +6,7 @@ import type { FieldCipher } from '../crypto/fieldEncryption';
 import type { Db } from '../db/knex';
 import { withTenant } from '../db/tenancy';
 import type { Logger } from '../logger';
-import type { TwilioProvider } from '../providers/twilio';
+import type { Notifier } from '../notifications/notifier';
 
 /** The organization's connected calendar, if any; without one the appointments table is the calendar. */
 export interface CalendarResolver {
@@ -42,7 +42,7 @@ export function createCalendarResolver(deps: {
   db: Db;
   fields: FieldCipher;
   logger: Logger;
-  twilio: Pick<TwilioProvider, 'sendSms'>;
+  notifier: Pick<Notifier, 'notify'>;
   factories: Partial<Record<'google' | 'microsoft', CalendarFactory>>;
 }): CalendarResolver {
   const { db, fields } = deps;
@@ -62,20 +62,18 @@ export function createCalendarResolver(deps: {
       };
       const markBroken = async (error: Error) => {
         deps.logger.error({ orgId, connectionId: connection.id, provider: connection.provider }, 'calendar connection revoked: reconnect it; bookings use the built-in calendar meanwhile');
-        const alert = await withTenant(db, orgId, async (trx) => {
-          const changed = await trx('calendar_connections').where({ id: connection.id, status: 'active' }).update({ status: 'broken', last_error: error.message, updated_at: trx.fn.now() });
-          if (changed === 0) return undefined; // another request got there first: one alert is enough
+        const changed = await withTenant(db, orgId, async (trx) => {
+          const updated = await trx('calendar_connections').where({ id: connection.id, status: 'active' }).update({ status: 'broken', last_error: error.message, updated_at: trx.fn.now() });
+          if (updated === 0) return false; // another request got there first: one alert is enough
           await trx('audit_log').insert({ org_id: orgId, actor_type: 'system', action: 'calendar.connection_broken', target_type: 'calendar_connection', target_id: connection.id, metadata: JSON.stringify({ provider: connection.provider }) });
-          const org = await trx('organizations').first('name', 'transfer_e164');
-          const number = await trx('phone_numbers').orderBy('created_at').first('e164');
-          return org?.transfer_e164 && number ? { to: org.transfer_e164 as string, from: number.e164 as string, name: org.name as string } : undefined;
+          return true;
         });
-        // The business hears it from us, by text, not from a missing booking.
-        if (alert) {
+        // The business hears it from us, not from a missing booking.
+        if (changed) {
           const provider = connection.provider === 'google' ? 'Google Calendar' : 'Microsoft 365 calendar';
-          await deps.twilio
-            .sendSms({ from: alert.from, to: alert.to, body: `${alert.name}: the ${provider} connection stopped working. Bookings are kept in Callgenly until an admin reconnects it.` })
-            .catch((smsError: Error) => deps.logger.warn({ orgId, err: smsError.message }, 'could not text the calendar alert'));
+          await deps.notifier
+            .notify({ kind: 'calendar.connection_broken', orgId, payload: { provider }, to: 'org_addresses', cause: `calendar-broken:${connection.id}` })
+            .catch((notifyError: Error) => deps.logger.warn({ orgId, err: notifyError.message }, 'could not send the calendar alert'));
         }
       };
       const inner = factory(tokens, connection.calendar_id, saveTokens);

@@ -1,7 +1,7 @@
 /**
  * `npm run dev`: the whole platform on its embedded defaults, in one process tree. PostgreSQL (embedded
  * unless DATABASE_URL is set), the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set),
- * migrations, the demo organization, the worker and the API. State lives in DATA_DIR (.data/), so a
+ * migrations, the demo organization, a local mailbox for email (unless SMTP_URL is set), the worker and the API. State lives in DATA_DIR (.data/), so a
  * second run keeps it. Ctrl-C stops everything.
  */
 import { mkdirSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { resolveTemporalCli } from '../temporal/cliBinary';
 import { startDevServer } from '../temporal/devServer';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { startWorker } from '../worker';
+import { devMailDir, startDevMailbox } from '../notifications/devMailbox';
+import { scheduleUsageReport } from '../notifications/schedules';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -59,11 +61,19 @@ async function main(): Promise<void> {
     uiUrl = server.uiUrl;
   }
 
-  config = withServices(config, databaseUrl, temporalAddress);
+  let smtpUrl = config.notifications.smtpUrl;
+  if (!smtpUrl) {
+    const mailbox = await startDevMailbox({ dir: devMailDir(config.dataDir), port: config.notifications.devSmtpPort });
+    teardown.push(() => mailbox.stop());
+    smtpUrl = mailbox.url;
+  }
+
+  config = withServices(config, databaseUrl, temporalAddress, smtpUrl);
   const services = await createServices(config, logger);
   const applied = await migrateLatest(services.db);
   if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
   const demo = await seedDemoOrganization(services.db, services.keyring);
+  await scheduleUsageReport(services, { id: demo.org.id, timeZone: demo.org.time_zone });
   const worker = await startWorker(services);
   const http = await startApi(services);
 
@@ -85,14 +95,16 @@ async function main(): Promise<void> {
   say(`  Try a call   npm run call -- "Do you take insurance?" "Can I leave a message for Dr. Lee?"`);
   say(`               (or point a Twilio number's voice webhook at ${config.http.publicBaseUrl}/twilio/voice/incoming)`);
   if (!config.llm.apiKey) say('               OPENAI_API_KEY is not set: the agent takes the scripted message path.');
+  if (!process.env.SMTP_URL) say(`  Email        every email lands in the local mailbox: ${http.url}/dev/mail or npm run mail`);
   say('  Ctrl-C stops everything; data stays in ' + config.dataDir);
 }
 
-function withServices(config: Config, databaseUrl: string, temporalAddress: string): Config {
+function withServices(config: Config, databaseUrl: string, temporalAddress: string, smtpUrl: string): Config {
   return {
     ...config,
     database: { ...config.database, url: databaseUrl },
     temporal: { ...config.temporal, address: temporalAddress },
+    notifications: { ...config.notifications, smtpUrl },
   };
 }
 

@@ -1,0 +1,177 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { TokenSigner } from '../src/auth/tokens';
+import type { Config } from '../src/config';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
+import type { FieldCipher } from '../src/crypto/fieldEncryption';
+import type { Knex } from 'knex';
+import type { Db } from '../src/db/knex';
+import { EmailRejectedError, type EmailChannel } from '../src/notifications/channels/email';
+import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
+import { KINDS, type NotificationKind, type TemplateData } from '../src/notifications/kinds';
+import type { Notifier } from '../src/notifications/notifier';
+import { renderNotification } from '../src/notifications/templates';
+import { unsubscribeUrl } from '../src/notifications/unsubscribe';
+import type { DeliveryResult, NotificationInput } from '../workflows/notificationDefinitions';
+
+export interface NotificationActivityDeps {
+  config: Config;
+  db: Db;
+  fields: FieldCipher;
+  tokens: TokenSigner;
+  notifier: Notifier;
+  email?: EmailChannel;
+  sms: SmsChannel;
+}
+
+interface NotificationRow {
+  id: string;
+  org_id: string | null;
+  user_id: string | null;
+  kind: NotificationKind;
+  channel: 'email' | 'sms';
+  recipient: string;
+  payload: Record<string, unknown>;
+  mandatory: boolean;
+  status: string;
+}
+
+/**
+ * Delivery runs with the owner role: it is system work across people and organizations. Exactly once as
+ * far as the channel allows: a row marked sent is never sent again, and the mark follows the send at once;
+ * a worker dying inside that gap (after the SMTP server's 250, before the mark) is the one case that sends
+ * twice, and the Message-ID, fixed per notification, lets the receiving side recognise it.
+ */
+export function createNotificationActivities(deps: NotificationActivityDeps) {
+  const { db } = deps;
+  const finish = (id: string, status: 'sent' | 'failed' | 'suppressed', values: Record<string, unknown>) =>
+    db('notifications').where({ id }).whereIn('status', ['pending', 'sending']).update({ status, ...values, updated_at: db.fn.now() });
+
+  /** Why a notice must not go now (preference changed, address removed, opted out, too many), if so. */
+  async function suppression(row: NotificationRow): Promise<string | null> {
+    if (!row.mandatory && row.user_id) {
+      const preference = await db('notification_preferences').where({ user_id: row.user_id, kind: row.kind }).first();
+      if (preference && preference[row.channel] === false) return 'switched off by the recipient';
+    }
+    if (KINDS[row.kind].audience === 'org_addresses' && row.channel === 'email') {
+      const org = await db('organizations').where({ id: row.org_id }).first('notification_emails');
+      if (!org?.notification_emails.some((a: string) => a.toLowerCase() === row.recipient.toLowerCase())) return 'address no longer on the notification list';
+    }
+    const recent = await db('notifications')
+      .where({ recipient: row.recipient, status: 'sent' })
+      .where('sent_at', '>', db.raw(`now() - interval '1 hour'`))
+      .count({ count: '*' })
+      .first();
+    if (Number(recent?.count) >= deps.config.notifications.maxPerRecipientPerHour) return 'rate limited: too many notices to this address in the last hour';
+    return null;
+  }
+
+  async function templateData(row: NotificationRow): Promise<TemplateData[NotificationKind]> {
+    if (row.kind !== 'calls.message_taken') return row.payload as TemplateData[NotificationKind];
+    const orgId = row.org_id!;
+    const message = await db('messages').where({ id: row.payload.messageId, org_id: orgId }).first();
+    if (!message) throw ApplicationFailure.nonRetryable('the message no longer exists', 'Undeliverable');
+    return {
+      callerName: message.caller_name_ciphertext ? await deps.fields.decrypt(orgId, MESSAGE_CALLER_CONTEXT, message.caller_name_ciphertext) : 'A caller',
+      callbackE164: message.callback_e164,
+      body: await deps.fields.decrypt(orgId, MESSAGE_BODY_CONTEXT, message.body_ciphertext),
+      takenAt: new Date(message.created_at).toISOString(),
+      viaFallback: Boolean(row.payload.viaFallback),
+    };
+  }
+
+  async function send(row: NotificationRow): Promise<string> {
+    const org = row.org_id ? await db('organizations').where({ id: row.org_id }).first('name', 'time_zone') : undefined;
+    const user = row.user_id ? await db('users').where({ id: row.user_id }).first('name') : undefined;
+    const unsubscribe = row.mandatory || row.channel !== 'email' ? null : await unsubscribeUrl(deps.tokens, deps.config.http.publicBaseUrl, row.id);
+    const rendered = renderNotification(row.kind, await templateData(row), {
+      orgName: org?.name ?? null,
+      timeZone: org?.time_zone ?? 'UTC',
+      recipientName: user?.name || null,
+      unsubscribeUrl: unsubscribe,
+    });
+    if (row.channel === 'email') {
+      if (!deps.email) throw ApplicationFailure.nonRetryable('email is not configured (SMTP_URL)', 'Undeliverable');
+      return deps.email.send({ to: row.recipient, subject: rendered.subject, text: rendered.text, html: rendered.html, messageId: `<${row.id}@callgenly>`, unsubscribeUrl: unsubscribe });
+    }
+    const number = row.org_id ? await db('phone_numbers').where({ org_id: row.org_id }).orderBy('created_at').first('e164') : undefined;
+    if (!number) throw ApplicationFailure.nonRetryable('no number to text from', 'Undeliverable');
+    return deps.sms.send({ from: number.e164, to: row.recipient, body: rendered.sms });
+  }
+
+  return {
+    async deliverNotification(input: NotificationInput): Promise<DeliveryResult> {
+      const row: NotificationRow | undefined = await db('notifications').where({ id: input.notificationId }).first();
+      if (!row) throw ApplicationFailure.nonRetryable(`notification ${input.notificationId} not found`, 'Undeliverable');
+      if (!['pending', 'sending'].includes(row.status)) return 'already';
+      const reason = await suppression(row);
+      if (reason) {
+        await finish(row.id, 'suppressed', { reason });
+        return 'suppressed';
+      }
+      await db('notifications').where({ id: row.id }).update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+      let providerId: string;
+      try {
+        providerId = await send(row);
+      } catch (error) {
+        if (error instanceof SmsOptedOutError) {
+          await finish(row.id, 'suppressed', { reason: 'the recipient texted STOP' });
+          return 'suppressed';
+        }
+        const status = (error as { status?: number }).status; // Twilio refusing the number will not change on retry
+        if (error instanceof EmailRejectedError || (status && status >= 400 && status < 500 && status !== 429)) {
+          throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
+        }
+        await db('notifications').where({ id: row.id }).update({ reason: (error as Error).message, updated_at: db.fn.now() });
+        throw error;
+      }
+      await finish(row.id, 'sent', { provider_message_id: providerId, sent_at: db.fn.now(), reason: null });
+      return 'sent';
+    },
+
+    async markNotificationFailed(input: NotificationInput & { reason: string }): Promise<void> {
+      await finish(input.notificationId, 'failed', { reason: input.reason });
+    },
+
+    /** Counts the period's calls, outcomes, bookings and minutes, and sends them to the owners and admins. */
+    async sendUsageReport(input: { orgId: string; periodStart: string; periodEnd: string; cause: string }): Promise<number> {
+      const inPeriod = (column: string) => (q: Knex.QueryBuilder) => q.where(column, '>=', input.periodStart).where(column, '<', input.periodEnd);
+      const calls: Array<{ outcome: string | null; calls: number; minutes: number }> = await db('calls').where({ org_id: input.orgId }).modify(inPeriod('started_at'))
+        .groupBy('outcome')
+        .select('outcome', db.raw('count(*)::int as calls'), db.raw('coalesce(sum(ceil(coalesce(billable_seconds, duration_seconds, 0) / 60.0)), 0)::int as minutes'));
+      const bookings = await db('appointments').where({ org_id: input.orgId }).modify(inPeriod('created_at'))
+        .whereIn('status', ['confirmed', 'completed', 'cancelled']).count({ n: '*' }).first();
+      const outcomes: Record<string, number> = {};
+      for (const row of calls) if (row.outcome) outcomes[row.outcome] = row.calls;
+      const ids = await deps.notifier.notify({
+        kind: 'usage.weekly_report',
+        orgId: input.orgId,
+        payload: {
+          periodStart: input.periodStart,
+          periodEnd: input.periodEnd,
+          calls: calls.reduce((sum, row) => sum + row.calls, 0),
+          outcomes,
+          bookings: Number(bookings?.n ?? 0),
+          minutes: calls.reduce((sum, row) => sum + row.minutes, 0),
+          costSoFar: null, // billing (Stripe) is not built yet
+        },
+        to: { roles: ['owner', 'admin'] },
+        cause: input.cause,
+      });
+      return ids.length;
+    },
+
+    /** Starts deliveries that were written but never started (the writer died in between). */
+    async startStalledNotifications(): Promise<number> {
+      const stalled = await db('notifications')
+        .whereIn('status', ['pending', 'sending'])
+        .where('created_at', '<', db.raw(`now() - interval '1 minute'`))
+        .orderBy('created_at')
+        .limit(500)
+        .select('id', 'org_id');
+      await deps.notifier.start(stalled.map((r) => ({ id: r.id, orgId: r.org_id })));
+      return stalled.length;
+    },
+  };
+}
+
+export type NotificationActivities = ReturnType<typeof createNotificationActivities>;

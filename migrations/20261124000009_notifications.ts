@@ -1,0 +1,70 @@
+import type { Knex } from 'knex';
+import { enableTenantIsolation, timestamps } from '../src/db/schemaHelpers';
+
+/**
+ * Notifications: each one a row (the outbox) written by whatever causes it and sent by its own workflow;
+ * people's preferences per kind and channel; the organization's notification addresses; and SMS opt-outs
+ * (a STOP texted to one of our numbers), which the SMS channel itself honours.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('organizations', (t) => {
+    // Where messages taken on calls and operational alerts go; when no number is set, transfer_e164 is texted.
+    t.specificType('notification_emails', 'text[]').notNullable().defaultTo('{}');
+    t.specificType('notification_e164s', 'text[]').notNullable().defaultTo('{}');
+  });
+  await knex.schema.alterTable('users', (t) => {
+    t.text('phone_e164'); // for notices a person chose to receive by SMS
+  });
+
+  await knex.schema.createTable('notifications', (t) => {
+    t.text('id').primary();
+    // Null for platform notices sent to a person outside any one organization (policy changes).
+    t.text('org_id').references('id').inTable('organizations').onDelete('CASCADE');
+    t.text('user_id').references('id').inTable('users').onDelete('SET NULL');
+    t.text('kind').notNullable();
+    t.text('channel').notNullable().checkIn(['email', 'sms']);
+    t.text('recipient').notNullable();
+    t.jsonb('payload').notNullable().defaultTo('{}');
+    // Derived from the cause (e.g. `api-key-created:<keyId>:email:<address>`): the same cause never sends twice.
+    t.text('idempotency_key').notNullable().unique();
+    t.boolean('mandatory').notNullable().defaultTo(false);
+    t.text('status').notNullable().defaultTo('pending').checkIn(['pending', 'sending', 'sent', 'failed', 'suppressed']);
+    t.text('reason');
+    t.integer('attempts').notNullable().defaultTo(0);
+    t.text('provider_message_id');
+    t.timestamp('sent_at', { useTz: true });
+    timestamps(t, knex);
+  });
+  await knex.raw('create index notifications_org_created on notifications (org_id, created_at desc, id desc)');
+  await knex.raw(`create index notifications_recipient_sent on notifications (recipient, sent_at) where status = 'sent'`);
+  await knex.raw(`create index notifications_unsent on notifications (created_at) where status in ('pending', 'sending')`);
+  // Admins read their organization's delivery log; sending is the worker's (owner) work.
+  await enableTenantIsolation(knex, 'notifications', { privileges: ['SELECT'] });
+
+  await knex.schema.createTable('notification_preferences', (t) => {
+    t.text('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
+    t.text('kind').notNullable();
+    t.boolean('email').notNullable();
+    t.boolean('sms').notNullable();
+    t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['user_id', 'kind']);
+  });
+
+  await knex.schema.createTable('sms_opt_outs', (t) => {
+    t.text('from_e164').notNullable(); // our number the STOP was sent to
+    t.text('to_e164').notNullable(); // the person who sent it
+    t.timestamp('opted_out_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    t.primary(['from_e164', 'to_e164']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTableIfExists('sms_opt_outs');
+  await knex.schema.dropTableIfExists('notification_preferences');
+  await knex.schema.dropTableIfExists('notifications');
+  await knex.schema.alterTable('users', (t) => t.dropColumn('phone_e164'));
+  await knex.schema.alterTable('organizations', (t) => {
+    t.dropColumn('notification_emails');
+    t.dropColumn('notification_e164s');
+  });
+}
