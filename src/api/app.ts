@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { devMailRouter } from './devMail';
 import { errorHandler, notFound } from './errors';
 import { requestLogging, requestMetrics } from './middleware/requestLogging';
 import { opsRoutes } from './ops/routes';
@@ -11,10 +12,15 @@ import { verifyTwilioSignature } from './twilio/signature';
 import { smsRoutes } from './twilio/sms';
 import { voiceRoutes } from './twilio/voice';
 import { v1Router } from './v1';
+import { unsubscribeRoutes } from './notifications/unsubscribe';
 import type { Config } from '../config';
+import { devMailDir } from '../notifications/devMailbox';
 import type { Keyring } from '../crypto/keyring';
 import type { BookingService } from '../booking/bookingService';
 import type { FieldCipher } from '../crypto/fieldEncryption';
+import type { TokenSigner } from '../auth/tokens';
+import type { Notifier } from '../notifications/notifier';
+import type { SmsChannel } from '../notifications/channels/sms';
 
 export interface AppDeps {
   config: Config;
@@ -25,6 +31,9 @@ export interface AppDeps {
   keyring: Keyring;
   fields: FieldCipher;
   booking: BookingService;
+  tokens: TokenSigner;
+  notifier: Notifier;
+  sms: SmsChannel;
 }
 
 /** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
@@ -44,6 +53,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/twilio/voice', voiceRoutes(deps));
   app.use('/twilio/sms', smsRoutes(deps));
   app.use('/api/v1', v1Router(deps));
+  app.use('/notifications', unsubscribeRoutes(deps));
+  if (deps.config.env === 'development') app.use(devMailRouter(devMailDir(deps.config.dataDir)));
   app.use(notFound);
   app.use(errorHandler);
   return app;

@@ -9,6 +9,7 @@ import { organizationsRepository } from '../../db/repositories/organizations';
 import { withTenant } from '../../db/tenancy';
 import { toE164 } from '../../phone';
 import { parseWebhook } from './params';
+import type { SmsChannel } from '../../notifications/channels/sms';
 
 const smsParams = z.looseObject({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio MessageSid'),
@@ -17,16 +18,14 @@ const smsParams = z.looseObject({
   Body: z.string().default(''),
 });
 
-/** Replies meaning "cancel my appointment" (the texts say "Reply C to cancel"). */
-const CANCEL_WORDS = new Set(['C', 'CANCEL']);
-
 /**
- * Texts to an organization's number. "C" cancels the sender's next appointment there: the booking
- * workflow is signalled (Twilio's webhook does not wait for it) and the customer gets the cancellation
- * text from the workflow. Anything else gets no automatic answer. STOP and the like are Twilio's
- * (Advanced Opt-Out) and never reach here.
+ * Texts to an organization's number. STOP (and Twilio's other opt-out words, CANCEL among them) and
+ * START are recorded for the SMS channel, which then never texts that person from this number again
+ * (Twilio blocks it too, and answers them itself). "C" cancels the sender's next appointment there: the
+ * booking workflow is signalled (Twilio's webhook does not wait for it) and the customer gets the
+ * cancellation text from the workflow. Anything else gets no automatic answer.
  */
-export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
+export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChannel }): Router {
   const router = Router();
   const reply = (text?: string) => {
     const response = new twilio.twiml.MessagingResponse();
@@ -40,7 +39,13 @@ export function smsRoutes(deps: { db: Db; booking: BookingService }): Router {
     res.type('text/xml');
     const org = await organizationsRepository(deps.db).findByPhoneNumber(params.To);
     const from = toE164(params.From);
-    if (!org || !from || !CANCEL_WORDS.has(params.Body.trim().toUpperCase())) return void res.send(reply());
+    if (!org || !from) return void res.send(reply());
+    const keyword = await deps.sms.handleKeyword({ from, to: params.To, body: params.Body });
+    if (keyword) {
+      req.log.info({ orgId: org.id, keyword }, 'SMS opt-out keyword recorded');
+      return void res.send(reply());
+    }
+    if (params.Body.trim().toUpperCase() !== 'C') return void res.send(reply());
     // A text delivered twice (Twilio retrying) must not cancel a second appointment.
     const first = await deps.db('webhook_receipts').insert({ source: 'twilio-sms', id: params.MessageSid }).onConflict(['source', 'id']).ignore().returning('id');
     if (first.length === 0) return void res.send(reply());

@@ -2,7 +2,6 @@ import cookieParser from 'cookie-parser';
 import express, { Router } from 'express';
 import { OidcClient } from '../../auth/oidc';
 import { Sessions } from '../../auth/sessions';
-import { TokenSigner } from '../../auth/tokens';
 import type { AppDeps } from '../app';
 import { authenticate } from '../middleware/authenticate';
 import { authRateLimits } from '../middleware/rateLimits';
@@ -14,6 +13,7 @@ import { auditLogRoutes } from './routes/auditLog';
 import { authRoutes } from './routes/auth';
 import { bookingRoutes } from './routes/booking';
 import { calendarConnectionRoutes } from './routes/calendarConnections';
+import { notificationRoutes } from './routes/notifications';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -34,14 +34,13 @@ export const V1_ROUTES: RouteSpec[] = [
   ...callRoutes,
   ...bookingRoutes,
   ...calendarConnectionRoutes,
+  ...notificationRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */
 export function v1Router(app: AppDeps): Router {
   const { config } = app;
-  const secret = config.auth.sessionSecret;
-  if (!secret) throw new Error('SESSION_SECRET is not resolved (createServices fills it in outside production)');
-  const tokens = new TokenSigner(secret);
+  const { tokens } = app;
   const callback = (provider: string) => `${config.http.publicBaseUrl}/api/v1/auth/sso/${provider}/callback`;
   const deps: V1Deps = {
     ...app,

@@ -7,6 +7,7 @@ import { audit } from './audit';
 import type { V1Deps } from './deps';
 import { Role } from './schemas';
 import { setSessionCookies } from './sessionCookies';
+import { notifyAfterCommit } from './notify';
 
 export const SessionInfo = z
   .object({
@@ -44,7 +45,10 @@ export async function signIn(
   res: Response,
   input: { userId: string; orgId: string; method: 'password' | 'google' | 'microsoft' | 'invitation' },
 ): Promise<SessionInfoBody> {
-  const started = await deps.sessions.start({ ...input, ip: req.ip, userAgent: req.header('user-agent') });
+  const device = req.header('user-agent') ?? '';
+  const knownDevice = await deps.db('sessions').where({ user_id: input.userId, user_agent: device }).first('id');
+  const signedInBefore = knownDevice ?? (await deps.db('sessions').where({ user_id: input.userId }).first('id'));
+  const started = await deps.sessions.start({ ...input, ip: req.ip, userAgent: device });
   setSessionCookies(res, started, deps.config.auth);
   await audit(deps.db, req, undefined, {
     orgId: input.orgId,
@@ -55,5 +59,15 @@ export async function signIn(
     targetId: started.sessionId,
     metadata: { method: input.method },
   });
+  // A first sign-in from a device this person never used: they hear of it, in case it was not them.
+  if (signedInBefore && !knownDevice) {
+    await notifyAfterCommit(deps, {
+      kind: 'security.new_sign_in',
+      orgId: input.orgId,
+      payload: { ip: req.ip ?? null, device: device || 'an unknown device', method: input.method },
+      to: { userIds: [input.userId] },
+      cause: `new-sign-in:${started.sessionId}`,
+    });
+  }
   return sessionInfo(deps, input.userId, input.orgId, started.sessionId);
 }

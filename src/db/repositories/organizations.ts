@@ -32,6 +32,8 @@ export interface OrganizationRow {
   agent_instructions: string;
   greeting: string;
   transfer_e164: string | null;
+  notification_emails: string[];
+  notification_e164s: string[];
   recording_enabled: boolean;
   recording_announcement: string;
   retention_days: number;
@@ -98,6 +100,8 @@ export type OrganizationSettingsPatch = Partial<
     | 'agent_instructions'
     | 'greeting'
     | 'transfer_e164'
+    | 'notification_emails'
+    | 'notification_e164s'
     | 'recording_enabled'
     | 'recording_announcement'
     | 'retention_days'

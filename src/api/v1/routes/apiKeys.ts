@@ -5,6 +5,10 @@ import { withTenant } from '../../../db/tenancy';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
+import { notifyAfterCommit } from '../notify';
+import type { V1Deps } from '../deps';
+import type { AuthContext } from '../../../auth/context';
+import { usersRepository } from '../../../db/repositories/users';
 import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
 
 const ApiKey = z
@@ -63,11 +67,13 @@ export const apiKeyRoutes = [
       // A leaked key must not be able to mint itself successors.
       if (auth.kind !== 'session') throw new ApiError(403, 'session_required', 'API keys are created by a signed-in admin, not by another key');
       const generated = generateApiKey();
-      return withTenant(deps.db, auth.orgId, async (trx) => {
-        const row = await apiKeysRepository(trx).create({ orgId: auth.orgId, name: body.name, prefix: generated.prefix, hash: generated.hash, createdBy: auth.userId });
-        await audit(trx, req, auth, { action: 'api_key.created', targetType: 'api_key', targetId: row.id, metadata: { name: body.name, prefix: row.prefix } });
-        return { ...toApi(row), key: generated.key };
+      const row = await withTenant(deps.db, auth.orgId, async (trx) => {
+        const created = await apiKeysRepository(trx).create({ orgId: auth.orgId, name: body.name, prefix: generated.prefix, hash: generated.hash, createdBy: auth.userId });
+        await audit(trx, req, auth, { action: 'api_key.created', targetType: 'api_key', targetId: created.id, metadata: { name: body.name, prefix: created.prefix } });
+        return created;
       });
+      await keyAlert(deps, auth, 'security.api_key_created', row);
+      return { ...toApi(row), key: generated.key };
     },
   }),
 
@@ -80,13 +86,22 @@ export const apiKeyRoutes = [
     access: 'admin',
     params: z.object({ keyId: idOf('key') }),
     errors: [404],
-    handle: ({ auth, deps, params, req }) =>
-      withTenant(deps.db, auth.orgId, async (trx) => {
+    async handle({ auth, deps, params, req }) {
+      const revoked = await withTenant(deps.db, auth.orgId, async (trx) => {
         const keys = apiKeysRepository(trx);
-        if (!(await keys.find(params.keyId))) throw new ApiError(404, 'not_found', 'No such API key');
-        if ((await keys.revoke(params.keyId)) > 0) {
-          await audit(trx, req, auth, { action: 'api_key.revoked', targetType: 'api_key', targetId: params.keyId });
-        }
-      }),
+        const key = await keys.find(params.keyId);
+        if (!key) throw new ApiError(404, 'not_found', 'No such API key');
+        if ((await keys.revoke(params.keyId)) === 0) return undefined; // revoked before: nothing changed
+        await audit(trx, req, auth, { action: 'api_key.revoked', targetType: 'api_key', targetId: params.keyId });
+        return key;
+      });
+      if (revoked) await keyAlert(deps, auth, 'security.api_key_revoked', revoked);
+    },
   }),
 ];
+
+/** Owners and admins hear of every key created or revoked: a key is the organization's, not one person's. */
+async function keyAlert(deps: V1Deps, auth: AuthContext, kind: 'security.api_key_created' | 'security.api_key_revoked', key: { id: string; name: string; prefix: string }) {
+  const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an API key';
+  await notifyAfterCommit(deps, { kind, orgId: auth.orgId, payload: { keyName: key.name, keyPrefix: key.prefix, actor }, to: { roles: ['owner', 'admin'] }, cause: `${kind}:${key.id}` });
+}

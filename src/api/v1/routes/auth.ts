@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { lockDurationMs } from '../../../auth/lockout';
@@ -12,6 +13,8 @@ import { defineRoute } from '../route';
 import { Email, idOf } from '../schemas';
 import { clearSessionCookies } from '../sessionCookies';
 import { SessionInfo, sessionInfo, signIn } from '../sessionInfo';
+import { scheduleUsageReport } from '../../../notifications/schedules';
+import { notifyAfterCommit } from '../notify';
 
 const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York').meta({ example: 'America/Los_Angeles' });
 
@@ -54,6 +57,7 @@ export const authRoutes = [
         const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
         return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
       });
+      await scheduleUsageReport(deps, { id: orgId, timeZone: body.organization.timeZone });
       return signIn(deps, req, res, { userId, orgId, method: 'password' });
     },
   }),
@@ -153,6 +157,7 @@ export const authRoutes = [
       await users.setPasswordHash(user.id, await hashPassword(body.newPassword, deps.config.auth.bcryptCost));
       await deps.sessions.revokeOthers(user.id, auth.sessionId!);
       await audit(deps.db, req, auth, { action: 'user.password_changed', targetType: 'user', targetId: user.id });
+      await notifyAfterCommit(deps, { kind: 'security.password_changed', orgId: auth.orgId, payload: { ip: req.ip ?? null }, to: { userIds: [user.id] }, cause: `password-changed:${user.id}:${randomUUID()}` });
     },
   }),
 ];

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuthContext } from '../../../auth/context';
 import type { Role as RoleType } from '../../../auth/roles';
@@ -8,6 +9,8 @@ import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
 import { idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../schemas';
+import { usersRepository } from '../../../db/repositories/users';
+import { notifyAfterCommit } from '../notify';
 
 const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp }).meta({ id: 'Member' });
 const UserParams = z.object({ userId: idOf('usr') });
@@ -78,13 +81,25 @@ export const memberRoutes = [
     body: z.object({ role: Role }),
     response: { schema: Member, description: 'The member with the new role' },
     errors: [404, 409],
-    handle: ({ auth, body, deps, params, req }) =>
-      withTenant(deps.db, auth.orgId, async (trx) => {
-        const before = await changeMembership(trx, auth, params.userId, body.role);
+    async handle({ auth, body, deps, params, req }) {
+      const before = await withTenant(deps.db, auth.orgId, async (trx) => {
+        const member = await changeMembership(trx, auth, params.userId, body.role);
         await membersRepository(trx).setRole(params.userId, body.role);
-        await audit(trx, req, auth, { action: 'member.role_changed', targetType: 'user', targetId: params.userId, metadata: { from: before.role, to: body.role } });
-        return toApi({ ...before, role: body.role });
-      }),
+        await audit(trx, req, auth, { action: 'member.role_changed', targetType: 'user', targetId: params.userId, metadata: { from: member.role, to: body.role } });
+        return member;
+      });
+      if (before.role !== body.role) {
+        const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an admin';
+        await notifyAfterCommit(deps, {
+          kind: 'security.role_changed',
+          orgId: auth.orgId,
+          payload: { from: before.role, to: body.role, actor },
+          to: { userIds: [params.userId] },
+          cause: `role-changed:${auth.orgId}:${params.userId}:${randomUUID()}`,
+        });
+      }
+      return toApi({ ...before, role: body.role });
+    },
   }),
 
   defineRoute({

@@ -7,6 +7,7 @@ import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
 import { iso, Timestamp } from '../schemas';
+import { scheduleUsageReport } from '../../../notifications/schedules';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
 const Range = z
@@ -31,6 +32,8 @@ const Organization = z
     agentInstructions: z.string(),
     greeting: z.string(),
     transferNumber: z.string().nullable().meta({ description: 'E.164 number calls are transferred to' }),
+    notificationEmails: z.array(z.string()).meta({ description: 'Where messages taken on calls and operational alerts are emailed' }),
+    notificationNumbers: z.array(z.string()).meta({ description: 'Where they are texted (E.164); when empty, the transfer number is' }),
     recordingEnabled: z.boolean(),
     recordingAnnouncement: z.string(),
     retentionDays: z.number().int(),
@@ -55,6 +58,8 @@ const SettingsPatch = z
     agentInstructions: z.string().max(8000),
     greeting: z.string().max(500),
     transferNumber: z.string().max(40).nullable().meta({ description: 'Any common format; stored as E.164. null removes it' }),
+    notificationEmails: z.array(z.email('must be an email address').max(254)).max(10),
+    notificationNumbers: z.array(z.string().max(40)).max(5).meta({ description: 'Any common format; stored as E.164' }),
     recordingEnabled: z.boolean(),
     recordingAnnouncement: z.string().trim().min(1).max(500),
     retentionDays: z.number().int().min(1).max(3650),
@@ -81,6 +86,8 @@ function toApi(row: OrganizationRow): z.input<typeof Organization> {
     agentInstructions: row.agent_instructions,
     greeting: row.greeting,
     transferNumber: row.transfer_e164,
+    notificationEmails: row.notification_emails,
+    notificationNumbers: row.notification_e164s,
     recordingEnabled: row.recording_enabled,
     recordingAnnouncement: row.recording_announcement,
     retentionDays: row.retention_days,
@@ -104,6 +111,8 @@ const COLUMNS: Record<string, keyof OrganizationSettingsPatch> = {
   agentInstructions: 'agent_instructions',
   greeting: 'greeting',
   transferNumber: 'transfer_e164',
+  notificationEmails: 'notification_emails',
+  notificationNumbers: 'notification_e164s',
   recordingEnabled: 'recording_enabled',
   recordingAnnouncement: 'recording_announcement',
   retentionDays: 'retention_days',
@@ -144,13 +153,23 @@ export const organizationRoutes = [
         if (!e164) throw new ApiError(400, 'invalid_request', 'transferNumber: is not a valid phone number', 'transferNumber');
         patch.transfer_e164 = e164;
       }
+      if (body.notificationNumbers) {
+        patch.notification_e164s = body.notificationNumbers.map((number, i) => {
+          const e164 = toE164(number, 'US');
+          if (!e164) throw new ApiError(400, 'invalid_request', `notificationNumbers.${i}: is not a valid phone number`, 'notificationNumbers');
+          return e164;
+        });
+      }
       if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
-      return withTenant(deps.db, auth.orgId, async (trx) => {
-        const row = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
+      const row = await withTenant(deps.db, auth.orgId, async (trx) => {
+        const updated = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
         // Which settings changed, not their values: instructions and FAQ can be long and are not the log's business.
         await audit(trx, req, auth, { action: 'organization.settings_changed', targetType: 'organization', targetId: auth.orgId, metadata: { fields: Object.keys(body) } });
-        return toApi(row);
+        return updated;
       });
+      // The weekly report follows the organization to its new zone.
+      if (body.timeZone) await scheduleUsageReport(deps, { id: row.id, timeZone: row.time_zone });
+      return toApi(row);
     },
   }),
 ];

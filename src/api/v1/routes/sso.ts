@@ -10,6 +10,8 @@ import type { V1Deps } from '../deps';
 import { createOwnedOrganization } from '../ownedOrganization';
 import { defineRoute } from '../route';
 import { SessionInfo, signIn } from '../sessionInfo';
+import { scheduleUsageReport } from '../../../notifications/schedules';
+import { notifyAfterCommit } from '../notify';
 
 const STATE_COOKIE = 'cg_sso';
 const STATE_TTL_MS = 10 * 60_000;
@@ -101,9 +103,14 @@ async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: V
   }
   // An unverified address could be anyone's: never let it take over, or claim, an account.
   if (!identity.emailVerified) throw new ApiError(401, 'email_not_verified', `Your ${provider} account's email address is not verified`);
-  const user = (await users.findByEmail(identity.email)) ?? (await users.create({ email: identity.email, name: identity.name, emailVerified: true }));
+  const existing = await users.findByEmail(identity.email);
+  const user = existing ?? (await users.create({ email: identity.email, name: identity.name, emailVerified: true }));
   await users.markEmailVerified(user.id);
   await identities.link(provider, identity.subject, user.id);
+  // An account that had a password now also opens with this provider: its owner must know.
+  if (existing) {
+    await notifyAfterCommit(deps, { kind: 'security.sso_linked', orgId: null, payload: { provider: provider === 'google' ? 'Google' : 'Microsoft' }, to: { userIds: [user.id] }, cause: `sso-linked:${provider}:${identity.subject}` });
+  }
   return user.id;
 }
 
@@ -111,7 +118,9 @@ async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: V
 async function defaultOrganization(deps: V1Deps, req: Request, userId: string, identity: VerifiedIdentity, timeZone: string): Promise<string> {
   const memberships = await usersRepository(deps.db).memberships(userId);
   if (memberships[0]) return memberships[0].org_id;
-  return deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone }));
+  const orgId = await deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone }));
+  await scheduleUsageReport(deps, { id: orgId, timeZone });
+  return orgId;
 }
 
 function respond(deps: V1Deps, res: Response, info: z.input<typeof SessionInfo>): void {

@@ -1,0 +1,11 @@
+import type { NotifyRequest } from '../../notifications/notifier';
+import type { NotificationKind } from '../../notifications/kinds';
+import type { V1Deps } from './deps';
+
+/**
+ * Sends a notice about a change a request has already committed. A failure to write the notice is
+ * logged, not returned: the change happened, and the caller must hear that it did.
+ */
+export async function notifyAfterCommit<K extends NotificationKind>(deps: Pick<V1Deps, 'notifier' | 'logger'>, request: NotifyRequest<K>): Promise<void> {
+  await deps.notifier.notify(request).catch((error: Error) => deps.logger.error({ err: error.message, kind: request.kind }, 'notification not written'));
+}
