@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/ports';
+import { PASSWORD } from './helpers/api';
+import { until } from './helpers/booking';
 
 /**
  * `npm run dev` as a newcomer runs it: embedded PostgreSQL, the Temporal dev server with its UI, migrations,
@@ -67,9 +69,22 @@ test('first run: everything up, demo organization created; Ctrl-C stops every ch
   expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
   expect(ui.status).toBe(200);
-  // The local mailbox is up and its page lists what the platform sent.
-  expect(out).toContain(`http://127.0.0.1:${env.PORT}/dev/mail`);
-  expect((await fetch(`http://127.0.0.1:${env.PORT}/dev/mail`)).status).toBe(200);
+  // A newcomer sees the emails the platform sends: sign up, create an API key, read the security alert.
+  expect(out).toContain(`http://localhost:${env.PORT}/dev/mail`);
+  const api = `http://127.0.0.1:${env.PORT}/api/v1`;
+  const signup = await fetch(`${api}/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'nia@nails.test', password: PASSWORD, name: 'Nia', organization: { name: 'Nia Nails', timeZone: 'Europe/London' } }),
+  });
+  expect(signup.status).toBe(201);
+  const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const { csrfToken } = (await signup.json()) as { csrfToken: string };
+  const key = await fetch(`${api}/api-keys`, { method: 'POST', headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrfToken }, body: JSON.stringify({ name: 'Zapier' }) });
+  expect(key.status).toBe(201);
+  const mailPage = async () => (await fetch(`http://127.0.0.1:${env.PORT}/dev/mail`)).text();
+  await until(async () => (await mailPage()).includes('Nia Nails: API key'), 20_000);
+  expect(await mailPage()).toContain('nia@nails.test');
 
   dev.child.kill('SIGINT');
   expect(await exited(dev.child)).toBe(0);
