@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { Config } from '../src/config';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
@@ -110,6 +110,9 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       }
       await db('notifications').where({ id: row.id }).update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
       let providerId: string;
+      // Heartbeats while the provider answers: a worker that dies mid-send is noticed in seconds, and the
+      // send retried, instead of after the whole start-to-close timeout.
+      const beat = setInterval(() => Context.current().heartbeat(), 2_000);
       try {
         providerId = await send(row);
       } catch (error) {
@@ -123,6 +126,8 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
         }
         await db('notifications').where({ id: row.id }).update({ reason: (error as Error).message, updated_at: db.fn.now() });
         throw error;
+      } finally {
+        clearInterval(beat);
       }
       await finish(row.id, 'sent', { provider_message_id: providerId, sent_at: db.fn.now(), reason: null });
       return 'sent';
