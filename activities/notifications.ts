@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Db } from '../src/db/knex';
 import { EmailRejectedError, type EmailChannel } from '../src/notifications/channels/email';
 import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
-import { KINDS, type NotificationKind, type TemplateData } from '../src/notifications/kinds';
+import { KINDS, type NotificationKind, type NotificationPayloads, type TemplateData } from '../src/notifications/kinds';
 import type { Notifier } from '../src/notifications/notifier';
 import { renderNotification } from '../src/notifications/templates';
 import { unsubscribeUrl } from '../src/notifications/unsubscribe';
@@ -163,6 +163,15 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
         cause: input.cause,
       });
       return ids.length;
+    },
+
+    /** Notifies the next `limit` users after `afterUserId` of a policy change; lastUserId null when none were left. */
+    async notifyPolicyBatch(input: { notice: NotificationPayloads['policy.changed']; cause: string; afterUserId: string; limit: number }): Promise<{ users: number; lastUserId: string | null }> {
+      const ids: string[] = await db('users').where('id', '>', input.afterUserId).orderBy('id').limit(input.limit).pluck('id');
+      if (ids.length === 0) return { users: 0, lastUserId: null };
+      // One cause for the whole notice: each row's key adds its channel and address, so each person once.
+      await deps.notifier.notify({ kind: 'policy.changed', orgId: null, payload: input.notice, to: { userIds: ids }, cause: input.cause });
+      return { users: ids.length, lastUserId: ids.length < input.limit ? null : ids.at(-1)! };
     },
 
     /** Starts deliveries that were written but never started (the writer died in between). */

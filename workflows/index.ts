@@ -6,3 +6,4 @@ export { bookingWorkflow } from './booking';
 export { notificationWorkflow } from './notification';
 export { usageReportWorkflow } from './usageReport';
 export { notificationRelayWorkflow } from './notificationRelay';
+export { policyNoticeWorkflow } from './policyNotice';

@@ -36,7 +36,8 @@ export async function resolveDeliveries(db: Db | Tx, kind: NotificationKind, org
   const deliveries: Delivery[] = [];
   for (const user of await users) {
     if (KINDS[kind].mandatory || user.wants_email !== false) deliveries.push({ channel: 'email', recipient: user.email, userId: user.id });
-    if (user.wants_sms === true && user.phone_e164) deliveries.push({ channel: 'sms', recipient: user.phone_e164, userId: user.id });
+    // Texts go from an organization's number: a platform notice (no organization) goes by email only.
+    if (orgId && user.wants_sms === true && user.phone_e164) deliveries.push({ channel: 'sms', recipient: user.phone_e164, userId: user.id });
   }
   return deliveries;
 }
