@@ -8,6 +8,7 @@ import type { Db } from '../src/db/knex';
 import { bookingRepository, isSlotTaken, serviceShape, type AppointmentRow } from '../src/db/repositories/booking';
 import { withTenant } from '../src/db/tenancy';
 import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
+import { isPermanentTwilioError } from '../src/providers/twilio';
 import type { BookingOutcome, BookingRequest } from '../workflows/bookingDefinitions';
 
 export type AppointmentText = 'confirmed' | 'reminder' | 'rescheduled' | 'cancelled';
@@ -196,9 +197,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
         sid = await deps.sms.send({ from, to: appointment.customer_e164, body });
       } catch (error) {
         if (error instanceof SmsOptedOutError) return 'opted-out';
-        // Twilio refusing the number (a landline, opted out, invalid) will not change on retry.
-        const status = (error as { status?: number }).status;
-        if (status && status >= 400 && status < 500 && status !== 429) throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
+        if (isPermanentTwilioError(error)) throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
         throw error;
       }
       await withTenant(db, input.orgId, (trx) =>

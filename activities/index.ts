@@ -17,6 +17,8 @@ import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
 import type { SmsChannel } from '../src/notifications/channels/sms';
 import type { Notifier } from '../src/notifications/notifier';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../src/logger';
 
 /** What activities are built from: one set per worker process. */
 export interface ActivityDeps {
@@ -30,6 +32,8 @@ export interface ActivityDeps {
   booking: BookingService;
   tokens: TokenSigner;
   notifier: Notifier;
+  temporal: Client;
+  logger: Logger;
   email?: EmailChannel;
   sms: SmsChannel;
 }

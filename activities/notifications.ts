@@ -9,6 +9,11 @@ import { EmailRejectedError, type EmailChannel } from '../src/notifications/chan
 import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
 import { KINDS, type NotificationKind, type NotificationPayloads, type TemplateData } from '../src/notifications/kinds';
 import type { Notifier } from '../src/notifications/notifier';
+import { resolveDeliveries } from '../src/notifications/recipients';
+import { organizationsToSchedule, scheduleUsageReport } from '../src/notifications/schedules';
+import type { Client } from '@temporalio/client';
+import type { Logger } from '../src/logger';
+import { isPermanentTwilioError } from '../src/providers/twilio';
 import { renderNotification } from '../src/notifications/templates';
 import { unsubscribeUrl } from '../src/notifications/unsubscribe';
 import type { DeliveryResult, NotificationInput } from '../workflows/notificationDefinitions';
@@ -19,6 +24,8 @@ export interface NotificationActivityDeps {
   fields: FieldCipher;
   tokens: TokenSigner;
   notifier: Notifier;
+  temporal: Client;
+  logger: Logger;
   email?: EmailChannel;
   sms: SmsChannel;
 }
@@ -46,24 +53,31 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
   const finish = (id: string, status: 'sent' | 'failed' | 'suppressed', values: Record<string, unknown>) =>
     db('notifications').where({ id }).whereIn('status', ['pending', 'sending']).update({ status, ...values, updated_at: db.fn.now() });
 
-  /** Why a notice must not go now (preference changed, address removed, opted out, too many), if so. */
+  /** Why a notice must not go at all (preference changed, address or number removed), if so. */
   async function suppression(row: NotificationRow): Promise<string | null> {
     if (!row.mandatory && row.user_id) {
       const preference = await db('notification_preferences').where({ user_id: row.user_id, kind: row.kind }).first();
       if (preference && preference[row.channel] === false) return 'switched off by the recipient';
     }
-    if (KINDS[row.kind].audience === 'org_addresses' && row.channel === 'email') {
-      const org = await db('organizations').where({ id: row.org_id }).first('notification_emails');
-      if (!org?.notification_emails.some((a: string) => a.toLowerCase() === row.recipient.toLowerCase())) return 'address no longer on the notification list';
+    if (KINDS[row.kind].audience === 'org_addresses' && row.org_id) {
+      const current = await resolveDeliveries(db, row.kind, row.org_id, 'org_addresses');
+      const listed = current.some((d) => d.channel === row.channel && d.recipient.toLowerCase() === row.recipient.toLowerCase());
+      if (!listed) return 'address no longer on the notification list';
     }
+    return null;
+  }
+
+  /** Whether this address already had its hourly share: a loop can never mail-bomb anyone. */
+  async function overHourlyLimit(row: NotificationRow): Promise<boolean> {
     const recent = await db('notifications')
       .where({ recipient: row.recipient, status: 'sent' })
       .where('sent_at', '>', db.raw(`now() - interval '1 hour'`))
       .count({ count: '*' })
       .first();
-    if (Number(recent?.count) >= deps.config.notifications.maxPerRecipientPerHour) return 'rate limited: too many notices to this address in the last hour';
-    return null;
+    return Number(recent?.count) >= deps.config.notifications.maxPerRecipientPerHour;
   }
+
+  const note = (id: string, reason: string) => db('notifications').where({ id }).update({ reason, updated_at: db.fn.now() });
 
   async function templateData(row: NotificationRow): Promise<TemplateData[NotificationKind]> {
     if (row.kind !== 'calls.message_taken') return row.payload as TemplateData[NotificationKind];
@@ -108,7 +122,14 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
         await finish(row.id, 'suppressed', { reason });
         return 'suppressed';
       }
-      await db('notifications').where({ id: row.id }).update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+      // Over the limit, a notice waits (a busy day's messages are late, not lost); security and legal
+      // notices never wait behind others.
+      if (!row.mandatory && (await overHourlyLimit(row))) {
+        await note(row.id, 'delayed: this address had its hourly limit of notices');
+        throw ApplicationFailure.create({ message: 'hourly limit reached for this address', type: 'RateLimited', nextRetryDelay: '10 minutes' });
+      }
+      const claimed = await db('notifications').where({ id: row.id }).whereIn('status', ['pending', 'sending']).update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+      if (claimed === 0) return 'already';
       let providerId: string;
       // Heartbeats while the provider answers: a worker that dies mid-send is noticed in seconds, and the
       // send retried, instead of after the whole start-to-close timeout.
@@ -120,12 +141,15 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           await finish(row.id, 'suppressed', { reason: 'the recipient texted STOP' });
           return 'suppressed';
         }
-        const status = (error as { status?: number }).status; // Twilio refusing the number will not change on retry
-        if (error instanceof EmailRejectedError || (status && status >= 400 && status < 500 && status !== 429)) {
-          throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
-        }
-        await db('notifications').where({ id: row.id }).update({ reason: (error as Error).message, updated_at: db.fn.now() });
-        throw error;
+        if (error instanceof ApplicationFailure) throw error;
+        // The provider's words often name the address: they go on the row, never into Temporal's history.
+        await note(row.id, (error as Error).message);
+        const permanent = error instanceof EmailRejectedError || isPermanentTwilioError(error);
+        throw ApplicationFailure.create({
+          message: permanent ? 'the provider refused the notice (see the delivery log)' : 'the provider did not take the notice yet',
+          type: permanent ? 'Undeliverable' : 'SendFailed',
+          nonRetryable: permanent,
+        });
       } finally {
         clearInterval(beat);
       }
@@ -133,8 +157,9 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       return 'sent';
     },
 
+    /** The last attempt's own reason, already on the row, is kept; the workflow's is the fallback. */
     async markNotificationFailed(input: NotificationInput & { reason: string }): Promise<void> {
-      await finish(input.notificationId, 'failed', { reason: input.reason });
+      await finish(input.notificationId, 'failed', { reason: db.raw('coalesce(reason, ?)', [input.reason]) });
     },
 
     /** Counts the period's calls, outcomes, bookings and minutes, and sends them to the owners and admins. */
@@ -174,9 +199,17 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       return { users: ids.length, lastUserId: ids.length < input.limit ? null : ids.at(-1)! };
     },
 
+    /** Schedules the weekly report of organizations that have none in their current zone, a batch at a time. */
+    async scheduleMissingUsageReports(): Promise<number> {
+      const orgs = await organizationsToSchedule(db, 50);
+      for (const org of orgs) await scheduleUsageReport(deps, org);
+      return orgs.length;
+    },
+
     /** Starts deliveries that were written but never started (the writer died in between). */
     async startStalledNotifications(): Promise<number> {
       const stalled = await db('notifications')
+        .whereNull('workflow_started_at')
         .whereIn('status', ['pending', 'sending'])
         .where('created_at', '<', db.raw(`now() - interval '1 minute'`))
         .orderBy('created_at')

@@ -11,6 +11,8 @@ export async function up(knex: Knex): Promise<void> {
     // Where messages taken on calls and operational alerts go; when no number is set, transfer_e164 is texted.
     t.specificType('notification_emails', 'text[]').notNullable().defaultTo('{}');
     t.specificType('notification_e164s', 'text[]').notNullable().defaultTo('{}');
+    // The zone the weekly usage report's schedule was last set for; the relay puts right any that differ.
+    t.text('usage_report_time_zone');
   });
   await knex.schema.alterTable('users', (t) => {
     t.text('phone_e164'); // for notices a person chose to receive by SMS
@@ -32,12 +34,14 @@ export async function up(knex: Knex): Promise<void> {
     t.text('reason');
     t.integer('attempts').notNullable().defaultTo(0);
     t.text('provider_message_id');
+    // Set once its delivery workflow exists: the relay starts only rows where it is still null.
+    t.timestamp('workflow_started_at', { useTz: true });
     t.timestamp('sent_at', { useTz: true });
     timestamps(t, knex);
   });
   await knex.raw('create index notifications_org_created on notifications (org_id, created_at desc, id desc)');
   await knex.raw(`create index notifications_recipient_sent on notifications (recipient, sent_at) where status = 'sent'`);
-  await knex.raw(`create index notifications_unsent on notifications (created_at) where status in ('pending', 'sending')`);
+  await knex.raw(`create index notifications_unstarted on notifications (created_at) where workflow_started_at is null`);
   // Admins read their organization's delivery log; sending is the worker's (owner) work.
   await enableTenantIsolation(knex, 'notifications', { privileges: ['SELECT'] });
 
@@ -66,5 +70,6 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.alterTable('organizations', (t) => {
     t.dropColumn('notification_emails');
     t.dropColumn('notification_e164s');
+    t.dropColumn('usage_report_time_zone');
   });
 }

@@ -128,9 +128,10 @@ test('the weekly usage report fires on its schedule with the period\'s figures',
 
 const brokenCalendar = (cause: string) =>
   stack.services.notifier.notify({ kind: 'calendar.connection_broken', orgId: stack.org.id, payload: { provider: 'Google Calendar' }, to: 'org_addresses', cause });
-const settled = (cause: string) => until(async () => (await rowsOf(cause)).every((r) => r.status !== 'pending' && r.status !== 'sending'), 15_000);
+const settled = (cause: string) =>
+  until(async () => (await rowsOf(cause)).every((r) => (r.status !== 'pending' && r.status !== 'sending') || r.reason?.startsWith('delayed')), 15_000);
 
-test('a refused address fails for good, with the reason; a loop cannot mail-bomb anyone', async () => {
+test('a refused address fails for good, with the reason; a loop cannot mail-bomb anyone (past the hourly limit notices wait)', async () => {
   const bounce = `bounce-${randomBytes(4).toString('hex')}@bright-smile.test`;
   const loop = `loop-${randomBytes(4).toString('hex')}@bright-smile.test`;
   await stack.services.db('organizations').where({ id: stack.org.id }).update({ notification_emails: [bounce, loop] });
@@ -147,12 +148,23 @@ test('a refused address fails for good, with the reason; a loop cannot mail-bomb
       await brokenCalendar(`test-loop-${i}:${loop}`);
       await settled(`test-loop-${i}:${loop}`);
     }
-    const statuses = await stack.services.db('notifications').where({ recipient: loop }).orderBy('created_at').pluck('status');
-    expect(statuses).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'suppressed', 'suppressed', 'suppressed']);
+    const rows = await stack.services.db('notifications').where({ recipient: loop }).orderBy('created_at').select('status', 'reason');
+    expect(rows.map((r) => r.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent', 'pending', 'pending', 'pending']);
+    expect(rows.at(-1)!.reason).toBe('delayed: this address had its hourly limit of notices');
     expect(mailTo(loop)).toHaveLength(5);
   } finally {
     await stack.services.db('organizations').where({ id: stack.org.id }).update({ notification_emails: [FRONT_DESK] });
   }
+});
+
+test('the relay schedules the weekly report of an organization that has none in its zone', async () => {
+  const scheduleId = `usage-report:${stack.org.id}`;
+  await stack.services.db('organizations').where({ id: stack.org.id }).update({ usage_report_time_zone: null });
+  await until(async () => (await stack.services.db('organizations').where({ id: stack.org.id }).first('usage_report_time_zone')).usage_report_time_zone === 'America/New_York', 15_000);
+  const schedule = await stack.services.temporal.schedule.getHandle(scheduleId).describe();
+  expect(schedule.spec.calendars?.[0]).toMatchObject({ dayOfWeek: [{ start: 'MONDAY', end: 'MONDAY' }], hour: [{ start: 8, end: 8 }] });
+  expect(schedule.spec.timezone).toBe('America/New_York');
+  await stack.services.temporal.schedule.getHandle(scheduleId).delete();
 });
 
 test('a notification written by a process that died before starting its delivery is sent by the relay', async () => {

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { listDevMail, type DevMail } from '../notifications/devMailbox';
+import { escapeHtml } from '../notifications/templates/layout';
 
 /**
  * GET /dev/mail: the local dev mailbox as a plain page, newest first. Mounted only in development, since
@@ -29,10 +30,4 @@ function article(mail: DevMail): string {
 <p>${escapeHtml(mail.date)} · ${escapeHtml(mail.from)} → ${escapeHtml(mail.to)}</p>
 <pre>${escapeHtml(mail.text)}</pre>
 </article>`;
-}
-
-const HTML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c]!);
 }

@@ -55,6 +55,7 @@ export function createNotifier(deps: { db: Db; temporal: Client; taskQueue: stri
     },
 
     async start(ids) {
+      const started: string[] = [];
       for (const { id, orgId } of ids) {
         try {
           await deps.temporal.workflow.start('notificationWorkflow', {
@@ -65,12 +66,14 @@ export function createNotifier(deps: { db: Db; temporal: Client; taskQueue: stri
             workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
             typedSearchAttributes: orgId ? [{ key: OrgId, value: orgId }] : [],
           });
+          started.push(id);
         } catch (error) {
-          if (error instanceof WorkflowExecutionAlreadyStartedError) continue;
-          // The row is written: the relay starts it once Temporal answers again.
-          deps.logger.warn({ err: (error as Error).message, notificationId: id }, 'notification delivery not started yet');
+          if (error instanceof WorkflowExecutionAlreadyStartedError) started.push(id);
+          // Otherwise the row is written: the relay starts it once Temporal answers again.
+          else deps.logger.warn({ err: (error as Error).message, notificationId: id }, 'notification delivery not started yet');
         }
       }
+      if (started.length > 0) await deps.db('notifications').whereIn('id', started).whereNull('workflow_started_at').update({ workflow_started_at: deps.db.fn.now() });
     },
   };
   return notifier;

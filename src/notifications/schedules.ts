@@ -2,6 +2,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type Schedu
 import { OrgId } from '../../workflows/searchAttributes';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import type { Db } from '../db/knex';
 
 type Spec = ScheduleOptions['spec'];
 
@@ -52,16 +53,29 @@ export function ensureNotificationRelaySchedule(client: Client, params: { taskQu
 }
 
 /**
- * The usage-report schedule for an organization just created or moved to another zone. Temporal being
- * unreachable must not fail the request that changed the organization: it is logged, and the next
- * change (or the worker's start) puts the schedule right.
+ * Puts the organization's usage-report schedule in its zone and records that it did. Called when an
+ * organization is created or changes zone; Temporal being unreachable must not fail that request, so it
+ * is logged, and the relay schedule catches up with every organization whose recorded zone differs.
  */
 export async function scheduleUsageReport(
-  deps: { temporal: Client; config: Config; logger: Logger },
+  deps: { temporal: Client; config: Config; logger: Logger; db: Db },
   org: { id: string; timeZone: string },
 ): Promise<void> {
   const { taskQueue } = deps.config.temporal;
-  await ensureUsageReportSchedule(deps.temporal, { orgId: org.id, timeZone: org.timeZone, taskQueue, everyMs: deps.config.notifications.usageReportEveryMs }).catch((error: Error) =>
-    deps.logger.warn({ orgId: org.id, err: error.message }, 'usage report schedule not updated'),
-  );
+  try {
+    await ensureUsageReportSchedule(deps.temporal, { orgId: org.id, timeZone: org.timeZone, taskQueue, everyMs: deps.config.notifications.usageReportEveryMs });
+    await deps.db('organizations').where({ id: org.id }).update({ usage_report_time_zone: org.timeZone });
+  } catch (error) {
+    deps.logger.warn({ orgId: org.id, err: (error as Error).message }, 'usage report schedule not updated yet');
+  }
+}
+
+/** Organizations whose schedule is missing or in an old zone (created before, or while Temporal was down). */
+export function organizationsToSchedule(db: Db, limit: number): Promise<Array<{ id: string; timeZone: string }>> {
+  return db('organizations')
+    .where({ status: 'active' })
+    .whereRaw('usage_report_time_zone is distinct from time_zone')
+    .orderBy('id')
+    .limit(limit)
+    .select('id', 'time_zone as timeZone');
 }

@@ -1,6 +1,12 @@
 import twilio, { type Twilio } from 'twilio';
 import type { Config } from '../config';
 
+/** Twilio refusing a request (a landline, an invalid or blocked number) will not change on retry; 429 will. */
+export function isPermanentTwilioError(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return Boolean(status && status >= 400 && status < 500 && status !== 429);
+}
+
 export interface TwilioProvider {
   sendSms(input: { from: string; to: string; body: string }): Promise<string>;
   /** The call as Twilio's REST API knows it (used when a status callback never arrives). */
@@ -15,7 +21,8 @@ export interface TwilioProvider {
  * and Recordings.
  */
 export function createTwilioProvider(config: Config['twilio']): TwilioProvider {
-  const client: Twilio = twilio(config.accountSid, config.authToken, { autoRetry: true, maxRetries: 3 });
+  // A request never outlives the activity that makes it (a minute), so a retry never overlaps it.
+  const client: Twilio = twilio(config.accountSid, config.authToken, { autoRetry: true, maxRetries: 3, timeout: 15_000 });
   if (config.apiBaseUrl) client.api.baseUrl = config.apiBaseUrl.replace(/\/$/, '');
   return {
     async sendSms({ from, to, body }) {

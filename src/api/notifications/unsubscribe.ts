@@ -31,13 +31,14 @@ export function unsubscribeRoutes(deps: { db: Db; tokens: TokenSigner }): Router
   router.post('/unsubscribe', express.urlencoded({ extended: false, limit: '1kb' }), async (req, res) => {
     const row = await target(req.query.token);
     if (!row) return void res.status(400).type('html').send(invalid);
-    if (row.user_id) {
+    if (KINDS[row.kind as NotificationKind].audience === 'user') {
+      if (!row.user_id) return void res.status(400).type('html').send(invalid); // the account is gone
       // A person: this kind stops by email; their SMS choice for it stays as it was.
       await deps.db('notification_preferences')
         .insert({ user_id: row.user_id, kind: row.kind, email: false, sms: false })
         .onConflict(['user_id', 'kind'])
         .merge({ email: false, updated_at: deps.db.fn.now() });
-    } else if (row.org_id) {
+    } else {
       // An organization's notification address: it comes off the list (an admin can put it back).
       await deps.db('organizations')
         .where({ id: row.org_id })

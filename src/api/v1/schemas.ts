@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../../auth/roles';
 import type { Page } from '../../db/pagination';
+import { toE164 } from '../../phone';
 
 /** Schemas several route files share. Each `.meta({ id })` becomes a named component in the OpenAPI document. */
 
@@ -22,6 +23,13 @@ export const Email = z
   .max(254)
   .pipe(z.email({ error: 'must be an email address' }))
   .transform((e) => e.toLowerCase());
+
+/** A phone number in any common format (US when it has no country code), stored as E.164. */
+export const PhoneNumber = z
+  .string()
+  .trim()
+  .max(40)
+  .transform((n, ctx) => toE164(n, 'US') ?? (ctx.addIssue({ code: 'custom', message: 'is not a valid phone number' }), z.NEVER));
 
 export const Timestamp = z.iso.datetime().meta({ description: 'ISO 8601, UTC' });
 

@@ -23,7 +23,8 @@ export interface EmailChannel {
 
 /** Email over SMTP through nodemailer (`SMTP_URL`, `MAIL_FROM`). 5xx answers are permanent; the rest retry. */
 export function createEmailChannel(config: { smtpUrl: string; from: string }): EmailChannel {
-  const transport: Transporter = createTransport(config.smtpUrl);
+  // A send never outlives the activity that makes it (a minute), so a retry never overlaps it.
+  const transport: Transporter = createTransport({ url: config.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 });
   return {
     async send(mail) {
       try {

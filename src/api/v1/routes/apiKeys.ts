@@ -102,6 +102,8 @@ export const apiKeyRoutes = [
 
 /** Owners and admins hear of every key created or revoked: a key is the organization's, not one person's. */
 async function keyAlert(deps: V1Deps, auth: AuthContext, kind: 'security.api_key_created' | 'security.api_key_revoked', key: { id: string; name: string; prefix: string }) {
-  const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an API key';
-  await notifyAfterCommit(deps, { kind, orgId: auth.orgId, payload: { keyName: key.name, keyPrefix: key.prefix, actor }, to: { roles: ['owner', 'admin'] }, cause: `${kind}:${key.id}` });
+  await notifyAfterCommit(deps, async () => {
+    const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an API key';
+    return { kind, orgId: auth.orgId, payload: { keyName: key.name, keyPrefix: key.prefix, actor }, to: { roles: ['owner', 'admin'] }, cause: `${kind}:${key.id}` };
+  });
 }

@@ -9,14 +9,13 @@ import { newId } from '../../../db/ids';
 import { paginateByTime } from '../../../db/pagination';
 import { bookingRepository, type AppointmentRow, type ServiceRow } from '../../../db/repositories/booking';
 import { withTenant } from '../../../db/tenancy';
-import { toE164 } from '../../../phone';
 import type { BookingOutcome } from '../../../../workflows/bookingDefinitions';
 import { ApiError } from '../../errors';
 import type { AuthContext } from '../../../auth/context';
 import { audit } from '../audit';
 import type { V1Deps } from '../deps';
 import { defineRoute } from '../route';
-import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
 
 const Service = z
   .object({
@@ -283,17 +282,15 @@ export const bookingRoutes = [
       serviceId: idOf('svc'),
       start: Future,
       customerName: z.string().trim().min(1).max(200),
-      customerPhone: z.string().trim().min(3).max(40),
+      customerPhone: PhoneNumber,
     }),
     response: { status: 201, schema: Appointment, description: 'The confirmed appointment' },
     errors: [404, 409, 422, 503],
     async handle({ auth, body, deps, req }) {
-      const phone = toE164(body.customerPhone, 'US');
-      if (!phone) throw new ApiError(400, 'invalid_request', 'customerPhone: is not a valid phone number', 'customerPhone');
       const key = req.get('idempotency-key');
       if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
       const appointmentId = key ? derivedAppointmentId(auth.orgId, key) : undefined;
-      const booked = orFail(await deps.booking.book(auth.orgId, { appointmentId, serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: phone, source: 'api' }));
+      const booked = orFail(await deps.booking.book(auth.orgId, { appointmentId, serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: body.customerPhone, source: 'api' }));
       return recorded(deps, req, auth, 'appointment.booked', booked.appointmentId);
     },
   }),

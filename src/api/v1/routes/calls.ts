@@ -3,14 +3,13 @@ import type { FieldCipher } from '../../../crypto/fieldEncryption';
 import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../../crypto/fieldContexts';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../../../db/repositories/callHistory';
 import { withTenant } from '../../../db/tenancy';
-import { toE164 } from '../../../phone';
 import { recordingDeletionWorkflowId } from '../../../../workflows/callDefinitions';
 import type { recordingDeletionWorkflow } from '../../../../workflows/recordingDeletion';
 import { OrgId } from '../../../../workflows/searchAttributes';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
 
 const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
 
@@ -87,11 +86,7 @@ async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Pro
 const CallsQuery = PageQuery.extend({
   status: z.enum(['in_progress', 'completed', 'failed']).optional(),
   outcome: z.enum(OUTCOMES).optional(),
-  number: z
-    .string()
-    .max(40)
-    .transform((n, ctx) => toE164(n, 'US') ?? (ctx.addIssue({ code: 'custom', message: 'is not a valid phone number' }), z.NEVER))
-    .optional()
+  number: PhoneNumber.optional()
     .meta({ description: 'Calls from or to this number (any common format)' }),
   from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
   to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),

@@ -89,14 +89,13 @@ export const memberRoutes = [
         return member;
       });
       if (before.role !== body.role) {
-        const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an admin';
-        await notifyAfterCommit(deps, {
-          kind: 'security.role_changed',
+        await notifyAfterCommit(deps, async () => ({
+          kind: 'security.role_changed' as const,
           orgId: auth.orgId,
-          payload: { from: before.role, to: body.role, actor },
+          payload: { from: before.role, to: body.role, actor: (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an admin' },
           to: { userIds: [params.userId] },
           cause: `role-changed:${auth.orgId}:${params.userId}:${randomUUID()}`,
-        });
+        }));
       }
       return toApi({ ...before, role: body.role });
     },

@@ -2,11 +2,10 @@ import { z } from 'zod';
 import { paginate } from '../../../db/pagination';
 import { withTenant } from '../../../db/tenancy';
 import { KINDS, NOTIFICATION_KINDS, type NotificationKind } from '../../../notifications/kinds';
-import { toE164 } from '../../../phone';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { iso, pageBody, pageOf, PageQuery, Timestamp } from '../schemas';
+import { iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
 
 const Kind = z.enum(NOTIFICATION_KINDS as [NotificationKind, ...NotificationKind[]]);
 
@@ -39,7 +38,7 @@ const Preferences = z
 
 const PreferencesUpdate = z
   .object({
-    phoneNumber: z.string().max(40).nullable().optional().meta({ description: 'Any common format; stored as E.164. null removes it' }),
+    phoneNumber: PhoneNumber.nullable().optional().meta({ description: 'Any common format; stored as E.164. null removes it' }),
     preferences: z.array(z.object({ kind: Kind, email: z.boolean(), sms: z.boolean() })).max(NOTIFICATION_KINDS.length).default([]),
   })
   .strict()
@@ -113,10 +112,8 @@ export const notificationRoutes = [
         if (KINDS[p.kind].audience !== 'user') throw new ApiError(400, 'invalid_request', `preferences.${i}.kind: ${p.kind} goes to the organization's notification addresses`, `preferences.${i}.kind`);
         if (KINDS[p.kind].mandatory && !p.email) throw new ApiError(400, 'mandatory_notice', `preferences.${i}.email: ${p.kind} is a security or legal notice and cannot be switched off`, `preferences.${i}.email`);
       }
-      const phone = body.phoneNumber === undefined || body.phoneNumber === null ? body.phoneNumber : toE164(body.phoneNumber, 'US');
-      if (phone === undefined && body.phoneNumber) throw new ApiError(400, 'invalid_request', 'phoneNumber: is not a valid phone number', 'phoneNumber');
       await deps.db.transaction(async (trx) => {
-        if (body.phoneNumber !== undefined) await trx('users').where({ id: auth.userId }).update({ phone_e164: phone, updated_at: trx.fn.now() });
+        if (body.phoneNumber !== undefined) await trx('users').where({ id: auth.userId }).update({ phone_e164: body.phoneNumber, updated_at: trx.fn.now() });
         for (const p of body.preferences) {
           await trx('notification_preferences')
             .insert({ user_id: auth.userId, kind: p.kind, email: p.email, sms: p.sms, updated_at: trx.fn.now() })

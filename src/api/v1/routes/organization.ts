@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { toE164 } from '../../../phone';
 import { isValidTimeZone } from '../../../timeZones';
 import { withTenant } from '../../../db/tenancy';
 import { currentOrganizationRepository, type OrganizationRow, type OrganizationSettingsPatch } from '../../../db/repositories/organizations';
-import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { iso, Timestamp } from '../schemas';
+import { iso, PhoneNumber, Timestamp } from '../schemas';
 import { scheduleUsageReport } from '../../../notifications/schedules';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
@@ -57,9 +55,9 @@ const SettingsPatch = z
     faq: Faq,
     agentInstructions: z.string().max(8000),
     greeting: z.string().max(500),
-    transferNumber: z.string().max(40).nullable().meta({ description: 'Any common format; stored as E.164. null removes it' }),
+    transferNumber: PhoneNumber.nullable().meta({ description: 'Any common format; stored as E.164. null removes it' }),
     notificationEmails: z.array(z.email('must be an email address').max(254)).max(10),
-    notificationNumbers: z.array(z.string().max(40)).max(5).meta({ description: 'Any common format; stored as E.164' }),
+    notificationNumbers: z.array(PhoneNumber).max(5).meta({ description: 'Any common format; stored as E.164' }),
     recordingEnabled: z.boolean(),
     recordingAnnouncement: z.string().trim().min(1).max(500),
     retentionDays: z.number().int().min(1).max(3650),
@@ -148,18 +146,6 @@ export const organizationRoutes = [
     async handle({ auth, body, deps, req }) {
       const patch: Record<string, unknown> = {};
       for (const [field, value] of Object.entries(body)) patch[COLUMNS[field]!] = value;
-      if (typeof body.transferNumber === 'string') {
-        const e164 = toE164(body.transferNumber, 'US');
-        if (!e164) throw new ApiError(400, 'invalid_request', 'transferNumber: is not a valid phone number', 'transferNumber');
-        patch.transfer_e164 = e164;
-      }
-      if (body.notificationNumbers) {
-        patch.notification_e164s = body.notificationNumbers.map((number, i) => {
-          const e164 = toE164(number, 'US');
-          if (!e164) throw new ApiError(400, 'invalid_request', `notificationNumbers.${i}: is not a valid phone number`, 'notificationNumbers');
-          return e164;
-        });
-      }
       if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
       const row = await withTenant(deps.db, auth.orgId, async (trx) => {
         const updated = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
