@@ -70,9 +70,13 @@ test('openings that meet at midnight are one: an appointment may run past it', (
   // Saturday open until 24:00, Sunday from 00:00 (the rules above): a 60-minute slot at 23:30 Saturday fits.
   const late = { ...rules, slotStepMinutes: 30, businessHours: { ...rules.businessHours, sat: [{ open: '22:00', close: '24:00' }] } };
   const window = { start: new Date('2026-03-15T02:00:00Z'), end: new Date('2026-03-15T05:00:00Z') }; // Sat 22:00 – Sun 01:00 EDT
-  expect(openingRanges(late, window.start, window.end).filter((r) => r.start < window.end && window.start < r.end).map((r) => [r.start.toISOString(), r.end.toISOString()])).toEqual([
-    ['2026-03-15T02:00:00.000Z', '2026-03-15T08:00:00.000Z'],
-  ]);
   expect(iso(freeSlots(late, hour, window, [], longAgo))).toContain('2026-03-15T03:30:00.000Z');
   expect(isBookableStart(late, hour, new Date('2026-03-15T03:30:00Z'), longAgo)).toBe(true);
+  // Open around the clock with a step that does not divide the day: each day's slots start at its own
+  // opening, so what is offered is bookable whichever day the search started from.
+  const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));
+  const odd = { ...rules, slotStepMinutes: 50, businessHours: allDay };
+  const offered = freeSlots(odd, hour, { start: new Date('2026-03-17T04:00:00Z'), end: new Date('2026-03-17T06:00:00Z') }, [], longAgo);
+  expect(iso(offered)).toEqual(['2026-03-17T04:00:00.000Z', '2026-03-17T04:50:00.000Z', '2026-03-17T05:40:00.000Z']);
+  for (const slot of offered) expect(isBookableStart(odd, hour, slot, longAgo)).toBe(true);
 });

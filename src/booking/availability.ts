@@ -39,10 +39,7 @@ export function blockedRange(start: Date, service: ServiceShape): Interval {
   };
 }
 
-/**
- * Opening ranges (absolute instants) of every local day touching [from, to), closures removed. Ranges that
- * meet (open until 24:00, open again at 00:00) are one range: an appointment may run past midnight.
- */
+/** Opening ranges (absolute instants) of every local day touching [from, to), closures removed, in order. */
 export function openingRanges(rules: BookingRules, from: Date, to: Date): Interval[] {
   const ranges: Interval[] = [];
   // Days are walked as calendar dates, not as midnights: in zones whose clocks skip midnight
@@ -58,17 +55,14 @@ export function openingRanges(rules: BookingRules, from: Date, to: Date): Interv
       if (close > open) ranges.push({ start: open.toJSDate(), end: close.toJSDate() });
     }
   }
-  return joinTouching(ranges);
+  return ranges.sort((a, b) => a.start.getTime() - b.start.getTime());
 }
 
-function joinTouching(ranges: Interval[]): Interval[] {
-  const joined: Interval[] = [];
-  for (const range of [...ranges].sort((a, b) => a.start.getTime() - b.start.getTime())) {
-    const previous = joined.at(-1);
-    if (previous && range.start <= previous.end) previous.end = new Date(Math.max(previous.end.getTime(), range.end.getTime()));
-    else joined.push({ ...range });
-  }
-  return joined;
+/** Where the opening that `ranges[i]` belongs to ends: ranges that meet (24:00, then 00:00) continue it. */
+function continuousEnd(ranges: Interval[], i: number): number {
+  let end = ranges[i]!.end.getTime();
+  for (let j = i + 1; j < ranges.length && ranges[j]!.start.getTime() <= end; j++) end = Math.max(end, ranges[j]!.end.getTime());
+  return end;
 }
 
 /**
@@ -82,9 +76,12 @@ export function freeSlots(rules: BookingRules, service: ServiceShape, window: In
   const length = service.durationMinutes * MINUTE;
   const slots: Date[] = [];
   // A slot starting near the window's end runs past it: the days it runs into count too.
-  for (const range of openingRanges(rules, window.start, new Date(window.end.getTime() + length))) {
-    // Steps count from the opening time in real time, so slots stay on the local quarter-hours.
-    for (let t = range.start.getTime(); t + length <= range.end.getTime(); t += step) {
+  const ranges = openingRanges(rules, window.start, new Date(window.end.getTime() + length));
+  for (const [i, range] of ranges.entries()) {
+    // Steps count from each day's opening time in real time, so slots stay on the local quarter-hours
+    // whatever day the walk began on; a slot may run on into an opening that continues this one.
+    const end = continuousEnd(ranges, i);
+    for (let t = range.start.getTime(); t < range.end.getTime() && t + length <= end; t += step) {
       if (t < earliest || t >= latest) continue;
       const blocked = blockedRange(new Date(t), service);
       if (busy.some((b) => b.start < blocked.end && blocked.start < b.end)) continue;
