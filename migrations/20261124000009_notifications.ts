@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { enableTenantIsolation, timestamps } from '../src/db/schemaHelpers';
+import { APP_ROLE, TENANT_SETTING } from '../src/db/tenancy';
 
 /**
  * Notifications: each one a row (the outbox) written by whatever causes it and sent by its own workflow;
@@ -42,8 +43,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('create index notifications_org_created on notifications (org_id, created_at desc, id desc)');
   await knex.raw(`create index notifications_recipient_sent on notifications (recipient, sent_at) where status = 'sent'`);
   await knex.raw(`create index notifications_unstarted on notifications (created_at) where workflow_started_at is null`);
-  // Admins read their organization's delivery log; sending is the worker's (owner) work.
-  await enableTenantIsolation(knex, 'notifications', { privileges: ['SELECT'] });
+  // Admins read their organization's delivery log, and a request writes its notices in the same
+  // transaction as the change they announce; sending is the worker's (owner) work.
+  await enableTenantIsolation(knex, 'notifications', { privileges: ['SELECT', 'INSERT'] });
 
   await knex.schema.createTable('notification_preferences', (t) => {
     t.text('user_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
@@ -53,6 +55,12 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.primary(['user_id', 'kind']);
   });
+  // Like users: a tenant reads the preferences of its own members only (to address their notices).
+  await knex.raw('alter table notification_preferences enable row level security');
+  await knex.raw(`
+    create policy member_of_tenant on notification_preferences for select to ${APP_ROLE} using (
+      exists (select 1 from memberships m where m.user_id = notification_preferences.user_id and m.org_id = current_setting('${TENANT_SETTING}', true)))`);
+  await knex.raw(`grant select on notification_preferences to ${APP_ROLE}`);
 
   await knex.schema.createTable('sms_opt_outs', (t) => {
     t.text('from_e164').notNullable(); // our number the STOP was sent to

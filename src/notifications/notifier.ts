@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Db } from '../db/knex';
+import type { Db, Tx } from '../db/knex';
 import { newId } from '../db/ids';
 import type { Logger } from '../logger';
 import { notificationWorkflowId } from '../../workflows/notificationDefinitions';
@@ -16,11 +16,19 @@ export interface NotifyRequest<K extends NotificationKind = NotificationKind> {
   cause: string;
 }
 
+/** Rows written and not yet sent: what `start` takes once their transaction has committed. */
+export type Written = Array<{ id: string; orgId: string | null; unsent: boolean }>;
+
 export interface Notifier {
   /** Writes one row per (channel, address) and starts each row's delivery workflow; returns the row ids. */
   notify<K extends NotificationKind>(request: NotifyRequest<K>): Promise<string[]>;
-  /** Starts delivery of rows already written; a delivery already running or finished is left alone. */
-  start(ids: Array<{ id: string; orgId: string | null }>): Promise<void>;
+  /**
+   * Writes the rows only, inside the caller's transaction (a tenant one works): the change and its
+   * notices commit together. Start them after the commit; if the process dies first, the relay does.
+   */
+  write<K extends NotificationKind>(request: NotifyRequest<K>, db: Db | Tx): Promise<Written>;
+  /** Starts delivery of rows already written (not those already sent); a delivery already running is left alone. */
+  start(rows: Array<{ id: string; orgId: string | null; unsent?: boolean }>): Promise<void>;
 }
 
 /**
@@ -31,7 +39,13 @@ export interface Notifier {
 export function createNotifier(deps: { db: Db; temporal: Client; taskQueue: string; logger: Logger }): Notifier {
   const notifier: Notifier = {
     async notify(request) {
-      const deliveries = await resolveDeliveries(deps.db, request.kind, request.orgId, request.to);
+      const written = await notifier.write(request, deps.db);
+      await notifier.start(written);
+      return written.map((r) => r.id);
+    },
+
+    async write(request, db) {
+      const deliveries = await resolveDeliveries(db, request.kind, request.orgId, request.to);
       if (deliveries.length === 0) return [];
       const rows = deliveries.map((d) => ({
         id: newId('ntf'),
@@ -44,19 +58,17 @@ export function createNotifier(deps: { db: Db; temporal: Client; taskQueue: stri
         idempotency_key: `${request.cause}:${d.channel}:${d.recipient.toLowerCase()}`,
         mandatory: KINDS[request.kind].mandatory,
       }));
-      await deps.db('notifications').insert(rows).onConflict('idempotency_key').ignore();
+      await db('notifications').insert(rows).onConflict('idempotency_key').ignore();
       // Rows written by an earlier attempt of the same cause keep their ids: start those, not new ones.
-      const stored: Array<{ id: string; status: string }> = await deps.db('notifications')
+      const stored: Array<{ id: string; status: string }> = await db('notifications')
         .whereIn('idempotency_key', rows.map((r) => r.idempotency_key))
         .select('id', 'status');
-      const unsent = stored.filter((r) => r.status === 'pending' || r.status === 'sending');
-      await notifier.start(unsent.map((r) => ({ id: r.id, orgId: request.orgId })));
-      return stored.map((r) => r.id);
+      return stored.map((r) => ({ id: r.id, orgId: request.orgId, unsent: r.status === 'pending' || r.status === 'sending' }));
     },
 
-    async start(ids) {
+    async start(rows) {
       const started: string[] = [];
-      for (const { id, orgId } of ids) {
+      for (const { id, orgId } of rows.filter((r) => r.unsent !== false)) {
         try {
           await deps.temporal.workflow.start('notificationWorkflow', {
             workflowId: notificationWorkflowId(id),

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { generateApiKey } from '../../../auth/apiKeys';
 import { apiKeysRepository, type ApiKeyRow } from '../../../db/repositories/apiKeys';
 import { withTenant } from '../../../db/tenancy';
+import type { Tx } from '../../../db/knex';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { notifyAfterCommit } from '../notify';
 import type { V1Deps } from '../deps';
 import type { AuthContext } from '../../../auth/context';
 import { usersRepository } from '../../../db/repositories/users';
@@ -67,12 +67,12 @@ export const apiKeyRoutes = [
       // A leaked key must not be able to mint itself successors.
       if (auth.kind !== 'session') throw new ApiError(403, 'session_required', 'API keys are created by a signed-in admin, not by another key');
       const generated = generateApiKey();
-      const row = await withTenant(deps.db, auth.orgId, async (trx) => {
+      const { row, alerts } = await withTenant(deps.db, auth.orgId, async (trx) => {
         const created = await apiKeysRepository(trx).create({ orgId: auth.orgId, name: body.name, prefix: generated.prefix, hash: generated.hash, createdBy: auth.userId });
         await audit(trx, req, auth, { action: 'api_key.created', targetType: 'api_key', targetId: created.id, metadata: { name: body.name, prefix: created.prefix } });
-        return created;
+        return { row: created, alerts: await keyAlert(trx, deps, auth, 'security.api_key_created', created) };
       });
-      await keyAlert(deps, auth, 'security.api_key_created', row);
+      await deps.notifier.start(alerts);
       return { ...toApi(row), key: generated.key };
     },
   }),
@@ -87,23 +87,24 @@ export const apiKeyRoutes = [
     params: z.object({ keyId: idOf('key') }),
     errors: [404],
     async handle({ auth, deps, params, req }) {
-      const revoked = await withTenant(deps.db, auth.orgId, async (trx) => {
+      const alerts = await withTenant(deps.db, auth.orgId, async (trx) => {
         const keys = apiKeysRepository(trx);
         const key = await keys.find(params.keyId);
         if (!key) throw new ApiError(404, 'not_found', 'No such API key');
-        if ((await keys.revoke(params.keyId)) === 0) return undefined; // revoked before: nothing changed
+        if ((await keys.revoke(params.keyId)) === 0) return []; // revoked before: nothing changed
         await audit(trx, req, auth, { action: 'api_key.revoked', targetType: 'api_key', targetId: params.keyId });
-        return key;
+        return keyAlert(trx, deps, auth, 'security.api_key_revoked', key);
       });
-      if (revoked) await keyAlert(deps, auth, 'security.api_key_revoked', revoked);
+      await deps.notifier.start(alerts);
     },
   }),
 ];
 
-/** Owners and admins hear of every key created or revoked: a key is the organization's, not one person's. */
-async function keyAlert(deps: V1Deps, auth: AuthContext, kind: 'security.api_key_created' | 'security.api_key_revoked', key: { id: string; name: string; prefix: string }) {
-  await notifyAfterCommit(deps, async () => {
-    const actor = (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an API key';
-    return { kind, orgId: auth.orgId, payload: { keyName: key.name, keyPrefix: key.prefix, actor }, to: { roles: ['owner', 'admin'] }, cause: `${kind}:${key.id}` };
-  });
+/**
+ * Owners and admins hear of every key created or revoked (a key is the organization's, not one
+ * person's): written in the change's transaction, started after it commits.
+ */
+async function keyAlert(trx: Tx, deps: V1Deps, auth: AuthContext, kind: 'security.api_key_created' | 'security.api_key_revoked', key: { id: string; name: string; prefix: string }) {
+  const actor = (auth.userId && (await usersRepository(trx).findById(auth.userId))?.email) || 'an API key';
+  return deps.notifier.write({ kind, orgId: auth.orgId, payload: { keyName: key.name, keyPrefix: key.prefix, actor }, to: { roles: ['owner', 'admin'] }, cause: `${kind}:${key.id}` }, trx);
 }

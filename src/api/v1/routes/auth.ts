@@ -14,7 +14,6 @@ import { Email, idOf } from '../schemas';
 import { clearSessionCookies } from '../sessionCookies';
 import { SessionInfo, sessionInfo, signIn } from '../sessionInfo';
 import { scheduleUsageReport } from '../../../notifications/schedules';
-import { notifyAfterCommit } from '../notify';
 
 const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York').meta({ example: 'America/Los_Angeles' });
 
@@ -154,10 +153,15 @@ export const authRoutes = [
         throw new ApiError(403, 'invalid_credentials', 'The current password is wrong');
       }
       checkPasswordAgainstEmail(body.newPassword, user.email, 'newPassword');
-      await users.setPasswordHash(user.id, await hashPassword(body.newPassword, deps.config.auth.bcryptCost));
+      const passwordHash = await hashPassword(body.newPassword, deps.config.auth.bcryptCost);
+      // The new password, its audit entry and the owner's alert commit together; the alert goes after.
+      const alert = await deps.db.transaction(async (trx) => {
+        await usersRepository(trx).setPasswordHash(user.id, passwordHash);
+        await audit(trx, req, auth, { action: 'user.password_changed', targetType: 'user', targetId: user.id });
+        return deps.notifier.write({ kind: 'security.password_changed', orgId: auth.orgId, payload: { ip: req.ip ?? null }, to: { userIds: [user.id] }, cause: `password-changed:${randomUUID()}` }, trx);
+      });
       await deps.sessions.revokeOthers(user.id, auth.sessionId!);
-      await audit(deps.db, req, auth, { action: 'user.password_changed', targetType: 'user', targetId: user.id });
-      await notifyAfterCommit(deps, { kind: 'security.password_changed', orgId: auth.orgId, payload: { ip: req.ip ?? null }, to: { userIds: [user.id] }, cause: `password-changed:${user.id}:${randomUUID()}` });
+      await deps.notifier.start(alert);
     },
   }),
 ];

@@ -10,7 +10,6 @@ import { audit } from '../audit';
 import { defineRoute } from '../route';
 import { idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../schemas';
 import { usersRepository } from '../../../db/repositories/users';
-import { notifyAfterCommit } from '../notify';
 
 const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp }).meta({ id: 'Member' });
 const UserParams = z.object({ userId: idOf('usr') });
@@ -82,21 +81,17 @@ export const memberRoutes = [
     response: { schema: Member, description: 'The member with the new role' },
     errors: [404, 409],
     async handle({ auth, body, deps, params, req }) {
-      const before = await withTenant(deps.db, auth.orgId, async (trx) => {
+      const { before, alert } = await withTenant(deps.db, auth.orgId, async (trx) => {
         const member = await changeMembership(trx, auth, params.userId, body.role);
         await membersRepository(trx).setRole(params.userId, body.role);
         await audit(trx, req, auth, { action: 'member.role_changed', targetType: 'user', targetId: params.userId, metadata: { from: member.role, to: body.role } });
-        return member;
+        if (member.role === body.role) return { before: member, alert: [] };
+        // The member hears of it, written with the change and sent once it commits.
+        const actor = (auth.userId && (await usersRepository(trx).findById(auth.userId))?.email) || 'an admin';
+        const to = { userIds: [params.userId] };
+        return { before: member, alert: await deps.notifier.write({ kind: 'security.role_changed', orgId: auth.orgId, payload: { from: member.role, to: body.role, actor }, to, cause: `role-changed:${randomUUID()}` }, trx) };
       });
-      if (before.role !== body.role) {
-        await notifyAfterCommit(deps, async () => ({
-          kind: 'security.role_changed' as const,
-          orgId: auth.orgId,
-          payload: { from: before.role, to: body.role, actor: (await usersRepository(deps.db).findById(auth.userId!))?.email ?? 'an admin' },
-          to: { userIds: [params.userId] },
-          cause: `role-changed:${auth.orgId}:${params.userId}:${randomUUID()}`,
-        }));
-      }
+      await deps.notifier.start(alert);
       return toApi({ ...before, role: body.role });
     },
   }),
