@@ -13,6 +13,8 @@ import { createCallAnalysisActivities } from './callAnalysis';
 import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
 import { createNotificationActivities } from './notifications';
+import { createBillingActivities } from './billing';
+import type Stripe from 'stripe';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
 import type { SmsChannel } from '../src/notifications/channels/sms';
@@ -36,6 +38,7 @@ export interface ActivityDeps {
   logger: Logger;
   email?: EmailChannel;
   sms: SmsChannel;
+  stripe?: Stripe;
 }
 
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
@@ -46,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBookingActivities(deps),
     ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
     ...createNotificationActivities(deps),
+    ...createBillingActivities(deps),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -122,6 +122,9 @@ const schema = z.object({
   GOOGLE_OAUTH_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth2.googleapis.com/token'),
   MICROSOFT_CALENDAR_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common'),
   MICROSOFT_GRAPH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.microsoft.com'),
+  STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…, sk_live_…)').optional()),
+  STRIPE_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  STRIPE_METER_EVENT_NAME: z.string().regex(/^[a-z0-9_]{1,100}$/, 'must be lowercase letters, digits and _').default('callgenly_call_seconds'),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Callgenly <notifications@callgenly.localhost>'),
   DEV_SMTP_PORT: port(2525),
@@ -168,6 +171,16 @@ export interface Config {
   shutdownGraceMs: number;
   auth: AuthConfig;
   notifications: NotificationsConfig;
+  /** Absent without STRIPE_SECRET_KEY: billing is off (usage is still recorded in the ledger). */
+  stripe?: StripeConfig;
+}
+
+export interface StripeConfig {
+  secretKey: string;
+  /** A local server speaking Stripe's API (stripe-mock in tests); unset in production. */
+  apiUrl?: string;
+  /** The Billing Meter's event name that call seconds are reported under. */
+  meterEventName: string;
 }
 
 export interface NotificationsConfig {
@@ -278,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS, stream: e.LLM_STREAM },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME } : undefined,
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,

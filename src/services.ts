@@ -16,6 +16,8 @@ import { TokenSigner } from './auth/tokens';
 import { createEmailChannel, type EmailChannel } from './notifications/channels/email';
 import { createSmsChannel, type SmsChannel } from './notifications/channels/sms';
 import { createNotifier, type Notifier } from './notifications/notifier';
+import type Stripe from 'stripe';
+import { createStripeClient } from './providers/stripe';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
 export interface Services {
@@ -36,6 +38,8 @@ export interface Services {
   /** Absent when SMTP_URL is not set: email notices then fail with that reason. */
   email?: EmailChannel;
   sms: SmsChannel;
+  /** Absent when STRIPE_SECRET_KEY is not set (billing off). */
+  stripe?: Stripe;
   close(): Promise<void>;
 }
 
@@ -72,6 +76,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     notifier,
     email,
     sms,
+    stripe: config.stripe ? createStripeClient(config.stripe) : undefined,
     async close() {
       email?.close();
       await Promise.allSettled([temporal.connection.close(), db.destroy()]);

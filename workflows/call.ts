@@ -11,6 +11,7 @@ import {
 import type { CallActivities } from '../activities/calls';
 import type { AgentActivities, AgentEffect, ConversationEntry } from '../activities/agent';
 import type { CallAnalysisActivities } from '../activities/callAnalysis';
+import type { BillingActivities } from '../activities/billing';
 import {
   callStatusSignal,
   callSummaryQuery,
@@ -48,6 +49,8 @@ const TRANSCRIPT_OFF_TURN_PATH = 'transcript-off-turn-path';
 const TRANSCRIPT_WITH_AGENT_TURN = 'transcript-with-agent-turn';
 /** Intents, entities and a summary are extracted once the call has ended; calls started before are not. */
 const CALL_ANALYSIS = 'call-analysis';
+/** The call's usage is reported to Stripe (Billing Meter) once finalized. */
+const REPORT_USAGE = 'report-usage';
 
 const calls = proxyActivities<CallActivities>({
   startToCloseTimeout: '30 seconds',
@@ -65,6 +68,13 @@ const notifications = proxyActivities<CallActivities>({
 const analysis = proxyActivities<CallAnalysisActivities>({
   startToCloseTimeout: '90 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
+});
+
+// Stripe down only delays billing: a meter event's time may be up to 35 days old, so a week of retries.
+const billing = proxyActivities<BillingActivities>({
+  startToCloseTimeout: '1 minute',
+  scheduleToCloseTimeout: '7 days',
+  retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes' },
 });
 
 export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
@@ -291,6 +301,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
   const analysed = callerSpoke && patched(CALL_ANALYSIS) ? analysis.analyzeCall({ orgId: start.orgId, callId: start.callId }) : undefined;
-  await Promise.allSettled([...notified, analysed]);
+  const reported = patched(REPORT_USAGE) ? billing.reportCallUsage({ orgId: start.orgId, callSid: start.callSid }) : undefined;
+  await Promise.allSettled([...notified, analysed, reported]);
   return { outcome, status: final.status };
 }

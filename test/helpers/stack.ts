@@ -15,6 +15,7 @@ export const stack = {
   adminUrl: () => required('TEST_DATABASE_ADMIN_URL'),
   temporalAddress: () => required('TEST_TEMPORAL_ADDRESS'),
   workflowBundle: () => ({ codePath: required('TEST_WORKFLOW_BUNDLE') }),
+  stripeUrl: () => required('TEST_STRIPE_URL'),
 };
 
 function required(name: string): string {

@@ -15,6 +15,7 @@ import { resolveTemporalCli } from '../../src/temporal/cliBinary';
 import { startDevServer } from '../../src/temporal/devServer';
 import { WORKFLOWS_PATH } from '../../src/temporal/worker';
 import { freePort } from '../../src/ports';
+import { resolveStripeMock, startStripeMock } from '../../src/tools/stripeMock';
 import type { TestStackHandles } from './handles';
 
 export default async function globalSetup(): Promise<void> {
@@ -24,10 +25,11 @@ export default async function globalSetup(): Promise<void> {
   const handles: TestStackHandles = { scratch, stops: [] };
   (globalThis as { __callgenly?: TestStackHandles }).__callgenly = handles;
 
-  const [database, temporalAddress, bundlePath] = await Promise.all([
+  const [database, temporalAddress, bundlePath, stripeUrl] = await Promise.all([
     startDatabase(handles),
     startTemporal(handles),
     bundleWorkflows(scratch),
+    startStripe(handles),
   ]);
   const db = createDb(database.url, 2);
   try {
@@ -40,7 +42,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEST_DATABASE_ADMIN_URL = database.adminUrl;
   process.env.TEST_TEMPORAL_ADDRESS = temporalAddress;
   process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
-  process.stdout.write(`\n[test stack] Temporal ${temporalAddress}, PostgreSQL database ${new URL(database.url).pathname.slice(1)}, ready in ${Date.now() - started} ms\n`);
+  process.env.TEST_STRIPE_URL = stripeUrl;
+  process.stdout.write(`\n[test stack] Temporal ${temporalAddress}, stripe-mock ${stripeUrl}, PostgreSQL database ${new URL(database.url).pathname.slice(1)}, ready in ${Date.now() - started} ms\n`);
 }
 
 async function startDatabase(handles: TestStackHandles): Promise<{ url: string; adminUrl: string }> {
@@ -66,6 +69,13 @@ async function startTemporal(handles: TestStackHandles): Promise<string> {
   const server = await startDevServer({ cli, namespace: 'default' });
   handles.stops.push(() => server.stop());
   return server.address;
+}
+
+/** stripe-mock, Stripe's own local API server: the real SDK's requests are checked against Stripe's spec. */
+async function startStripe(handles: TestStackHandles): Promise<string> {
+  const mock = await startStripeMock(resolveStripeMock(process.env.STRIPE_MOCK, (line) => process.stdout.write(`${line}\n`)));
+  handles.stops.push(() => mock.stop());
+  return mock.url;
 }
 
 /** Bundled once per run; each test's short-lived worker loads it instead of running webpack again. */

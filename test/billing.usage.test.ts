@@ -1,0 +1,74 @@
+import { callWorkflowId } from '../workflows/callDefinitions';
+import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
+import { startCallStack, type CallStack } from './helpers/callStack';
+import { recordHistory } from './helpers/histories';
+import { stack as servers } from './helpers/stack';
+
+/**
+ * A call's usage reaches Stripe once: one ledger row and one Billing Meter event keyed `usage:<CallSid>`,
+ * through the real `stripe` SDK against stripe-mock, whatever is retried or repeated.
+ */
+let stack: CallStack;
+let stripe: StripeRecorder;
+
+beforeAll(async () => {
+  stripe = await startStripeRecorder(servers.stripeUrl());
+  stack = await startCallStack({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url });
+});
+afterAll(async () => {
+  await stack.close();
+  await stripe.close();
+});
+
+const meterEvents = (callSid: string) => stripe.requests.filter((r) => r.path === '/v1/billing/meter_events' && r.form.get('identifier') === `usage:${callSid}`);
+
+async function aCall(seconds: number) {
+  const call = stack.call();
+  await call.dial();
+  stack.llm.script({ toolCalls: [{ name: 'end_call', arguments: {} }], content: 'Goodbye!' });
+  await call.say('Just checking you are open. Bye!');
+  stack.llm.scriptJson({ content: JSON.stringify({ intents: ['ask_question'], entities: { callerName: null, callbackNumber: null, service: null, requestedTime: null }, summary: 'Asked if open.' }) });
+  await call.status('completed', seconds);
+  return call;
+}
+
+test('a finished call is one ledger row and one meter event, though Stripe failed the first attempt and the status came twice', async () => {
+  stripe.failNext('/v1/billing/meter_events', 3); // the SDK's own two retries fail too: the activity retries
+  const call = await aCall(125);
+  await call.status('completed', 125); // Twilio repeating the status callback
+  expect(await stack.result(call)).toMatchObject({ status: 'completed' });
+
+  const ledger = await stack.services.db('usage_records').where({ call_sid: call.callSid });
+  expect(ledger).toHaveLength(1);
+  expect(ledger[0]).toMatchObject({ idempotency_key: `usage:${call.callSid}`, billable_seconds: 125 });
+  expect(ledger[0].reported_at).not.toBeNull();
+
+  // Every attempt sent the same event under the same keys; Stripe counts an identifier once.
+  const attempts = meterEvents(call.callSid);
+  expect(attempts.length).toBe(4);
+  const customers = stripe.requests.filter((r) => r.path === '/v1/customers' && r.method === 'POST');
+  const customerId = (await stack.services.db('organizations').where({ id: stack.org.id }).first('stripe_customer_id')).stripe_customer_id;
+  expect(customerId).toMatch(/^cus_/);
+  for (const attempt of attempts) {
+    expect(attempt.idempotencyKey).toBe(`usage:${call.callSid}`);
+    expect(Object.fromEntries(attempt.form)).toMatchObject({
+      event_name: 'callgenly_call_seconds',
+      'payload[stripe_customer_id]': customerId,
+      'payload[value]': '125',
+      timestamp: String(Math.floor(new Date(ledger[0].occurred_at).getTime() / 1000)),
+    });
+  }
+  expect(customers.map((c) => c.idempotencyKey)).toEqual([`customer:${stack.org.id}`]);
+  await recordHistory(stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)), 'call-usage-reported');
+});
+
+test('the next call reuses the customer and sends its own event; running the report again sends nothing', async () => {
+  const call = await aCall(30);
+  expect(await stack.result(call)).toMatchObject({ status: 'completed' });
+  expect(meterEvents(call.callSid)).toHaveLength(1);
+  expect(stripe.requests.filter((r) => r.path === '/v1/customers' && r.method === 'POST')).toHaveLength(1);
+  const before = stripe.requests.length;
+  const { reportCallUsage } = (await import('../activities/billing')).createBillingActivities(stack.services);
+  expect(await reportCallUsage({ orgId: stack.org.id, callSid: call.callSid })).toBe('already');
+  expect(stripe.requests.length).toBe(before);
+});
