@@ -1,34 +1,19 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { TokenSigner } from '../src/auth/tokens';
-import type { Config } from '../src/config';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
-import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import type { Knex } from 'knex';
 import type { Db } from '../src/db/knex';
-import { EmailRejectedError, type EmailChannel } from '../src/notifications/channels/email';
-import { SmsOptedOutError, type SmsChannel } from '../src/notifications/channels/sms';
+import { EmailRejectedError } from '../src/notifications/channels/email';
+import { SmsOptedOutError } from '../src/notifications/channels/sms';
 import { KINDS, type NotificationKind, type NotificationPayloads, type TemplateData } from '../src/notifications/kinds';
-import type { Notifier } from '../src/notifications/notifier';
 import { resolveDeliveries } from '../src/notifications/recipients';
 import { organizationsToSchedule, scheduleUsageReport } from '../src/notifications/schedules';
-import type { Client } from '@temporalio/client';
-import type { Logger } from '../src/logger';
 import { isPermanentTwilioError } from '../src/providers/twilio';
 import { renderNotification } from '../src/notifications/templates';
 import { unsubscribeUrl } from '../src/notifications/unsubscribe';
 import type { DeliveryResult, NotificationInput } from '../workflows/notificationDefinitions';
+import type { ActivityDeps } from '.';
 
-export interface NotificationActivityDeps {
-  config: Config;
-  db: Db;
-  fields: FieldCipher;
-  tokens: TokenSigner;
-  notifier: Notifier;
-  temporal: Client;
-  logger: Logger;
-  email?: EmailChannel;
-  sms: SmsChannel;
-}
+export type NotificationActivityDeps = Pick<ActivityDeps, 'config' | 'db' | 'fields' | 'tokens' | 'notifier' | 'temporal' | 'logger' | 'email' | 'sms'>;
 
 interface NotificationRow {
   id: string;
