@@ -5,8 +5,11 @@
  * p50/p95/p99 for both and the overhead; the Temporal floor (an Update running a local activity as long
  * as the LLM on the idle server, less that wait: what any such turn costs before our code runs); then the full path's saturation
  * throughput without pacing. The callers and the fake LLM run in a child process (src/bench/callers.ts).
+ * Then usage recording: ledger writes per second with the Stripe meter round trip (stripe-mock) beside
+ * bare ledger inserts.
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
+ *   BENCH_ONLY=usage npm run bench     only the usage-recording figures
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,8 +35,12 @@ import { resolveTemporalCli } from '../temporal/cliBinary';
 import { startDevServer } from '../temporal/devServer';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { startWorker } from '../worker';
+import { measureUsageRecording } from '../bench/usage';
+import { resolveStripeMock, startStripeMock } from '../tools/stripeMock';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
+const ONLY_USAGE = process.env.BENCH_ONLY === 'usage';
+const USAGE_WRITES = Number(process.env.BENCH_USAGE_WRITES ?? 2000);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
 const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 300);
 const AUTH_TOKEN = 'bench-twilio-auth-token';
@@ -63,7 +70,11 @@ async function main(): Promise<void> {
     const callers = await startCallers({ publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, number: NUMBER, llmLatencyMs: LLM_LATENCY_MS });
     stops.unshift(() => callers.stop());
 
+    const stripeMock = await startStripeMock(resolveStripeMock(process.env.STRIPE_MOCK, say));
+    stops.unshift(() => stripeMock.stop());
     const env: Record<string, string> = {
+      STRIPE_SECRET_KEY: 'sk_test_bench',
+      STRIPE_API_URL: stripeMock.url,
       NODE_ENV: 'development',
       LOG_LEVEL: 'warn',
       DATA_DIR: dataDir,
@@ -83,9 +94,9 @@ async function main(): Promise<void> {
     const services = await createServices(config, logger);
     stops.unshift(() => services.close());
     await migrateLatest(services.db);
-    if (!(await services.db('phone_numbers').where({ e164: NUMBER }).first())) {
-      await createOrganization(services.db, services.keyring, { name: 'Bench Dental', timeZone: 'America/Los_Angeles', phoneNumbers: [NUMBER] });
-    }
+    const existing = await services.db('phone_numbers').where({ e164: NUMBER }).first('org_id');
+    const orgId = existing?.org_id ?? (await createOrganization(services.db, services.keyring, { name: 'Bench Dental', timeZone: 'America/Los_Angeles', phoneNumbers: [NUMBER] })).id;
+    if (ONLY_USAGE) return await usageFigures(services, orgId, say);
     // The worker shares the API's process, as in `npm run dev` (two processes measured slower on two cores).
     const worker = await startWorker(services);
     stops.unshift(() => worker.stop());
@@ -127,9 +138,18 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
+    await usageFigures(services, orgId, say);
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
   }
+}
+
+async function usageFigures(services: Awaited<ReturnType<typeof createServices>>, orgId: string, say: (line?: string) => void): Promise<void> {
+  say();
+  say(`Usage recording (${USAGE_WRITES} calls' usage, 10 at a time):`);
+  const usage = await measureUsageRecording({ db: services.db, config: services.config, stripe: services.stripe! }, orgId, USAGE_WRITES);
+  say(`  baseline: bare ledger insert                ${usage.bareInsertsPerSecond.toFixed(0).padStart(6)} writes/s`);
+  say(`  ledger insert + Stripe meter event + mark   ${usage.reportedPerSecond.toFixed(0).padStart(6)} writes/s (stripe-mock round trip)`);
 }
 
 runEntryPoint(main);
