@@ -2,6 +2,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
+import { stripeCustomerOf } from '../src/billing/customers';
 
 export type UsageReport = 'reported' | 'already' | 'no-usage' | 'billing-off';
 
@@ -14,17 +15,6 @@ export type UsageReport = 'reported' | 'already' | 'no-usage' | 'billing-off';
 export function createBillingActivities(deps: { db: Db; config: Config; stripe?: Stripe }) {
   const { db } = deps;
 
-  /** The organization's Stripe customer, created on first use with a key that makes a retry return the same one. */
-  async function customerOf(stripe: Stripe, orgId: string): Promise<string> {
-    const org = await withTenant(db, orgId, (trx) => trx('organizations').first('name', 'stripe_customer_id'));
-    if (org.stripe_customer_id) return org.stripe_customer_id;
-    const customer = await stripe.customers.create({ name: org.name, metadata: { org_id: orgId } }, { idempotencyKey: `customer:${orgId}` });
-    return withTenant(db, orgId, async (trx) => {
-      await trx('organizations').whereNull('stripe_customer_id').update({ stripe_customer_id: customer.id });
-      return (await trx('organizations').first('stripe_customer_id')).stripe_customer_id as string;
-    });
-  }
-
   return {
     async reportCallUsage(input: { orgId: string; callSid: string }): Promise<UsageReport> {
       const key = `usage:${input.callSid}`;
@@ -32,7 +22,7 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
       if (!usage) return 'no-usage';
       if (usage.reported_at) return 'already';
       if (!deps.stripe || !deps.config.stripe) return 'billing-off';
-      const customer = await customerOf(deps.stripe, input.orgId);
+      const customer = await stripeCustomerOf(db, deps.stripe, input.orgId);
       await deps.stripe.billing.meterEvents.create(
         {
           event_name: deps.config.stripe.meterEventName,

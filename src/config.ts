@@ -124,6 +124,7 @@ const schema = z.object({
   MICROSOFT_GRAPH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.microsoft.com'),
   STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…, sk_live_…)').optional()),
   STRIPE_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith('whsec_', 'must be the endpoint\'s signing secret (whsec_…)').optional()),
   STRIPE_METER_EVENT_NAME: z.string().regex(/^[a-z0-9_]{1,100}$/, 'must be lowercase letters, digits and _').default('callgenly_call_seconds'),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Callgenly <notifications@callgenly.localhost>'),
@@ -181,6 +182,8 @@ export interface StripeConfig {
   apiUrl?: string;
   /** The Billing Meter's event name that call seconds are reported under. */
   meterEventName: string;
+  /** Verifies `Stripe-Signature` on POST /stripe/webhook; without it the endpoint refuses every event. */
+  webhookSecret?: string;
 }
 
 export interface NotificationsConfig {
@@ -291,7 +294,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS, stream: e.LLM_STREAM },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
-    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME } : undefined,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET } : undefined,
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,

@@ -12,6 +12,7 @@ import { verifyTwilioSignature } from './twilio/signature';
 import { smsRoutes } from './twilio/sms';
 import { voiceRoutes } from './twilio/voice';
 import { v1Router } from './v1';
+import { stripeWebhookRoutes } from './stripe/webhook';
 import { unsubscribeRoutes } from './notifications/unsubscribe';
 import type { Config } from '../config';
 import { devMailDir } from '../notifications/devMailbox';
@@ -21,6 +22,7 @@ import type { FieldCipher } from '../crypto/fieldEncryption';
 import type { TokenSigner } from '../auth/tokens';
 import type { Notifier } from '../notifications/notifier';
 import type { SmsChannel } from '../notifications/channels/sms';
+import type Stripe from 'stripe';
 
 export interface AppDeps {
   config: Config;
@@ -34,6 +36,7 @@ export interface AppDeps {
   tokens: TokenSigner;
   notifier: Notifier;
   sms: SmsChannel;
+  stripe?: Stripe;
 }
 
 /** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
@@ -52,6 +55,7 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use('/twilio/voice', voiceRoutes(deps));
   app.use('/twilio/sms', smsRoutes(deps));
+  app.use('/stripe', stripeWebhookRoutes(deps));
   app.use('/api/v1', v1Router(deps));
   app.use('/notifications', unsubscribeRoutes(deps));
   if (deps.config.env === 'development') app.use(devMailRouter(devMailDir(deps.config.dataDir)));

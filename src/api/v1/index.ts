@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth';
 import { bookingRoutes } from './routes/booking';
 import { calendarConnectionRoutes } from './routes/calendarConnections';
 import { notificationRoutes } from './routes/notifications';
+import { billingRoutes } from './routes/billing';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -35,6 +36,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...bookingRoutes,
   ...calendarConnectionRoutes,
   ...notificationRoutes,
+  ...billingRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */
