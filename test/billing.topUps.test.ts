@@ -36,6 +36,9 @@ function deliver(payload: object, { secret = WEBHOOK_SECRET, timestamp }: { secr
 
 test('a top-up opens a Checkout session; the verified webhook credits the balance once', async () => {
   const org = await makeOrganization(api.services);
+  const owner = { id: `usr_${Date.now().toString(36).padStart(26, '0')}`, email: `owner.${Date.now()}@topups.test` };
+  await api.services.db('users').insert({ ...owner, name: 'Olu' });
+  await api.services.db('memberships').insert({ org_id: org.id, user_id: owner.id, role: 'owner' });
   const key = await apiKeyFor(api.services, org.id);
   const admin = (r: request.Test) => r.set('Authorization', `Bearer ${key}`);
 
@@ -60,6 +63,9 @@ test('a top-up opens a Checkout session; the verified webhook credits the balanc
   // The same session's later success event (another event id) credits nothing more.
   expect((await deliver(event('checkout.session.async_payment_succeeded', paid))).body).toMatchObject({ outcome: 'nothing to credit' });
   expect((await admin(request(api.app).get('/api/v1/billing/balance'))).body).toEqual({ balances: [{ currency: 'USD', amountMinor: 2000 }] });
+  // The owner is told once, with the new balance (written with the credit; delivery is the notification workflow's).
+  const notices = await api.services.db('notifications').where({ org_id: org.id, kind: 'billing.top_up_received' });
+  expect(notices.map((n) => [n.recipient, n.payload])).toEqual([[owner.email, { amount: { amountMinor: 2000, currency: 'USD' }, balance: { amountMinor: 2000, currency: 'USD' } }]]);
 
   // An unpaid session (a bank transfer still pending) credits nothing until its success event.
   const pending = { id: `cs_test_pending_${Date.now()}`, payment_status: 'unpaid', amount_total: 5000, currency: 'usd', metadata: { org_id: org.id, kind: 'top_up' } };
