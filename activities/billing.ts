@@ -1,39 +1,70 @@
 import type Stripe from 'stripe';
+import { stripeCustomerOf } from '../src/billing/customers';
+import { balancesOf } from '../src/billing/topUps';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
-import { stripeCustomerOf } from '../src/billing/customers';
+import type { Notifier } from '../src/notifications/notifier';
 
-export type UsageReport = 'reported' | 'already' | 'no-usage' | 'billing-off';
+export type UsageBilling = 'reported' | 'debited' | 'already' | 'no-usage' | 'billing-off';
 
 /**
- * Usage goes to Stripe exactly once per call: the ledger row `usage:<CallSid>` (written when the call is
- * finalized) is sent as one Billing Meter event whose identifier and idempotency key are that same key,
- * then marked reported. A retry after a crash anywhere in between sends the same event again, which
- * Stripe recognises; the ledger row itself is never written twice.
+ * Bills a finished call's usage ledger row `usage:<CallSid>` (written when the call is finalized), once:
+ * - prepaid organizations: one debit in the balance ledger, keyed `debit:<CallSid>`, per started minute;
+ *   crossing the low-balance line tells the owners;
+ * - subscriptions: one Stripe Billing Meter event whose identifier and idempotency key are the usage key,
+ *   on the organization's customer.
+ * Then the row is marked. A retry after a crash anywhere in between repeats only what Stripe (or the
+ * ledger's key) recognises as the same; nothing is billed twice.
  */
-export function createBillingActivities(deps: { db: Db; config: Config; stripe?: Stripe }) {
-  const { db } = deps;
+export function createBillingActivities(deps: { db: Db; config: Config; stripe?: Stripe; notifier: Notifier }) {
+  const { db, config } = deps;
+
+  async function debitPrepaid(orgId: string, callSid: string, billableSeconds: number): Promise<void> {
+    const { perMinuteMinor, currency, lowBalanceMinor } = config.prepaid;
+    const amount = Math.ceil(billableSeconds / 60) * perMinuteMinor;
+    const notices = await db.transaction(async (trx) => {
+      const debited = await trx('balance_ledger')
+        .insert({ org_id: orgId, kind: 'call_debit', amount_minor: -amount, currency, idempotency_key: `debit:${callSid}` })
+        .onConflict('idempotency_key')
+        .ignore()
+        .returning('id');
+      if (debited.length === 0) return [];
+      const balance = (await balancesOf(trx, orgId)).find((b) => b.currency === currency) ?? { currency, amountMinor: 0 };
+      // Only the call that takes the balance below the line tells the owners, not every call after it.
+      if (!(balance.amountMinor < lowBalanceMinor && balance.amountMinor + amount >= lowBalanceMinor)) return [];
+      return deps.notifier.write({ kind: 'billing.low_balance', orgId, payload: { balance, topUpUrl: null }, to: { roles: ['owner'] }, cause: `low-balance:${callSid}` }, trx);
+    });
+    await deps.notifier.start(notices);
+  }
 
   return {
-    async reportCallUsage(input: { orgId: string; callSid: string }): Promise<UsageReport> {
+    async billCallUsage(input: { orgId: string; callSid: string }): Promise<UsageBilling> {
       const key = `usage:${input.callSid}`;
       const usage = await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ idempotency_key: key }).first());
       if (!usage) return 'no-usage';
       if (usage.reported_at) return 'already';
-      if (!deps.stripe || !deps.config.stripe) return 'billing-off';
-      const customer = await stripeCustomerOf(db, deps.stripe, input.orgId);
-      await deps.stripe.billing.meterEvents.create(
-        {
-          event_name: deps.config.stripe.meterEventName,
-          payload: { stripe_customer_id: customer, value: String(usage.billable_seconds) },
-          identifier: key,
-          timestamp: Math.floor(new Date(usage.occurred_at).getTime() / 1000),
-        },
-        { idempotencyKey: key },
-      );
+      const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
+      let billed: UsageBilling;
+      if (org.billing_mode === 'prepaid') {
+        await debitPrepaid(input.orgId, input.callSid, usage.billable_seconds);
+        billed = 'debited';
+      } else {
+        if (!deps.stripe || !config.stripe) return 'billing-off';
+        const customer = await stripeCustomerOf(db, deps.stripe, input.orgId);
+        await deps.stripe.billing.meterEvents.create(
+          {
+            event_name: config.stripe.meterEventName,
+            payload: { stripe_customer_id: customer, value: String(usage.billable_seconds) },
+            identifier: key,
+            timestamp: Math.floor(new Date(usage.occurred_at).getTime() / 1000),
+          },
+          { idempotencyKey: key },
+        );
+        billed = 'reported';
+      }
       await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ id: usage.id }).whereNull('reported_at').update({ reported_at: trx.fn.now() }));
-      return 'reported';
+      return billed;
     },
   };
 }

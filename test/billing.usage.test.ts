@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { callWorkflowId } from '../workflows/callDefinitions';
+import { until } from './helpers/booking';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
 import { startCallStack, type CallStack } from './helpers/callStack';
 import { recordHistory } from './helpers/histories';
@@ -13,7 +16,7 @@ let stripe: StripeRecorder;
 
 beforeAll(async () => {
   stripe = await startStripeRecorder(servers.stripeUrl());
-  stack = await startCallStack({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url });
+  stack = await startCallStack({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url, PREPAID_LOW_BALANCE_MINOR: '1980' });
 });
 afterAll(async () => {
   await stack.close();
@@ -68,7 +71,35 @@ test('the next call reuses the customer and sends its own event; running the rep
   expect(meterEvents(call.callSid)).toHaveLength(1);
   expect(stripe.requests.filter((r) => r.path === '/v1/customers' && r.method === 'POST')).toHaveLength(1);
   const before = stripe.requests.length;
-  const { reportCallUsage } = (await import('../activities/billing')).createBillingActivities(stack.services);
-  expect(await reportCallUsage({ orgId: stack.org.id, callSid: call.callSid })).toBe('already');
+  const { billCallUsage } = (await import('../activities/billing')).createBillingActivities(stack.services);
+  expect(await billCallUsage({ orgId: stack.org.id, callSid: call.callSid })).toBe('already');
   expect(stripe.requests.length).toBe(before);
+});
+
+test('a prepaid organization pays per started minute from its balance, hears when it runs low, and at zero no call starts', async () => {
+  const db = stack.services.db;
+  const owner = { id: `usr_${randomBytes(13).toString('hex').slice(0, 26)}`, email: `owner.${randomBytes(3).toString('hex')}@prepaid.test` };
+  await db('users').insert({ ...owner, name: 'Pat' });
+  await db('memberships').insert({ org_id: stack.org.id, user_id: owner.id, role: 'owner' });
+  await db('organizations').where({ id: stack.org.id }).update({ billing_mode: 'prepaid' });
+  await db('balance_ledger').insert({ org_id: stack.org.id, kind: 'top_up', amount_minor: 2000, currency: 'USD', idempotency_key: `topup:test-${randomBytes(4).toString('hex')}` });
+  const ledger = () => db('balance_ledger').where({ org_id: stack.org.id }).orderBy('id').select('kind', 'amount_minor', 'idempotency_key');
+  const lowNotices = () => db('notifications').where({ org_id: stack.org.id, kind: 'billing.low_balance' });
+
+  const first = await aCall(125); // 3 started minutes at 10 cents
+  expect(await stack.result(first)).toMatchObject({ status: 'completed' });
+  await until(async () => (await ledger()).length === 2, 10_000);
+  expect((await ledger())[1]).toMatchObject({ kind: 'call_debit', amount_minor: '-30', idempotency_key: `debit:${first.callSid}` });
+  expect(meterEvents(first.callSid)).toEqual([]); // prepaid usage is not metered in Stripe
+  expect((await lowNotices()).map((n) => [n.recipient, n.payload.balance])).toEqual([[owner.email, { currency: 'USD', amountMinor: 1970 }]]);
+
+  const second = await aCall(30);
+  expect(await stack.result(second)).toMatchObject({ status: 'completed' });
+  await until(async () => (await ledger()).length === 3, 10_000);
+  expect(await lowNotices()).toHaveLength(1); // told when it crossed the line, not again on every call
+
+  await db('balance_ledger').insert({ org_id: stack.org.id, kind: 'adjustment', amount_minor: -1960, currency: 'USD', idempotency_key: `adjust:test-${randomBytes(4).toString('hex')}` });
+  const refused = stack.call();
+  expect(await refused.dial()).toContain('paused until the account is topped up');
+  await expect(stack.services.temporal.workflow.getHandle(callWorkflowId(refused.callSid)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 });

@@ -49,7 +49,7 @@ const TRANSCRIPT_OFF_TURN_PATH = 'transcript-off-turn-path';
 const TRANSCRIPT_WITH_AGENT_TURN = 'transcript-with-agent-turn';
 /** Intents, entities and a summary are extracted once the call has ended; calls started before are not. */
 const CALL_ANALYSIS = 'call-analysis';
-/** The call's usage is reported to Stripe (Billing Meter) once finalized. */
+/** The call's usage is billed once finalized: a prepaid debit, or a Stripe Billing Meter event. */
 const REPORT_USAGE = 'report-usage';
 
 const calls = proxyActivities<CallActivities>({
@@ -301,7 +301,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
   const analysed = callerSpoke && patched(CALL_ANALYSIS) ? analysis.analyzeCall({ orgId: start.orgId, callId: start.callId }) : undefined;
-  const reported = patched(REPORT_USAGE) ? billing.reportCallUsage({ orgId: start.orgId, callSid: start.callSid }) : undefined;
+  const reported = patched(REPORT_USAGE) ? billing.billCallUsage({ orgId: start.orgId, callSid: start.callSid }) : undefined;
   await Promise.allSettled([...notified, analysed, reported]);
   return { outcome, status: final.status };
 }

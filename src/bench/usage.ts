@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import { createBillingActivities } from '../../activities/billing';
 import type { Config } from '../config';
+import type { Notifier } from '../notifications/notifier';
 import { newId } from '../db/ids';
 import type { Db } from '../db/knex';
 import { withTenant } from '../db/tenancy';
@@ -11,19 +12,19 @@ import { withTenant } from '../db/tenancy';
  * ledger insert; the full figure adds what a finished call really does, the insert and then the report
  * (Stripe customer lookup, the meter event round trip to stripe-mock, the reported mark).
  */
-export async function measureUsageRecording(deps: { db: Db; config: Config; stripe: Stripe }, orgId: string, count: number, concurrency = 10): Promise<{ bareInsertsPerSecond: number; reportedPerSecond: number }> {
+export async function measureUsageRecording(deps: { db: Db; config: Config; stripe: Stripe; notifier: Notifier }, orgId: string, count: number, concurrency = 10): Promise<{ bareInsertsPerSecond: number; reportedPerSecond: number }> {
   const insert = (callSid: string) =>
     withTenant(deps.db, orgId, (trx) =>
       trx('usage_records').insert({ id: newId('use'), org_id: orgId, idempotency_key: `usage:${callSid}`, call_sid: callSid, billable_seconds: 60, occurred_at: new Date() }).onConflict('idempotency_key').ignore(),
     );
-  const { reportCallUsage } = createBillingActivities(deps);
+  const { billCallUsage } = createBillingActivities(deps);
   const sid = () => `CA${randomBytes(16).toString('hex')}`;
-  await reportCallUsage({ orgId, callSid: await (async () => { const s = sid(); await insert(s); return s; })() }); // creates the customer once
+  await billCallUsage({ orgId, callSid: await (async () => { const s = sid(); await insert(s); return s; })() }); // creates the customer once
   const bareInsertsPerSecond = await rate(count, concurrency, () => insert(sid()));
   const reportedPerSecond = await rate(count, concurrency, async () => {
     const callSid = sid();
     await insert(callSid);
-    await reportCallUsage({ orgId, callSid });
+    await billCallUsage({ orgId, callSid });
   });
   return { bareInsertsPerSecond, reportedPerSecond };
 }

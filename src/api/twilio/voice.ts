@@ -18,6 +18,8 @@ import {
 import { OrgId } from '../../../workflows/searchAttributes';
 import { parseWebhook } from './params';
 import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
+import { withTenant } from '../../db/tenancy';
+import { balancesOf } from '../../billing/topUps';
 
 /** Parsed after the signature check, never strictly: Twilio adds parameters without notice. */
 const callParams = z.looseObject({
@@ -44,11 +46,17 @@ const recordingParams = z.looseObject({
 
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
 const CALL_OVER = 'Sorry, this call has ended. Please call back. Goodbye.';
+const OUT_OF_CREDIT = 'Sorry, this service is paused until the account is topped up. Please try again later. Goodbye.';
 
 export interface VoiceDeps {
   db: Db;
   temporal: Client;
   config: Config;
+}
+
+async function prepaidBalance(db: Db, orgId: string, currency: string): Promise<number> {
+  const balance = await withTenant(db, orgId, async (trx) => (await balancesOf(trx)).find((b) => b.currency === currency));
+  return balance?.amountMinor ?? 0;
 }
 
 export function voiceRoutes(deps: VoiceDeps): Router {
@@ -64,6 +72,11 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     if (!org || !to) {
       req.log.warn({ callSid: params.CallSid }, 'incoming call to a number no organization owns');
       return twiml(res, sayAndHangUp(NOT_IN_SERVICE));
+    }
+    // A prepaid organization with nothing left: no call is started, so nothing is owed.
+    if (org.billing_mode === 'prepaid' && (await prepaidBalance(deps.db, org.id, deps.config.prepaid.currency)) <= 0) {
+      req.log.warn({ orgId: org.id, callSid: params.CallSid }, 'call refused: the prepaid balance is used up');
+      return twiml(res, sayAndHangUp(OUT_OF_CREDIT));
     }
     const start: CallStart = {
       callSid: params.CallSid,
