@@ -24,6 +24,8 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
     const { perMinuteMinor, currency, lowBalanceMinor } = config.prepaid;
     const amount = Math.ceil(billableSeconds / 60) * perMinuteMinor;
     const notices = await db.transaction(async (trx) => {
+      // One organization's debits one at a time, so exactly one call is the one that crosses the line.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`balance:${orgId}`]);
       const debited = await trx('balance_ledger')
         .insert({ org_id: orgId, kind: 'call_debit', amount_minor: -amount, currency, idempotency_key: `debit:${callSid}` })
         .onConflict('idempotency_key')
@@ -45,8 +47,10 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
       if (!usage) return 'no-usage';
       if (usage.reported_at) return 'already';
       const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
+      // A retry after the debit stays on the prepaid path even if the organization switched mode since.
+      const debitedBefore = await db('balance_ledger').where({ idempotency_key: `debit:${input.callSid}` }).first('id');
       let billed: UsageBilling;
-      if (org.billing_mode === 'prepaid') {
+      if (org.billing_mode === 'prepaid' || debitedBefore) {
         await debitPrepaid(input.orgId, input.callSid, usage.billable_seconds);
         billed = 'debited';
       } else {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn } from '../src/db/schemaHelpers';
+import { enableTenantIsolation } from '../src/db/schemaHelpers';
 
 /**
  * Prepaid balances as an append-only ledger: top-ups, call debits, refunds, adjustments. The balance is
@@ -10,7 +10,8 @@ import { enableTenantIsolation, orgIdColumn } from '../src/db/schemaHelpers';
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('balance_ledger', (t) => {
     t.bigIncrements('id').primary();
-    orgIdColumn(t);
+    // Kept 7 years like billing records: deleting an organization never takes its ledger with it.
+    t.text('org_id').notNullable().references('id').inTable('organizations').onDelete('RESTRICT');
     t.text('kind').notNullable().checkIn(['top_up', 'call_debit', 'refund', 'adjustment']);
     t.bigInteger('amount_minor').notNullable(); // credits positive, debits negative
     t.specificType('currency', 'char(3)').notNullable();

@@ -70,10 +70,11 @@ const analysis = proxyActivities<CallAnalysisActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 3, maximumAttempts: 4 },
 });
 
-// Stripe down only delays billing: a meter event's time may be up to 35 days old, so a week of retries.
+// Stripe down only delays billing, for less than a day: Stripe recognises a repeated meter event
+// (identifier, idempotency key) for 24 hours, and no longer than that.
 const billing = proxyActivities<BillingActivities>({
   startToCloseTimeout: '1 minute',
-  scheduleToCloseTimeout: '7 days',
+  scheduleToCloseTimeout: '20 hours',
   retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes' },
 });
 

@@ -32,10 +32,8 @@ export const billingRoutes = [
     summary: 'Start a top-up: a Stripe Checkout page; the balance is credited when Stripe confirms payment (webhook)',
     tag: 'Billing',
     access: 'admin',
-    body: z.object({
-      amountMinor: z.number().int().min(500).max(100_000_00).meta({ description: 'Integer minor units, e.g. 2000 for $20.00' }),
-      currency: z.enum(['usd', 'eur', 'gbp', 'cad', 'aud']).default('usd'),
-    }),
+    // In the currency prepaid calls are priced in (PREPAID_CURRENCY): a balance in any other would pay for nothing.
+    body: z.object({ amountMinor: z.number().int().min(500).max(100_000_00).meta({ description: 'Integer minor units of PREPAID_CURRENCY, e.g. 2000 for $20.00' }) }),
     response: { status: 201, schema: TopUp, description: 'The Checkout session to send the payer to' },
     errors: [503],
     async handle({ auth, body, deps, req }) {
@@ -44,11 +42,12 @@ export const billingRoutes = [
       if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
       const customer = await stripeCustomerOf(deps.db, deps.stripe, auth.orgId);
       const returnTo = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
+      const currency = deps.config.prepaid.currency.toLowerCase();
       const session = await deps.stripe.checkout.sessions.create(
         {
           mode: 'payment',
           customer,
-          line_items: [{ quantity: 1, price_data: { currency: body.currency, unit_amount: body.amountMinor, product_data: { name: 'Callgenly balance top-up' } } }],
+          line_items: [{ quantity: 1, price_data: { currency, unit_amount: body.amountMinor, product_data: { name: 'Callgenly balance top-up' } } }],
           success_url: `${returnTo}/billing?top-up=done`,
           cancel_url: `${returnTo}/billing?top-up=cancelled`,
           metadata: { org_id: auth.orgId, kind: TOP_UP_KIND },
@@ -56,7 +55,7 @@ export const billingRoutes = [
         // The same Idempotency-Key gets the same session (a double click pays once).
         { idempotencyKey: `topup:${auth.orgId}:${key ?? randomUUID()}` },
       );
-      await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.top_up_started', targetType: 'checkout_session', targetId: session.id, metadata: { amountMinor: body.amountMinor, currency: body.currency } }));
+      await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.top_up_started', targetType: 'checkout_session', targetId: session.id, metadata: { amountMinor: body.amountMinor, currency } }));
       return { id: session.id, url: session.url ?? '' };
     },
   }),
