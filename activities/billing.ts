@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import type Stripe from 'stripe';
 import { stripeCustomerOf } from '../src/billing/customers';
 import { balancesOf } from '../src/billing/topUps';
@@ -40,7 +41,7 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
     await deps.notifier.start(notices);
   }
 
-  return {
+  const activities = {
     async billCallUsage(input: { orgId: string; callSid: string }): Promise<UsageBilling> {
       const key = `usage:${input.callSid}`;
       const usage = await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ idempotency_key: key }).first());
@@ -70,7 +71,35 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
       await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ id: usage.id }).whereNull('reported_at').update({ reported_at: trx.fn.now() }));
       return billed;
     },
+
+    /**
+     * Bills usage rows the call workflows left unbilled: calls that ended before billing was deployed, or
+     * whose billing gave up after 20 hours. Oldest first, a batch at a time; each row as a call would.
+     */
+    async billUnreportedUsage(input: { limit: number }): Promise<{ billed: number; failed: number }> {
+      const rows: Array<{ org_id: string; call_sid: string }> = await db('usage_records as u')
+        .join('organizations as o', 'o.id', 'u.org_id')
+        .whereNull('u.reported_at')
+        .where('u.occurred_at', '<', db.raw(`now() - interval '21 hours'`))
+        .modify((q) => void (deps.stripe ? q : q.where('o.billing_mode', 'prepaid'))) // no Stripe: only prepaid bills
+        .orderBy('u.occurred_at')
+        .limit(input.limit)
+        .select('u.org_id', 'u.call_sid');
+      let billed = 0;
+      let failed = 0;
+      for (const row of rows) {
+        try {
+          const outcome = await activities.billCallUsage({ orgId: row.org_id, callSid: row.call_sid });
+          if (outcome === 'debited' || outcome === 'reported') billed++;
+        } catch (error) {
+          failed++; // left for the next run; one bad row must not stop the rest
+          log.warn('usage not billed yet', { orgId: row.org_id, err: (error as Error).message });
+        }
+      }
+      return { billed, failed };
+    },
   };
+  return activities;
 }
 
 export type BillingActivities = ReturnType<typeof createBillingActivities>;

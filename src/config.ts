@@ -129,6 +129,7 @@ const schema = z.object({
   PREPAID_PRICE_PER_MINUTE_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(10),
   PREPAID_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   PREPAID_LOW_BALANCE_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(500),
+  USAGE_CATCH_UP_INTERVAL_MS: milliseconds(3_600_000, 1_000),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().min(3).default('Callgenly <notifications@callgenly.localhost>'),
   DEV_SMTP_PORT: port(2525),
@@ -178,7 +179,7 @@ export interface Config {
   /** Absent without STRIPE_SECRET_KEY: billing is off (usage is still recorded in the ledger). */
   stripe?: StripeConfig;
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
-  prepaid: { perMinuteMinor: number; currency: string; lowBalanceMinor: number };
+  prepaid: { perMinuteMinor: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
 }
 
 export interface StripeConfig {
@@ -300,7 +301,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET } : undefined,
-    prepaid: { perMinuteMinor: e.PREPAID_PRICE_PER_MINUTE_MINOR, currency: e.PREPAID_CURRENCY, lowBalanceMinor: e.PREPAID_LOW_BALANCE_MINOR },
+    prepaid: { perMinuteMinor: e.PREPAID_PRICE_PER_MINUTE_MINOR, currency: e.PREPAID_CURRENCY, lowBalanceMinor: e.PREPAID_LOW_BALANCE_MINOR, usageCatchUpIntervalMs: e.USAGE_CATCH_UP_INTERVAL_MS },
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,

@@ -7,3 +7,4 @@ export { notificationWorkflow } from './notification';
 export { usageReportWorkflow } from './usageReport';
 export { notificationRelayWorkflow } from './notificationRelay';
 export { policyNoticeWorkflow } from './policyNotice';
+export { usageCatchUpWorkflow } from './usageCatchUp';

@@ -1,20 +1,11 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { upsertSchedule } from '../temporal/schedules';
 import { OrgId } from '../../workflows/searchAttributes';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Db } from '../db/knex';
 
 type Spec = ScheduleOptions['spec'];
-
-/** Creates the schedule, or brings an existing one to this spec and action (a time zone changed, a new task queue). */
-async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<void> {
-  try {
-    await client.schedule.create(options);
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-    await client.schedule.getHandle(options.scheduleId).update((current) => ({ ...current, spec: options.spec, action: options.action as typeof current.action }));
-  }
-}
 
 /**
  * The weekly usage report of one organization: Monday 08:00 in its time zone (or every `everyMs`, in
@@ -39,16 +30,6 @@ export function ensureUsageReportSchedule(
       typedSearchAttributes: [{ key: OrgId, value: params.orgId }],
     },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-  });
-}
-
-/** Starts deliveries that never started, every `everyMs`; one schedule per task queue (so per deployment). */
-export function ensureNotificationRelaySchedule(client: Client, params: { taskQueue: string; everyMs: number }): Promise<void> {
-  return upsertSchedule(client, {
-    scheduleId: `notification-relay:${params.taskQueue}`,
-    spec: { intervals: [{ every: params.everyMs }] },
-    action: { type: 'startWorkflow', workflowType: 'notificationRelayWorkflow', workflowId: `notification-relay:${params.taskQueue}`, taskQueue: params.taskQueue, args: [] },
-    policies: { overlap: ScheduleOverlapPolicy.SKIP },
   });
 }
 
