@@ -11,7 +11,8 @@ export type UsageBilling = 'reported' | 'debited' | 'already' | 'no-usage' | 'bi
 
 /**
  * Bills a finished call's usage ledger row `usage:<CallSid>` (written when the call is finalized), once:
- * - prepaid organizations: one debit in the balance ledger, keyed `debit:<CallSid>`, per started minute;
+ * - prepaid organizations: one debit in the balance ledger, keyed `debit:<CallSid>`, per started unit
+ *   (a minute by default);
  *   crossing the low-balance line tells the owners;
  * - subscriptions: one Stripe Billing Meter event whose identifier and idempotency key are the usage key,
  *   on the organization's customer.
@@ -22,8 +23,8 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
   const { db, config } = deps;
 
   async function debitPrepaid(orgId: string, callSid: string, billableSeconds: number): Promise<void> {
-    const { perMinuteMinor, currency, lowBalanceMinor } = config.prepaid;
-    const amount = Math.ceil(billableSeconds / 60) * perMinuteMinor;
+    const { perUnitMinor, unitSeconds, currency, lowBalanceMinor } = config.prepaid;
+    const amount = Math.ceil(billableSeconds / unitSeconds) * perUnitMinor;
     const notices = await db.transaction(async (trx) => {
       // One organization's debits one at a time, so exactly one call is the one that crosses the line.
       await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`balance:${orgId}`]);

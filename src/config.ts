@@ -126,7 +126,8 @@ const schema = z.object({
   STRIPE_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith('whsec_', 'must be the endpoint\'s signing secret (whsec_…)').optional()),
   STRIPE_METER_EVENT_NAME: z.string().regex(/^[a-z0-9_]{1,100}$/, 'must be lowercase letters, digits and _').default('callgenly_call_seconds'),
-  PREPAID_PRICE_PER_MINUTE_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(10),
+  PREPAID_PRICE_PER_UNIT_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(10),
+  PREPAID_UNIT_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(3600).default(60),
   PREPAID_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
   PREPAID_LOW_BALANCE_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(500),
   USAGE_CATCH_UP_INTERVAL_MS: milliseconds(3_600_000, 1_000),
@@ -179,7 +180,7 @@ export interface Config {
   /** Absent without STRIPE_SECRET_KEY: billing is off (usage is still recorded in the ledger). */
   stripe?: StripeConfig;
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
-  prepaid: { perMinuteMinor: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
+  prepaid: { perUnitMinor: number; unitSeconds: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
 }
 
 export interface StripeConfig {
@@ -301,7 +302,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET } : undefined,
-    prepaid: { perMinuteMinor: e.PREPAID_PRICE_PER_MINUTE_MINOR, currency: e.PREPAID_CURRENCY, lowBalanceMinor: e.PREPAID_LOW_BALANCE_MINOR, usageCatchUpIntervalMs: e.USAGE_CATCH_UP_INTERVAL_MS },
+    prepaid: { perUnitMinor: e.PREPAID_PRICE_PER_UNIT_MINOR, unitSeconds: e.PREPAID_UNIT_SECONDS, currency: e.PREPAID_CURRENCY, lowBalanceMinor: e.PREPAID_LOW_BALANCE_MINOR, usageCatchUpIntervalMs: e.USAGE_CATCH_UP_INTERVAL_MS },
     notifications: {
       smtpUrl: e.SMTP_URL,
       mailFrom: e.MAIL_FROM,

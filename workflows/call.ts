@@ -110,6 +110,21 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
 
   upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
 
+  // A prepaid call: the caller hears when the time the balance pays for is nearly up, and the next turn
+  // after it is up ends the call politely. Both waits end early when the call does.
+  let timeNearlyUp = false;
+  let timeUp = false;
+  let warned = false;
+  if (start.prepaid) {
+    const { secondsLeft, warnSecondsBefore } = start.prepaid;
+    background.push(
+      (async () => {
+        if (!(await condition(() => final !== undefined, Math.max(0, secondsLeft - warnSecondsBefore) * 1000))) timeNearlyUp = true;
+        if (!(await condition(() => final !== undefined, Math.min(secondsLeft, warnSecondsBefore) * 1000))) timeUp = true;
+      })(),
+    );
+  }
+
   /** Stores the lines no agent turn will carry, in order, once the call row exists. */
   async function storeLeftoverLines(): Promise<void> {
     await condition(() => recorded);
@@ -223,6 +238,17 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     return callerSpoke ? 'info_only' : 'abandoned';
   }
 
+  /** The turn's answer, with the prepaid time's warning added once, or the goodbye when it is up. */
+  async function handlePrepaidTurn(input: TurnInput): Promise<CallAction> {
+    if (timeUp && input.kind !== 'answer') return hangup("I'm sorry, the time available for this call is up, so I have to end it here. Goodbye!");
+    const action = await handleTurn(input);
+    if (!timeNearlyUp || warned || action.type !== 'gather') return action;
+    warned = true;
+    const warning = 'Just so you know, this call is almost out of time.';
+    persist('agent', warning);
+    return { ...action, say: [...action.say, warning] };
+  }
+
   async function handleTurn(input: TurnInput): Promise<CallAction> {
     switch (input.kind) {
       case 'answer': {
@@ -259,7 +285,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
       while (busy) await condition(() => !busy);
       busy = true;
       try {
-        return await handleTurn(input);
+        return await (start.prepaid ? handlePrepaidTurn(input) : handleTurn(input));
       } finally {
         busy = false;
       }

@@ -21,6 +21,11 @@ export interface CallStart {
   agentDeadlineMs: number;
   /** Ask Twilio for the call's status when no final status callback arrived after this long. */
   statusCheckAfterMs: number;
+  /**
+   * A prepaid organization's call: how long the balance pays for, and how long before that the caller
+   * is told the time is nearly up. Absent for everyone else (and in calls started before it existed).
+   */
+  prepaid?: { secondsLeft: number; warnSecondsBefore: number };
 }
 
 export type TurnInput =

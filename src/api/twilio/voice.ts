@@ -73,10 +73,17 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       req.log.warn({ callSid: params.CallSid }, 'incoming call to a number no organization owns');
       return twiml(res, sayAndHangUp(NOT_IN_SERVICE));
     }
-    // A prepaid organization with nothing left: no call is started, so nothing is owed.
-    if (org.billing_mode === 'prepaid' && (await prepaidBalance(deps.db, org.id, deps.config.prepaid.currency)) <= 0) {
-      req.log.warn({ orgId: org.id, callSid: params.CallSid }, 'call refused: the prepaid balance is used up');
-      return twiml(res, sayAndHangUp(OUT_OF_CREDIT));
+    // A prepaid organization pays per started unit: the call lasts as many whole units as the balance
+    // pays for, and with not even one left no call is started, so nothing is owed.
+    let prepaid: CallStart['prepaid'];
+    if (org.billing_mode === 'prepaid') {
+      const { perUnitMinor, unitSeconds, currency } = deps.config.prepaid;
+      const units = perUnitMinor > 0 ? Math.floor((await prepaidBalance(deps.db, org.id, currency)) / perUnitMinor) : Number.MAX_SAFE_INTEGER;
+      if (units <= 0) {
+        req.log.warn({ orgId: org.id, callSid: params.CallSid }, 'call refused: the prepaid balance is used up');
+        return twiml(res, sayAndHangUp(OUT_OF_CREDIT));
+      }
+      if (units < Number.MAX_SAFE_INTEGER) prepaid = { secondsLeft: units * unitSeconds, warnSecondsBefore: unitSeconds };
     }
     const start: CallStart = {
       callSid: params.CallSid,
@@ -92,6 +99,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       transferE164: org.transfer_e164 ?? undefined,
       agentDeadlineMs: deps.config.llm.turnTimeoutMs,
       statusCheckAfterMs: deps.config.calls.statusCheckAfterMs,
+      prepaid,
     };
     // One round trip: start the call workflow (or find it, if Twilio retried) and get the greeting.
     const action = await deps.temporal.workflow.executeUpdateWithStart(turnUpdate, {
