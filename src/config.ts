@@ -239,7 +239,7 @@ export class ConfigError extends Error {
 
 export interface LoadOptions {
   /** Entry points that connect to external services (server, worker) need these set. */
-  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY' | 'TWILIO_AUTH_TOKEN' | 'SESSION_SECRET'>;
+  require?: Array<'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'MASTER_KEY' | 'TWILIO_AUTH_TOKEN' | 'SESSION_SECRET' | 'STRIPE_SECRET_KEY'>;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, options: LoadOptions = {}): Config {
