@@ -4,7 +4,7 @@ import { callWorkflowId } from '../workflows/callDefinitions';
 import { until } from './helpers/booking';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
 import { startCallStack, type CallStack } from './helpers/callStack';
-import { recordHistory } from './helpers/histories';
+import { recordFirstCompleted, recordHistory } from './helpers/histories';
 import { stack as servers } from './helpers/stack';
 
 /**
@@ -112,10 +112,5 @@ test('usage a call workflow left unbilled (it ended before billing existed) is b
   await until(async () => (await db('usage_records').where({ call_sid: callSid }).first()).reported_at !== null, 15_000);
   expect(await db('balance_ledger').where({ idempotency_key: `debit:${callSid}` }).first('amount_minor')).toEqual({ amount_minor: '-20' });
   // The run that billed it is an ordinary workflow in the UI; keep one for the replay test.
-  const query = `WorkflowType = 'usageCatchUpWorkflow' AND TaskQueue = '${stack.services.config.temporal.taskQueue}' AND ExecutionStatus = 'Completed'`;
-  await until(async () => (await stack.services.temporal.workflow.count(query)).count > 0, 15_000);
-  for await (const run of stack.services.temporal.workflow.list({ query })) {
-    await recordHistory(stack.services.temporal.workflow.getHandle(run.workflowId, run.runId), 'usage-catch-up');
-    break;
-  }
+  await recordFirstCompleted(stack.services.temporal, `WorkflowType = 'usageCatchUpWorkflow' AND TaskQueue = '${stack.services.config.temporal.taskQueue}'`, 'usage-catch-up');
 });

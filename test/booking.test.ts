@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DateTime } from 'luxon';
 import { APPOINTMENT_CUSTOMER_CONTEXT } from '../src/crypto/fieldContexts';
 import { withTenant } from '../src/db/tenancy';
 import { bookingStateQuery, bookingWorkflowId } from '../workflows/bookingDefinitions';
 import { startCallStack, type CallStack } from './helpers/callStack';
+import { recordHistory } from './helpers/histories';
 import { openAllWeek, slotIn, until } from './helpers/booking';
 import { makeOrganization } from './helpers/organizations';
 
@@ -77,9 +75,7 @@ test('a booking is confirmed by text, reminded on time, moved and cancelled; eac
   expect(sent().filter((m) => m.Body.includes('is cancelled'))).toHaveLength(1);
   expect(sent()).toHaveLength(4);
   expect(await handle.query(bookingStateQuery)).toMatchObject({ state: 'cancelled' });
-  if (process.env.RECORD_HISTORIES) {
-    writeFileSync(path.join(__dirname, 'histories', 'booking-reminded-moved-cancelled.json'), historyToJSON(await handle.fetchHistory()));
-  }
+  await recordHistory(handle, 'booking-reminded-moved-cancelled');
 });
 
 async function service(orgId: string, id: string) {

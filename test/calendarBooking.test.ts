@@ -1,6 +1,3 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import request from 'supertest';
 import { createApp } from '../src/api/app';
 import { TOKEN_CONTEXTS } from '../src/booking/calendars';
@@ -12,6 +9,7 @@ import { startFakeMicrosoftGraph, type FakeMicrosoftGraph } from './fakes/micros
 import { openAllWeek, slotIn, until } from './helpers/booking';
 import { PUBLIC_BASE_URL, startCallStack, type CallStack } from './helpers/callStack';
 import { apiKeyFor, makeOrganization } from './helpers/organizations';
+import { recordHistory } from './helpers/histories';
 
 let google: FakeGoogleCalendar;
 let microsoft: FakeMicrosoftGraph;
@@ -107,8 +105,7 @@ test('Google: connect, busy time is not offered, events follow bookings, failure
   expect(rows.sort()).toEqual(['failed', 'failed']);
   if (process.env.RECORD_HISTORIES) {
     const failedId = await withTenant(stack.services.db, org.id, (trx) => trx('appointments').where({ starts_at: new Date(free[24]!), status: 'failed' }).first('id'));
-    const history = await stack.services.temporal.workflow.getHandle(bookingWorkflowId(failedId.id)).fetchHistory();
-    writeFileSync(path.join(__dirname, 'histories', 'booking-calendar-failed-compensated.json'), historyToJSON(history));
+    await recordHistory(stack.services.temporal.workflow.getHandle(bookingWorkflowId(failedId.id)), 'booking-calendar-failed-compensated');
   }
   expect(await book(free[24]!)).toMatchObject({ status: 201 }); // the slot is free again
 

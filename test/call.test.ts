@@ -1,11 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import { withTenant } from '../src/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../workflows/callDefinitions';
 import { until } from './helpers/booking';
+import { recordHistory } from './helpers/histories';
 import { startCallStack, type CallStack } from './helpers/callStack';
 
 let stack: CallStack;
@@ -19,11 +17,7 @@ beforeEach(() => {
 });
 
 /** With RECORD_HISTORIES=1, keeps the call's history in test/histories for the replay test. */
-async function recordHistory(call: { callSid: string }, name: string) {
-  if (!process.env.RECORD_HISTORIES) return;
-  const history = await stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).fetchHistory();
-  writeFileSync(path.join(__dirname, 'histories', `${name}.json`), historyToJSON(history));
-}
+const recordCallHistory = (call: { callSid: string }, name: string) => recordHistory(stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)), name);
 
 async function callRow(callSid: string) {
   return stack.services.db('calls').where({ call_sid: callSid }).first();
@@ -66,7 +60,7 @@ test('a message-taking call, from the incoming webhook to the completed status',
   await call.status('completed', 95);
 
   expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
-  await recordHistory(call, 'call-message-taken');
+  await recordCallHistory(call, 'call-message-taken');
 
   // The agent had the organization's context and the tool list.
   const firstRequest = stack.llm.requests.at(-3)!;
@@ -229,7 +223,7 @@ describe('transfer to a human', () => {
     expect(after).toContain('<Hangup/>');
     await call.status('completed', 240);
     expect(await stack.result(call)).toEqual({ outcome: 'transferred', status: 'completed' });
-    await recordHistory(call, 'call-transferred');
+    await recordCallHistory(call, 'call-transferred');
   });
 
   test('nobody answers: the caller can leave a message', async () => {
@@ -267,7 +261,7 @@ describe('the LLM fails: the call goes on, scripted', () => {
     expect(call.ended).toBe(true);
     await call.status('completed', 70);
     expect(await stack.result(call)).toEqual({ outcome: 'message_taken', status: 'completed' });
-    if ('status' in failure && failure.status === 500) await recordHistory(call, 'call-llm-failed-fallback');
+    if ('status' in failure && failure.status === 500) await recordCallHistory(call, 'call-llm-failed-fallback');
     await until(() => stack.twilioRest.messages.slice(sent).some((m) => m.To === stack.businessNumber), 10_000);
     expect(stack.twilioRest.messages.slice(sent)).toContainEqual({
       From: stack.number,

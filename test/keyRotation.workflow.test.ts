@@ -1,7 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { generateMasterKeySpec } from '../src/crypto/masterKeys';
 import { dataKeysRepository } from '../src/db/repositories/dataKeys';
 import type { Services } from '../src/services';
@@ -9,6 +6,7 @@ import { keyRotationProgressQuery, keyRotationWorkflow } from '../workflows/keyR
 import { KeyRotationStatus } from '../workflows/searchAttributes';
 import { makeOrganization } from './helpers/organizations';
 import { freshDatabase, testConfig, testServices, withWorker } from './helpers/stack';
+import { recordHistory } from './helpers/histories';
 
 /**
  * The key-rotation workflow end to end: a real worker on the real Temporal server re-wraps every data key
@@ -48,10 +46,7 @@ test('re-wraps every organization under the new master key and reports progress'
     expect(await handle.query(keyRotationProgressQuery)).toEqual(done);
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(KeyRotationStatus)).toBe('completed');
-    if (process.env.RECORD_HISTORIES) {
-      const history = await handle.fetchHistory();
-      writeFileSync(path.join(__dirname, 'histories', 'keyRotation.json'), historyToJSON(history));
-    }
+    await recordHistory(handle, 'keyRotation');
     return done;
   });
 

@@ -4,7 +4,7 @@ import { notificationWorkflowId } from '../workflows/notificationDefinitions';
 import { until } from './helpers/booking';
 import { startCallStack, type CallStack } from './helpers/callStack';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
-import { recordHistory } from './helpers/histories';
+import { recordFirstCompleted, recordHistory } from './helpers/histories';
 
 /**
  * Notifications end to end: a real trigger writes the row, its workflow sends it through the real
@@ -185,11 +185,7 @@ test('a notification written by a process that died before starting its delivery
     await until(() => mailTo(address).length > 0, 20_000);
     expect(mailTo(address)[0]!.subject).toBe(`${stack.org.name}: reconnect your Microsoft 365 calendar`);
     expect(await stack.services.db('notifications').where({ recipient: address }).first('status')).toEqual({ status: 'sent' });
-    const taskQueue = stack.services.config.temporal.taskQueue;
-    for await (const run of stack.services.temporal.workflow.list({ query: `WorkflowType = 'notificationRelayWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Completed'` })) {
-      await recordHistory(stack.services.temporal.workflow.getHandle(run.workflowId, run.runId), 'notification-relay');
-      break;
-    }
+    await recordFirstCompleted(stack.services.temporal, `WorkflowType = 'notificationRelayWorkflow' AND TaskQueue = '${stack.services.config.temporal.taskQueue}'`, 'notification-relay');
   } finally {
     await stack.services.db('organizations').where({ id: stack.org.id }).update({ notification_emails: [FRONT_DESK] });
   }
