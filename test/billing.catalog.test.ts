@@ -1,28 +1,15 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
+import { runCli } from './helpers/cli';
 import { stack } from './helpers/stack';
 
 /** `npm run stripe:setup` against stripe-mock, which checks every parameter against Stripe's own API spec. */
-const ROOT = path.join(__dirname, '..');
 let stripe: StripeRecorder;
 beforeAll(async () => {
   stripe = await startStripeRecorder(stack.stripeUrl());
 });
 afterAll(() => stripe.close());
 
-function setup(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/stripeSetup.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
-  });
-}
+const setup = (...args: string[]) => runCli('stripeSetup', args, { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url });
 
 test('stripe:setup creates the call-seconds meter and the plan prices, with keys that make a rerun create nothing twice', async () => {
   const out = await setup('--base', '4900', '--per-minute', '25');
@@ -49,14 +36,6 @@ test('stripe:setup creates the call-seconds meter and the plan prices, with keys
 
 test('stripe:setup without a Stripe key says so and changes nothing', async () => {
   const before = stripe.requests.length;
-  await expect(
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/stripeSetup.ts')], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test' } });
-      let out = '';
-      child.stderr.on('data', (d) => (out += d));
-      child.stdout.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
-    }),
-  ).rejects.toThrow(/STRIPE_SECRET_KEY is required/);
+  await expect(runCli('stripeSetup', [], {})).rejects.toThrow(/STRIPE_SECRET_KEY is required/);
   expect(stripe.requests.length).toBe(before);
 });

@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import type { Services } from '../src/services';
 import { policyNoticeWorkflow } from '../workflows/policyNotice';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { until } from './helpers/booking';
+import { runCli } from './helpers/cli';
 import { recordHistory } from './helpers/histories';
 import { freshDatabase, stack, startTestWorker, testConfig, testServices } from './helpers/stack';
 
 /** A policy change reaches every user once, by email, whatever their preferences: in a database of its own. */
-const ROOT = path.join(__dirname, '..');
 let smtp: FakeSmtp;
 let services: Services;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
@@ -38,17 +36,11 @@ const emailsAbout = (title: string) => smtp.messages.filter((m) => m.subject?.in
 
 test('npm run notify:policy tells every user once; running it again tells nobody twice', async () => {
   const run = () =>
-    new Promise<string>((resolve, reject) => {
-      const args = ['--import', 'tsx', path.join(ROOT, 'src/cli/policyNotice.ts'), '--title', 'Privacy policy update', '--effective', '2027-01-01', '--url', 'https://callgenly.test/privacy', '--summary', 'Recordings are now kept 30 days.'];
-      const child = spawn(process.execPath, args, {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', TEMPORAL_ADDRESS: stack.temporalAddress(), TEMPORAL_TASK_QUEUE: services.config.temporal.taskQueue },
-      });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))));
-    });
+    runCli(
+      'policyNotice',
+      ['--title', 'Privacy policy update', '--effective', '2027-01-01', '--url', 'https://callgenly.test/privacy', '--summary', 'Recordings are now kept 30 days.'],
+      { TEMPORAL_ADDRESS: stack.temporalAddress(), TEMPORAL_TASK_QUEUE: services.config.temporal.taskQueue },
+    );
   expect(await run()).toContain('5 user(s) notified of "Privacy policy update"');
   await until(() => emailsAbout('Privacy policy update').length >= 5, 20_000);
   await run();
