@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ROLES } from '../../auth/roles';
 import type { Page } from '../../db/pagination';
 import { toE164 } from '../../phone';
+import { ApiError } from '../errors';
 
 /** Schemas several route files share. Each `.meta({ id })` becomes a named component in the OpenAPI document. */
 
@@ -56,3 +57,13 @@ export async function pageBody<Row, Item>(page: Page<Row>, toApi: (row: Row) => 
 }
 
 export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());
+
+/**
+ * The request's `Idempotency-Key` header (1–200 printable characters), or undefined when it has none;
+ * anything else is a 400 naming the header.
+ */
+export function idempotencyKeyOf(req: { get(name: string): string | undefined }): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
+  return key;
+}

@@ -6,6 +6,7 @@ import { withTenant } from '../../../db/tenancy';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
+import { idempotencyKeyOf } from '../schemas';
 
 const Balance = z
   .object({ balances: z.array(z.object({ currency: z.string().length(3), amountMinor: z.number().int().meta({ description: 'Integer minor units (cents)' }) })) })
@@ -38,8 +39,7 @@ export const billingRoutes = [
     errors: [503],
     async handle({ auth, body, deps, req }) {
       if (!deps.stripe) throw new ApiError(503, 'billing_off', 'Billing is not configured (STRIPE_SECRET_KEY)');
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
+      const key = idempotencyKeyOf(req);
       const customer = await stripeCustomerOf(deps.db, deps.stripe, auth.orgId);
       const returnTo = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
       const currency = deps.config.prepaid.currency.toLowerCase();

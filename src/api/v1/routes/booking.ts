@@ -15,7 +15,7 @@ import type { AuthContext } from '../../../auth/context';
 import { audit } from '../audit';
 import type { V1Deps } from '../deps';
 import { defineRoute } from '../route';
-import { idOf, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
+import { idempotencyKeyOf, idOf, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
 
 const Service = z
   .object({
@@ -287,8 +287,7 @@ export const bookingRoutes = [
     response: { status: 201, schema: Appointment, description: 'The confirmed appointment' },
     errors: [404, 409, 422, 503],
     async handle({ auth, body, deps, req }) {
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) throw new ApiError(400, 'invalid_request', 'Idempotency-Key: must be 1–200 printable characters', 'Idempotency-Key');
+      const key = idempotencyKeyOf(req);
       const appointmentId = key ? derivedAppointmentId(auth.orgId, key) : undefined;
       const booked = orFail(await deps.booking.book(auth.orgId, { appointmentId, serviceId: body.serviceId, start: new Date(body.start).toISOString(), customerName: body.customerName, customerE164: body.customerPhone, source: 'api' }));
       return recorded(deps, req, auth, 'appointment.booked', booked.appointmentId);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Db } from '../../../db/knex';
 import { paginate } from '../../../db/pagination';
 import { withTenant } from '../../../db/tenancy';
 import { KINDS, NOTIFICATION_KINDS, type NotificationKind } from '../../../notifications/kinds';
@@ -44,7 +45,7 @@ const PreferencesUpdate = z
   .strict()
   .meta({ id: 'NotificationPreferencesUpdate' });
 
-async function readPreferences(db: import('../../../db/knex').Db, userId: string): Promise<z.input<typeof Preferences>> {
+async function readPreferences(db: Db, userId: string): Promise<z.input<typeof Preferences>> {
   const user = await db('users').where({ id: userId }).first('phone_e164');
   const stored = new Map((await db('notification_preferences').where({ user_id: userId })).map((p) => [p.kind as string, p]));
   return {
