@@ -1,4 +1,5 @@
 import { log } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { stripeCustomerOf } from '../src/billing/customers';
 import { balancesOf } from '../src/billing/topUps';
@@ -6,6 +7,7 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
 import type { Notifier } from '../src/notifications/notifier';
+import { billingWorkflowId, usageSignal } from '../workflows/billingDefinitions';
 
 export type UsageBilling = 'reported' | 'debited' | 'already' | 'no-usage' | 'billing-off';
 
@@ -16,10 +18,11 @@ export type UsageBilling = 'reported' | 'debited' | 'already' | 'no-usage' | 'bi
  *   crossing the low-balance line tells the owners;
  * - subscriptions: one Stripe Billing Meter event whose identifier and idempotency key are the usage key,
  *   on the organization's customer.
- * Then the row is marked. A retry after a crash anywhere in between repeats only what Stripe (or the
- * ledger's key) recognises as the same; nothing is billed twice.
+ * The organization's billing cycle hears of it (its running count of the period's usage), then the row is
+ * marked. A retry after a crash anywhere in between repeats only what Stripe (or the ledger's key, or the
+ * cycle's count of calls) recognises as the same; nothing is billed twice.
  */
-export function createBillingActivities(deps: { db: Db; config: Config; stripe?: Stripe; notifier: Notifier }) {
+export function createBillingActivities(deps: { db: Db; config: Config; stripe?: Stripe; notifier: Notifier; temporal: Client }) {
   const { db, config } = deps;
 
   async function debitPrepaid(orgId: string, callSid: string, billableSeconds: number): Promise<void> {
@@ -42,12 +45,24 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
     await deps.notifier.start(notices);
   }
 
+  /** The billing cycle counts the call (it ignores a repeat); an organization without a cycle yet just has none to tell. */
+  async function tellBillingCycle(orgId: string, usage: { call_sid: string; billable_seconds: number; created_at: Date }): Promise<void> {
+    try {
+      await deps.temporal.workflow
+        .getHandle(billingWorkflowId(orgId))
+        .signal(usageSignal, { callSid: usage.call_sid, billableSeconds: usage.billable_seconds, recordedAt: new Date(usage.created_at).toISOString() });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
   const activities = {
     async billCallUsage(input: { orgId: string; callSid: string }): Promise<UsageBilling> {
       const key = `usage:${input.callSid}`;
       const usage = await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ idempotency_key: key }).first());
       if (!usage) return 'no-usage';
       if (usage.reported_at) return 'already';
+      await tellBillingCycle(input.orgId, usage);
       const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
       // A retry after the debit stays on the prepaid path even if the organization switched mode since.
       const debitedBefore = await db('balance_ledger').where({ idempotency_key: `debit:${input.callSid}` }).first('id');

@@ -14,6 +14,7 @@ import { createCallActivities } from './calls';
 import { createKeyActivities } from './keys';
 import { createNotificationActivities } from './notifications';
 import { createBillingActivities } from './billing';
+import { createBillingCycleActivities } from './billingCycle';
 import type Stripe from 'stripe';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
@@ -43,13 +44,15 @@ export interface ActivityDeps {
 
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
+  const billing = createBillingActivities(deps);
   return {
     ...createCallActivities(deps),
     ...createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
     ...createBookingActivities(deps),
     ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
     ...createNotificationActivities(deps),
-    ...createBillingActivities(deps),
+    ...billing,
+    ...createBillingCycleActivities({ ...deps, usage: billing }),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -126,6 +126,15 @@ const schema = z.object({
   STRIPE_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith('whsec_', 'must be the endpoint\'s signing secret (whsec_…)').optional()),
   STRIPE_METER_EVENT_NAME: z.string().regex(/^[a-z0-9_]{1,100}$/, 'must be lowercase letters, digits and _').default('callgenly_call_seconds'),
+  STRIPE_BASE_PRICE_ID: optionalText.pipe(z.string().startsWith('price_', 'must be a Stripe price id (price_…)').optional()),
+  STRIPE_USAGE_PRICE_ID: optionalText.pipe(z.string().startsWith('price_', 'must be a Stripe price id (price_…)').optional()),
+  PLAN_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
+  PLAN_BASE_MONTHLY_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(4900),
+  PLAN_INCLUDED_MINUTES: z.coerce.number({ error: 'must be a number' }).int().min(0).default(300),
+  PLAN_PER_MINUTE_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(25),
+  BILLING_PERIOD_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
+  BILLING_DUNNING_MS: milliseconds(14 * 24 * 3600_000, 1_000),
+  BILLING_RECORD_RETENTION_YEARS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(30).default(7),
   PREPAID_PRICE_PER_UNIT_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(10),
   PREPAID_UNIT_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(3600).default(60),
   PREPAID_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
@@ -179,8 +188,20 @@ export interface Config {
   notifications: NotificationsConfig;
   /** Absent without STRIPE_SECRET_KEY: billing is off (usage is still recorded in the ledger). */
   stripe?: StripeConfig;
+  /** The receptionist plan and the billing cycle's timing, with or without Stripe. */
+  billing: BillingConfig;
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
   prepaid: { perUnitMinor: number; unitSeconds: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
+}
+
+export interface BillingConfig {
+  /** The subscription plan: a monthly base fee with minutes included, then a price per minute (billed by the second). */
+  plan: { currency: string; baseMonthlyMinor: number; includedMinutes: number; perMinuteMinor: number };
+  /** A billing period's length; unset means a calendar month (UTC). Short in tests. */
+  periodMs?: number;
+  /** How long a failed payment may stay unpaid before the organization is suspended. */
+  dunningMs: number;
+  recordRetentionYears: number;
 }
 
 export interface StripeConfig {
@@ -191,6 +212,9 @@ export interface StripeConfig {
   meterEventName: string;
   /** Verifies `Stripe-Signature` on POST /stripe/webhook; without it the endpoint refuses every event. */
   webhookSecret?: string;
+  /** The plan's prices, as `npm run stripe:setup` printed them; without both no subscription is created. */
+  basePriceId?: string;
+  usagePriceId?: string;
 }
 
 export interface NotificationsConfig {
@@ -301,7 +325,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     llm: { baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.LLM_MODEL, turnTimeoutMs: e.LLM_TURN_TIMEOUT_MS, stream: e.LLM_STREAM },
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
-    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET } : undefined,
+    stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET, basePriceId: e.STRIPE_BASE_PRICE_ID, usagePriceId: e.STRIPE_USAGE_PRICE_ID } : undefined,
+    billing: {
+      plan: { currency: e.PLAN_CURRENCY, baseMonthlyMinor: e.PLAN_BASE_MONTHLY_MINOR, includedMinutes: e.PLAN_INCLUDED_MINUTES, perMinuteMinor: e.PLAN_PER_MINUTE_MINOR },
+      periodMs: e.BILLING_PERIOD_MS,
+      dunningMs: e.BILLING_DUNNING_MS,
+      recordRetentionYears: e.BILLING_RECORD_RETENTION_YEARS,
+    },
     prepaid: { perUnitMinor: e.PREPAID_PRICE_PER_UNIT_MINOR, unitSeconds: e.PREPAID_UNIT_SECONDS, currency: e.PREPAID_CURRENCY, lowBalanceMinor: e.PREPAID_LOW_BALANCE_MINOR, usageCatchUpIntervalMs: e.USAGE_CATCH_UP_INTERVAL_MS },
     notifications: {
       smtpUrl: e.SMTP_URL,

@@ -254,6 +254,10 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
       case 'answer': {
         // The call row exists before Twilio hears anything back, so no callback can arrive before it.
         await condition(() => recorded);
+        if (start.messageOnly) {
+          mode = 'fallback-name';
+          fallbackUsed = true;
+        }
         const say = start.recording.enabled ? [start.recording.announcement, start.greeting] : [start.greeting];
         return { ...gather(...say), startRecording: start.recording.enabled };
       }

@@ -26,6 +26,11 @@ export interface CallStart {
    * is told the time is nearly up. Absent for everyone else (and in calls started before it existed).
    */
   prepaid?: { secondsLeft: number; warnSecondsBefore: number };
+  /**
+   * The organization's service is suspended (unpaid) or its billing ended: the call is answered only to
+   * take a message, by the scripted path, whose opening is the greeting.
+   */
+  messageOnly?: boolean;
 }
 
 export type TurnInput =

@@ -8,3 +8,4 @@ export { usageReportWorkflow } from './usageReport';
 export { notificationRelayWorkflow } from './notificationRelay';
 export { policyNoticeWorkflow } from './policyNotice';
 export { usageCatchUpWorkflow } from './usageCatchUp';
+export { billingCycleWorkflow } from './billing';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import { createBillingActivities } from '../../activities/billing';
 import type { Config } from '../config';
@@ -10,9 +11,9 @@ import { withTenant } from '../db/tenancy';
 /**
  * Usage recording throughput: ledger writes per second, `concurrency` at a time. The baseline is the bare
  * ledger insert; the full figure adds what a finished call really does, the insert and then the report
- * (Stripe customer lookup, the meter event round trip to stripe-mock, the reported mark).
+ * (Stripe customer lookup, the meter event round trip to stripe-mock, the billing cycle's signal, the mark).
  */
-export async function measureUsageRecording(deps: { db: Db; config: Config; stripe: Stripe; notifier: Notifier }, orgId: string, count: number, concurrency = 10): Promise<{ bareInsertsPerSecond: number; reportedPerSecond: number }> {
+export async function measureUsageRecording(deps: { db: Db; config: Config; stripe: Stripe; notifier: Notifier; temporal: Client }, orgId: string, count: number, concurrency = 10): Promise<{ bareInsertsPerSecond: number; reportedPerSecond: number }> {
   const insert = (callSid: string) =>
     withTenant(deps.db, orgId, (trx) =>
       trx('usage_records').insert({ id: newId('use'), org_id: orgId, idempotency_key: `usage:${callSid}`, call_sid: callSid, billable_seconds: 60, occurred_at: new Date() }).onConflict('idempotency_key').ignore(),

@@ -147,9 +147,9 @@ async function main(): Promise<void> {
 async function usageFigures(services: Awaited<ReturnType<typeof createServices>>, orgId: string, say: (line?: string) => void): Promise<void> {
   say();
   say(`Usage recording (${USAGE_WRITES} calls' usage, 10 at a time):`);
-  const usage = await measureUsageRecording({ db: services.db, config: services.config, stripe: services.stripe!, notifier: services.notifier }, orgId, USAGE_WRITES);
+  const usage = await measureUsageRecording({ db: services.db, config: services.config, stripe: services.stripe!, notifier: services.notifier, temporal: services.temporal }, orgId, USAGE_WRITES);
   say(`  baseline: bare ledger insert                ${usage.bareInsertsPerSecond.toFixed(0).padStart(6)} writes/s`);
-  say(`  ledger insert + Stripe meter event + mark   ${usage.reportedPerSecond.toFixed(0).padStart(6)} writes/s (stripe-mock round trip)`);
+  say(`  ledger insert + meter event + signal + mark ${usage.reportedPerSecond.toFixed(0).padStart(6)} writes/s (stripe-mock round trip)`);
 }
 
 runEntryPoint(main);

@@ -20,6 +20,7 @@ import { installTemporalRuntime } from '../temporal/runtime';
 import { startWorker } from '../worker';
 import { devMailDir, startDevMailbox } from '../notifications/devMailbox';
 import { scheduleUsageReport } from '../notifications/schedules';
+import { startBillingCycle } from '../billing/cycle';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
   const demo = await seedDemoOrganization(services.db, services.keyring);
   await scheduleUsageReport(services, { id: demo.org.id, timeZone: demo.org.time_zone });
+  await startBillingCycle(services, demo.org.id);
   const worker = await startWorker(services);
   const http = await startApi(services);
 

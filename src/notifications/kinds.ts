@@ -23,7 +23,7 @@ export interface NotificationPayloads {
     /** Charges in the current billing period so far; null until billing is set up. */
     costSoFar: Money | null;
   };
-  'billing.payment_failed': { amount: Money; retryAt: string | null; invoiceUrl: string | null };
+  'billing.payment_failed': { amount: Money; retryAt: string | null; invoiceUrl: string | null; suspendAt?: string | null };
   'billing.suspended': { reason: string };
   'billing.restored': Record<string, never>;
   'billing.low_balance': { balance: Money; topUpUrl: string | null };

@@ -17,8 +17,9 @@ export function randomPhone(): string {
 }
 
 /**
- * An organization as the platform creates it, minus its weekly-report schedule: marked as scheduled, so
- * no test's relay schedules the run's hundreds of test organizations (test/notifications.test.ts covers it).
+ * An organization as the platform creates it, minus its weekly-report schedule and its billing cycle:
+ * marked as scheduled and started, so no test's relay starts them for the run's hundreds of test
+ * organizations (test/notifications.test.ts and test/billing.cycle.test.ts cover them).
  */
 export async function makeOrganization(services: Services, overrides: { name?: string; phoneNumbers?: string[] } = {}) {
   const org = await createOrganization(services.db, services.keyring, {
@@ -26,7 +27,7 @@ export async function makeOrganization(services: Services, overrides: { name?: s
     timeZone: 'America/New_York',
     phoneNumbers: overrides.phoneNumbers ?? [randomPhone()],
   });
-  await services.db('organizations').where({ id: org.id }).update({ usage_report_time_zone: org.time_zone });
+  await services.db('organizations').where({ id: org.id }).update({ usage_report_time_zone: org.time_zone, billing_started_at: services.db.fn.now() });
   return org;
 }
 

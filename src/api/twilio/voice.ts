@@ -59,6 +59,9 @@ async function prepaidBalance(db: Db, orgId: string, currency: string): Promise<
   return balance?.amountMinor ?? 0;
 }
 
+const messageOnlyGreeting = (name: string) =>
+  `Thank you for calling ${name}. Nobody can take your call right now, but I can take a message. What's your name?`;
+
 export function voiceRoutes(deps: VoiceDeps): Router {
   const router = Router();
   const { publicBaseUrl } = deps.config.http;
@@ -85,6 +88,8 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       }
       if (units < Number.MAX_SAFE_INTEGER) prepaid = { secondsLeft: units * unitSeconds, warnSecondsBefore: unitSeconds };
     }
+    // Unpaid or ended billing: the caller still reaches the business, but only to leave a message.
+    const messageOnly = org.billing_status === 'suspended' || org.billing_status === 'cancelled';
     const start: CallStart = {
       callSid: params.CallSid,
       callId: newId('call'),
@@ -94,12 +99,13 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       from: toE164(params.From) ?? (params.From || 'anonymous'),
       to,
       phoneNumberId: org.phone_number_id,
-      greeting: org.greeting || `Thank you for calling ${org.name}. How can I help you?`,
+      greeting: messageOnly ? messageOnlyGreeting(org.name) : org.greeting || `Thank you for calling ${org.name}. How can I help you?`,
       recording: { enabled: org.recording_enabled, announcement: org.recording_announcement },
       transferE164: org.transfer_e164 ?? undefined,
       agentDeadlineMs: deps.config.llm.turnTimeoutMs,
       statusCheckAfterMs: deps.config.calls.statusCheckAfterMs,
       prepaid,
+      ...(messageOnly ? { messageOnly } : {}),
     };
     // One round trip: start the call workflow (or find it, if Twilio retried) and get the greeting.
     const action = await deps.temporal.workflow.executeUpdateWithStart(turnUpdate, {

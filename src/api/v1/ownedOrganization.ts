@@ -1,6 +1,8 @@
 import type { Request } from 'express';
 import type { Tx } from '../../db/knex';
 import { usersRepository } from '../../db/repositories/users';
+import { startBillingCycle } from '../../billing/cycle';
+import { scheduleUsageReport } from '../../notifications/schedules';
 import { createOrganization } from '../../organizations/createOrganization';
 import { audit } from './audit';
 import type { V1Deps } from './deps';
@@ -11,4 +13,10 @@ export async function createOwnedOrganization(trx: Tx, deps: V1Deps, req: Reques
   await usersRepository(trx).addMembership(org.id, userId, 'owner');
   await audit(trx, req, undefined, { orgId: org.id, actorType: 'user', actorId: userId, action: 'organization.created', targetType: 'organization', targetId: org.id });
   return org.id;
+}
+
+/** After the creating transaction commits: the weekly report's schedule and the billing cycle (each retried by the relay if Temporal is down). */
+export async function organizationCreated(deps: V1Deps, org: { id: string; timeZone: string }): Promise<void> {
+  await scheduleUsageReport(deps, org);
+  await startBillingCycle(deps, org.id);
 }

@@ -56,6 +56,16 @@ export async function pageBody<Row, Item>(page: Page<Row>, toApi: (row: Row) => 
   return { data: await Promise.all(page.items.map(toApi)), nextCursor: page.nextCursor };
 }
 
+/** `from` before `to`, both within 20 years of now: a query over a date range that can mean something. */
+export function inDateRange<T extends z.ZodType<{ from?: string; to?: string }>>(schema: T) {
+  return schema
+    .refine((r) => !r.from || !r.to || new Date(r.from) < new Date(r.to), { message: 'must be after from', path: ['to'] })
+    .refine((r) => [r.from, r.to].every((d) => !d || Math.abs(new Date(d).getFullYear() - new Date().getFullYear()) <= 20), {
+      message: 'is out of range',
+      path: ['from'],
+    });
+}
+
 export const iso = (d: Date | string | null | undefined): string | null => (d == null ? null : new Date(d).toISOString());
 
 /**

@@ -45,6 +45,7 @@ export interface OrganizationRow {
   booking_slot_step_minutes: number;
   reminder_offsets_seconds: number[];
   billing_mode: string;
+  billing_status: 'active' | 'past_due' | 'suspended' | 'cancelled';
   status: string;
   created_at: Date;
   updated_at: Date;

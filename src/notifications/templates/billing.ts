@@ -7,9 +7,12 @@ export function paymentFailed(data: TemplateData['billing.payment_failed'], ctx:
   const retry = data.retryAt
     ? `We will try again on ${formatDateTime(data.retryAt, ctx.timeZone)}.`
     : 'No further attempt is scheduled.';
+  const suspension = data.suspendAt
+    ? `If it is still unpaid on ${formatDateTime(data.suspendAt, ctx.timeZone)}, your service will be suspended: calls will only be answered to take messages.`
+    : 'Please check your payment method to keep your service running.';
   return compose(ctx, {
     subject: `payment of ${amount} failed`,
-    blocks: [`We could not collect your payment of ${amount}. ${retry}`, 'Please check your payment method to keep your service running.'],
+    blocks: [`We could not collect your payment of ${amount}. ${retry}`, suspension],
     action: data.invoiceUrl ? { label: 'View the invoice', url: data.invoiceUrl } : null,
     sms: `your payment of ${amount} failed. ${retry}`,
   });

@@ -7,13 +7,12 @@ import { usersRepository, type UserRow } from '../../../db/repositories/users';
 import { isValidTimeZone } from '../../../timeZones';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
-import { createOwnedOrganization } from '../ownedOrganization';
+import { createOwnedOrganization, organizationCreated } from '../ownedOrganization';
 import type { V1Deps } from '../deps';
 import { defineRoute } from '../route';
 import { Email, idOf } from '../schemas';
 import { clearSessionCookies } from '../sessionCookies';
 import { SessionInfo, sessionInfo, signIn } from '../sessionInfo';
-import { scheduleUsageReport } from '../../../notifications/schedules';
 
 const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York').meta({ example: 'America/Los_Angeles' });
 
@@ -56,7 +55,7 @@ export const authRoutes = [
         const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
         return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
       });
-      await scheduleUsageReport(deps, { id: orgId, timeZone: body.organization.timeZone });
+      await organizationCreated(deps, { id: orgId, timeZone: body.organization.timeZone });
       return signIn(deps, req, res, { userId, orgId, method: 'password' });
     },
   }),

@@ -9,7 +9,7 @@ import { OrgId } from '../../../../workflows/searchAttributes';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import { defineRoute } from '../route';
-import { idOf, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
+import { idOf, inDateRange, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../schemas';
 
 const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
 
@@ -83,19 +83,15 @@ async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Pro
   };
 }
 
-const CallsQuery = PageQuery.extend({
-  status: z.enum(['in_progress', 'completed', 'failed']).optional(),
-  outcome: z.enum(OUTCOMES).optional(),
-  number: PhoneNumber.optional()
-    .meta({ description: 'Calls from or to this number (any common format)' }),
-  from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
-  to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
-})
-  .refine((r) => !r.from || !r.to || new Date(r.from) < new Date(r.to), { message: 'must be after from', path: ['to'] })
-  .refine((r) => [r.from, r.to].every((d) => !d || Math.abs(new Date(d).getFullYear() - new Date().getFullYear()) <= 20), {
-    message: 'is out of range',
-    path: ['from'],
-  });
+const CallsQuery = inDateRange(
+  PageQuery.extend({
+    status: z.enum(['in_progress', 'completed', 'failed']).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    number: PhoneNumber.optional().meta({ description: 'Calls from or to this number (any common format)' }),
+    from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
+    to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
+  }),
+);
 
 export const callRoutes = [
   defineRoute({

@@ -7,10 +7,9 @@ import { isValidTimeZone } from '../../../timeZones';
 import { ApiError } from '../../errors';
 import { audit } from '../audit';
 import type { V1Deps } from '../deps';
-import { createOwnedOrganization } from '../ownedOrganization';
+import { createOwnedOrganization, organizationCreated } from '../ownedOrganization';
 import { defineRoute } from '../route';
 import { SessionInfo, signIn } from '../sessionInfo';
-import { scheduleUsageReport } from '../../../notifications/schedules';
 import { notifyAfterCommit } from '../notify';
 
 const STATE_COOKIE = 'cg_sso';
@@ -119,7 +118,7 @@ async function defaultOrganization(deps: V1Deps, req: Request, userId: string, i
   const memberships = await usersRepository(deps.db).memberships(userId);
   if (memberships[0]) return memberships[0].org_id;
   const orgId = await deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone }));
-  await scheduleUsageReport(deps, { id: orgId, timeZone });
+  await organizationCreated(deps, { id: orgId, timeZone });
   return orgId;
 }
 

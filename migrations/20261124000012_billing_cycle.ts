@@ -1,0 +1,35 @@
+import type { Knex } from 'knex';
+
+/**
+ * The billing cycle (`billing:<orgId>`):
+ * - organizations carry their billing status (what the call path and the API read; the workflow decides
+ *   it), their Stripe subscription, and when their billing workflow was started (the relay starts the
+ *   missing ones);
+ * - a billing record says how its figures were made: the plan, the seconds, what the base fee and the
+ *   usage cost, how many calls were billed only at the period's reconciliation.
+ */
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('organizations', (t) => {
+    t.text('billing_status').notNullable().defaultTo('active').checkIn(['active', 'past_due', 'suspended', 'cancelled']);
+    t.text('stripe_subscription_id');
+    t.timestamp('billing_started_at', { useTz: true });
+  });
+  await knex.schema.alterTable('billing_records', (t) => {
+    t.text('plan').notNullable().defaultTo('subscription').checkIn(['subscription', 'prepaid']);
+    t.integer('calls').notNullable().defaultTo(0);
+    t.bigInteger('billable_seconds').notNullable().defaultTo(0);
+    t.integer('included_minutes').notNullable().defaultTo(0);
+    t.bigInteger('base_amount_minor').notNullable().defaultTo(0);
+    t.bigInteger('usage_amount_minor').notNullable().defaultTo(0);
+    t.integer('reconciled_calls').notNullable().defaultTo(0);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('billing_records', (t) => {
+    for (const column of ['plan', 'calls', 'billable_seconds', 'included_minutes', 'base_amount_minor', 'usage_amount_minor', 'reconciled_calls']) t.dropColumn(column);
+  });
+  await knex.schema.alterTable('organizations', (t) => {
+    for (const column of ['billing_status', 'stripe_subscription_id', 'billing_started_at']) t.dropColumn(column);
+  });
+}
