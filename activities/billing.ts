@@ -8,6 +8,7 @@ import type { Db } from '../src/db/knex';
 import { withTenant } from '../src/db/tenancy';
 import type { Notifier } from '../src/notifications/notifier';
 import { billingWorkflowId, usageSignal } from '../workflows/billingDefinitions';
+import { whileHeartbeating } from './heartbeats';
 
 export type UsageBilling = 'reported' | 'debited' | 'already' | 'no-usage' | 'billing-off';
 
@@ -56,37 +57,40 @@ export function createBillingActivities(deps: { db: Db; config: Config; stripe?:
     }
   }
 
+  async function billUsage(input: { orgId: string; callSid: string }): Promise<UsageBilling> {
+    const key = `usage:${input.callSid}`;
+    const usage = await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ idempotency_key: key }).first());
+    if (!usage) return 'no-usage';
+    if (usage.reported_at) return 'already';
+    await tellBillingCycle(input.orgId, usage);
+    const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
+    // A retry after the debit stays on the prepaid path even if the organization switched mode since.
+    const debitedBefore = await db('balance_ledger').where({ idempotency_key: `debit:${input.callSid}` }).first('id');
+    let billed: UsageBilling;
+    if (org.billing_mode === 'prepaid' || debitedBefore) {
+      await debitPrepaid(input.orgId, input.callSid, usage.billable_seconds);
+      billed = 'debited';
+    } else {
+      if (!deps.stripe || !config.stripe) return 'billing-off';
+      const customer = await stripeCustomerOf(db, deps.stripe, input.orgId);
+      await deps.stripe.billing.meterEvents.create(
+        {
+          event_name: config.stripe.meterEventName,
+          payload: { stripe_customer_id: customer, value: String(usage.billable_seconds) },
+          identifier: key,
+          timestamp: Math.floor(new Date(usage.occurred_at).getTime() / 1000),
+        },
+        { idempotencyKey: key },
+      );
+      billed = 'reported';
+    }
+    await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ id: usage.id }).whereNull('reported_at').update({ reported_at: trx.fn.now() }));
+    return billed;
+  }
+
   const activities = {
-    async billCallUsage(input: { orgId: string; callSid: string }): Promise<UsageBilling> {
-      const key = `usage:${input.callSid}`;
-      const usage = await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ idempotency_key: key }).first());
-      if (!usage) return 'no-usage';
-      if (usage.reported_at) return 'already';
-      await tellBillingCycle(input.orgId, usage);
-      const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
-      // A retry after the debit stays on the prepaid path even if the organization switched mode since.
-      const debitedBefore = await db('balance_ledger').where({ idempotency_key: `debit:${input.callSid}` }).first('id');
-      let billed: UsageBilling;
-      if (org.billing_mode === 'prepaid' || debitedBefore) {
-        await debitPrepaid(input.orgId, input.callSid, usage.billable_seconds);
-        billed = 'debited';
-      } else {
-        if (!deps.stripe || !config.stripe) return 'billing-off';
-        const customer = await stripeCustomerOf(db, deps.stripe, input.orgId);
-        await deps.stripe.billing.meterEvents.create(
-          {
-            event_name: config.stripe.meterEventName,
-            payload: { stripe_customer_id: customer, value: String(usage.billable_seconds) },
-            identifier: key,
-            timestamp: Math.floor(new Date(usage.occurred_at).getTime() / 1000),
-          },
-          { idempotencyKey: key },
-        );
-        billed = 'reported';
-      }
-      await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ id: usage.id }).whereNull('reported_at').update({ reported_at: trx.fn.now() }));
-      return billed;
-    },
+    /** Heartbeats throughout: a worker that dies mid-report is noticed in seconds and the report retried under the same key. */
+    billCallUsage: (input: { orgId: string; callSid: string }): Promise<UsageBilling> => whileHeartbeating(() => billUsage(input)),
 
     /**
      * Bills usage rows the call workflows left unbilled: calls that ended before billing was deployed, or

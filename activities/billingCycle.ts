@@ -47,11 +47,11 @@ export function createBillingCycleActivities(deps: {
   const { db, config } = deps;
 
   return {
-    /** The period starting at `periodStart` (now, for a new cycle), with the subscription it bills on. Null: the organization is gone. */
-    async openBillingPeriod(input: { orgId: string; periodStart?: string }): Promise<OpenedPeriod | null> {
+    /** The period starting at `periodStart`, with the subscription it bills on (its key names the period). Null: the organization is gone. */
+    async openBillingPeriod(input: { orgId: string; periodStart: string }): Promise<OpenedPeriod | null> {
       const org = await db('organizations').where({ id: input.orgId }).first('billing_mode', 'billing_status', 'status');
       if (!org || org.status === 'deleted') return null;
-      const start = input.periodStart ? new Date(input.periodStart) : new Date();
+      const start = new Date(input.periodStart);
       if (org.billing_mode === 'subscription' && deps.stripe && config.stripe && org.billing_status !== 'cancelled') {
         await ensureSubscription(db, deps.stripe, config.stripe, input.orgId, start.toISOString());
       }

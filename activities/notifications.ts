@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { whileHeartbeating } from './heartbeats';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../src/crypto/fieldContexts';
 import type { Knex } from 'knex';
 import type { Db } from '../src/db/knex';
@@ -116,11 +117,9 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       const claimed = await db('notifications').where({ id: row.id }).whereIn('status', ['pending', 'sending']).update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
       if (claimed === 0) return 'already';
       let providerId: string;
-      // Heartbeats while the provider answers: a worker that dies mid-send is noticed in seconds, and the
-      // send retried, instead of after the whole start-to-close timeout.
-      const beat = setInterval(() => Context.current().heartbeat(), 2_000);
       try {
-        providerId = await send(row);
+        // A worker that dies mid-send is noticed in seconds, and the send retried.
+        providerId = await whileHeartbeating(() => send(row));
       } catch (error) {
         if (error instanceof SmsOptedOutError) {
           await finish(row.id, 'suppressed', { reason: 'the recipient texted STOP' });
@@ -135,8 +134,6 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
           type: permanent ? 'Undeliverable' : 'SendFailed',
           nonRetryable: permanent,
         });
-      } finally {
-        clearInterval(beat);
       }
       await finish(row.id, 'sent', { provider_message_id: providerId, sent_at: db.fn.now(), reason: null });
       return 'sent';

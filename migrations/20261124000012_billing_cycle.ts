@@ -6,7 +6,9 @@ import type { Knex } from 'knex';
  *   it), their Stripe subscription, and when their billing workflow was started (the relay starts the
  *   missing ones);
  * - a billing record says how its figures were made: the plan, the seconds, what the base fee and the
- *   usage cost, how many calls were billed only at the period's reconciliation.
+ *   usage cost, how many calls were billed only at the period's reconciliation;
+ * - the usage ledger is what billing records are made from, so like them (and the balance ledger) it is
+ *   kept when the organization is deleted (it held CASCADE), and periods read it by when rows were written.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('organizations', (t) => {
@@ -23,9 +25,19 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('usage_amount_minor').notNullable().defaultTo(0);
     t.integer('reconciled_calls').notNullable().defaultTo(0);
   });
+  await knex.schema.alterTable('usage_records', (t) => {
+    t.dropForeign(['org_id']);
+    t.foreign('org_id').references('id').inTable('organizations').onDelete('RESTRICT');
+  });
+  await knex.raw('create index usage_records_org_created on usage_records (org_id, created_at)');
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('drop index if exists usage_records_org_created');
+  await knex.schema.alterTable('usage_records', (t) => {
+    t.dropForeign(['org_id']);
+    t.foreign('org_id').references('id').inTable('organizations').onDelete('CASCADE');
+  });
   await knex.schema.alterTable('billing_records', (t) => {
     for (const column of ['plan', 'calls', 'billable_seconds', 'included_minutes', 'base_amount_minor', 'usage_amount_minor', 'reconciled_calls']) t.dropColumn(column);
   });

@@ -141,13 +141,14 @@ test('changing the password signs every other session out', async () => {
 });
 
 test('a session cookie is rotated once it is older than the rotation age, and stays valid', async () => {
-  const rotating = await startApi({ SESSION_ROTATE_AFTER_MS: '1000' });
+  // Three seconds: a loaded CI machine must not take the first read past the rotation age.
+  const rotating = await startApi({ SESSION_ROTATE_AFTER_MS: '3000' });
   try {
     const browser = new Browser(rotating.app, randomIp());
     await browser.signUp();
     const fresh = await browser.get('/api/v1/auth/session');
     expect(cookieHeader(fresh).some((c) => c.startsWith('cg_session='))).toBe(false);
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 3100));
     const rotated = await browser.get('/api/v1/auth/session');
     expect(rotated.status).toBe(200);
     expect(cookieHeader(rotated).some((c) => c.startsWith('cg_session='))).toBe(true);

@@ -1,13 +1,10 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { generateMasterKeySpec } from '../src/crypto/masterKeys';
 import { startFakeSmtp } from './fakes/smtp';
 import { until } from './helpers/booking';
+import { spawnChildWorker } from './helpers/childWorker';
 import { makeOrganization } from './helpers/organizations';
-import { stack, startTestWorker, testConfig, testServices, uniqueName } from './helpers/stack';
-
-const ROOT = path.join(__dirname, '..');
+import { startTestWorker, testConfig, testServices, uniqueName } from './helpers/stack';
 
 /**
  * The worst moment to die: the message is at the mail server, which has not yet accepted it. A real
@@ -33,15 +30,7 @@ test('a worker killed mid-send: the notice is sent by the retry, once', async ()
   };
   const services = await testServices(testConfig(env));
   // The first worker is a process of its own, so it can really be killed.
-  // `--import tsx` runs it in this one process (the tsx CLI would start a second one, which SIGKILL misses).
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/worker.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'test', LOG_LEVEL: 'warn', DATABASE_URL: stack.databaseUrl(), TEMPORAL_ADDRESS: stack.temporalAddress(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
+  const child = spawnChildWorker(env);
   let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
   try {
     const org = await makeOrganization(services);
@@ -51,10 +40,10 @@ test('a worker killed mid-send: the notice is sent by the retry, once', async ()
     const row = () => services.db('notifications').where({ id }).first();
 
     await until(() => inData, 90_000).catch((error) => {
-      throw new Error(`the child worker never reached the send: ${error.message}\n${output}`);
+      throw new Error(`the child worker never reached the send: ${error.message}\n${child.output()}`);
     });
     expect(await row()).toMatchObject({ status: 'sending', attempts: 1 });
-    child.kill('SIGKILL');
+    child.kill();
     await until(() => smtp.openSessions === 0, 10_000); // the server saw the client go
     release();
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -68,7 +57,7 @@ test('a worker killed mid-send: the notice is sent by the retry, once', async ()
     expect(smtp.messages[0]!.envelope.to).toEqual([address]);
     expect(await row()).toMatchObject({ status: 'sent', attempts: 2 });
   } finally {
-    child.kill('SIGKILL');
+    child.kill();
     await worker?.stop();
     await services.close();
     await smtp.close();

@@ -34,7 +34,8 @@ const cycle = proxyActivities<BillingCycleActivities>({
 
 export async function billingCycleWorkflow(input: BillingCycleInput): Promise<BillingCycleResult> {
   const { orgId } = input;
-  const period = await cycle.openBillingPeriod({ orgId, periodStart: input.periodStart });
+  // The first period starts when the cycle does (the workflow's clock, so a retried opening names the same period).
+  const period = await cycle.openBillingPeriod({ orgId, periodStart: input.periodStart ?? new Date().toISOString() });
   let status: BillingState = input.status ?? period?.status ?? 'cancelled';
   if (!period || status === 'cancelled') return { status: 'cancelled', periodsClosed: 0 };
 
@@ -97,11 +98,13 @@ export async function billingCycleWorkflow(input: BillingCycleInput): Promise<Bi
   }
 
   for (;;) {
-    const wakeAt = Math.min(periodEnd, suspendAt ?? Infinity);
+    const wakeAt = Math.min(periodEnd, status === 'past_due' && suspendAt !== undefined ? suspendAt : Infinity);
     if (wakeAt > Date.now()) await condition(() => payments.length > 0 || cancelReason !== undefined || workflowInfo().continueAsNewSuggested, wakeAt - Date.now());
     while (payments.length > 0) await handlePayment(payments.shift()!);
     if (status === 'past_due' && suspendAt !== undefined && Date.now() >= suspendAt) {
-      await changeStatus('suspended', `suspended:${new Date(suspendAt).toISOString()}`);
+      const cause = `suspended:${new Date(suspendAt).toISOString()}`;
+      suspendAt = undefined;
+      await changeStatus('suspended', cause);
     }
     if (cancelReason) {
       await cycle.closeBillingPeriod({ orgId, periodStart: period.periodStart, periodEnd: new Date().toISOString(), plan: period.plan });

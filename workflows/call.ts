@@ -71,9 +71,11 @@ const analysis = proxyActivities<CallAnalysisActivities>({
 });
 
 // Stripe down only delays billing, for less than a day: Stripe recognises a repeated meter event
-// (identifier, idempotency key) for 24 hours, and no longer than that.
+// (identifier, idempotency key) for 24 hours, and no longer than that. It heartbeats: a worker dying
+// mid-report is noticed in seconds.
 const billing = proxyActivities<BillingActivities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   scheduleToCloseTimeout: '20 hours',
   retry: { initialInterval: '5 seconds', maximumInterval: '30 minutes' },
 });

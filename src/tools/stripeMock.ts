@@ -24,7 +24,8 @@ export interface RunningStripeMock {
 
 export async function startStripeMock(binary: string): Promise<RunningStripeMock> {
   const port = await freePort();
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its HTTPS listener (unused) takes any free port, not the fixed 12112 another instance may hold.
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

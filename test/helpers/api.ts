@@ -61,6 +61,9 @@ export class Browser {
   post(path: string, body?: unknown) {
     return this.withCsrf(this.agent.post(path)).send(body as object);
   }
+  put(path: string, body?: unknown) {
+    return this.withCsrf(this.agent.put(path)).send(body as object);
+  }
   patch(path: string, body?: unknown) {
     return this.withCsrf(this.agent.patch(path)).send(body as object);
   }

@@ -20,3 +20,14 @@ export async function recordFirstCompleted(client: Client, query: string, name: 
   }
   for await (const run of client.workflow.list({ query: completed })) return recordHistory(client.workflow.getHandle(run.workflowId, run.runId), name);
 }
+
+/** The same, for one run of a workflow that goes on (continues as new): kept once that run has closed. */
+export async function recordRun(client: Client, workflowId: string, runId: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const handle = client.workflow.getHandle(workflowId, runId);
+  for (let waited = 0; (await handle.describe()).status.name === 'RUNNING'; waited += 200) {
+    if (waited > 60_000) throw new Error(`run ${runId} of ${workflowId} did not close`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.json`), historyToJSON(await handle.fetchHistory()));
+}

@@ -79,13 +79,13 @@ const Usage = z
   })
   .meta({ id: 'Usage' });
 
-/** The billing cycle's running count, or null when it is not running (or no worker can answer). */
-async function currentPeriod(deps: V1Deps, orgId: string): Promise<BillingPeriodUsage | null> {
+/** The billing cycle's running count, or null when it is not running or no worker answers within 3 s (the rest of the page still can). */
+async function currentPeriod(deps: V1Deps, orgId: string, log: { warn(obj: object, msg: string): void }): Promise<BillingPeriodUsage | null> {
   try {
-    return await deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery);
+    return await deps.temporal.withDeadline(Date.now() + 3_000, () => deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery));
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return null;
-    throw error;
+    if (!(error instanceof WorkflowNotFoundError)) log.warn({ orgId, err: (error as Error).message }, 'billing cycle did not answer');
+    return null;
   }
 }
 
@@ -117,9 +117,9 @@ export const billingRoutes = [
     tag: 'Billing',
     access: 'admin',
     response: { schema: BillingOverview, description: 'Billing' },
-    async handle({ auth, deps }) {
+    async handle({ auth, deps, req }) {
       const org = await withTenant(deps.db, auth.orgId, (trx) => trx('organizations').first('billing_mode', 'billing_status'));
-      const period = await currentPeriod(deps, auth.orgId);
+      const period = await currentPeriod(deps, auth.orgId, req.log);
       return {
         plan: org.billing_mode,
         status: org.billing_status,
