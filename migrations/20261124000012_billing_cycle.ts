@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
  * - a billing record says how its figures were made: the plan, the seconds, what the base fee and the
  *   usage cost, how many calls were billed only at the period's reconciliation;
  * - the usage ledger is what billing records are made from, so like them (and the balance ledger) it is
- *   kept when the organization is deleted (it held CASCADE), and periods read it by when rows were written.
+ *   kept when the organization is deleted (it held CASCADE), and periods read it by when rows were written;
+ * - a top-up remembers the payment it came from, so a refund of that payment comes off the balance.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('organizations', (t) => {
@@ -30,9 +31,13 @@ export async function up(knex: Knex): Promise<void> {
     t.foreign('org_id').references('id').inTable('organizations').onDelete('RESTRICT');
   });
   await knex.raw('create index usage_records_org_created on usage_records (org_id, created_at)');
+  await knex.schema.alterTable('balance_ledger', (t) => {
+    t.text('stripe_payment_intent').index();
+  });
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('balance_ledger', (t) => t.dropColumn('stripe_payment_intent'));
   await knex.raw('drop index if exists usage_records_org_created');
   await knex.schema.alterTable('usage_records', (t) => {
     t.dropForeign(['org_id']);

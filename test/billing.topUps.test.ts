@@ -86,3 +86,35 @@ test('a bad or stale signature is refused and changes nothing', async () => {
   expect(await api.services.db('balance_ledger').where({ org_id: org.id })).toEqual([]);
   expect(await api.services.db('webhook_receipts').where({ source: 'stripe', id: paid.id })).toEqual([]);
 });
+
+test('a refunded top-up comes off the balance once per refund, read again from Stripe; a refund of anything else changes nothing', async () => {
+  const org = await makeOrganization(api.services);
+  const key = await apiKeyFor(api.services, org.id);
+  const balance = async () => (await request(api.app).get('/api/v1/billing/balance').set('Authorization', `Bearer ${key}`)).body.balances;
+  const paymentIntent = `pi_test_${Date.now()}`;
+  const session = { id: `cs_test_refund_${Date.now()}`, payment_status: 'paid', payment_intent: paymentIntent, amount_total: 3000, currency: 'usd', metadata: { org_id: org.id, kind: 'top_up' } };
+  expect((await deliver(event('checkout.session.completed', session))).body).toMatchObject({ outcome: 'credited' });
+
+  const chargeId = `ch_test_${Date.now()}`;
+  const refund = (id: string, amount: number) => ({ id, object: 'refund', amount, currency: 'usd', status: 'succeeded', charge: chargeId, payment_intent: paymentIntent });
+  stripe.setObject(`/v1/charges/${chargeId}`, { payment_intent: paymentIntent, amount_refunded: 1000 });
+  stripe.setObject('/v1/refunds', { data: [refund('re_test_first', 1000)], has_more: false });
+  const refunded = { id: `evt_test_refund_${Date.now()}`, object: 'event', type: 'charge.refunded', api_version: '2026-10-28', created: Math.floor(Date.now() / 1000), data: { object: { id: chargeId, object: 'charge' } } };
+  expect((await deliver(refunded)).body).toMatchObject({ outcome: 'refunded' });
+  expect((await deliver(refunded)).body).toMatchObject({ outcome: 'duplicate' });
+  expect(await balance()).toEqual([{ currency: 'USD', amountMinor: 2000 }]);
+
+  // A second partial refund: the charge's next event brings both; only the new one comes off.
+  stripe.setObject('/v1/refunds', { data: [refund('re_test_second', 500), refund('re_test_first', 1000)], has_more: false });
+  expect((await deliver({ ...refunded, id: `${refunded.id}_2` })).body).toMatchObject({ outcome: 'refunded' });
+  expect(await balance()).toEqual([{ currency: 'USD', amountMinor: 1500 }]);
+  const rows = await api.services.db('balance_ledger').where({ org_id: org.id, kind: 'refund' }).orderBy('id').select('amount_minor', 'idempotency_key');
+  expect(rows).toEqual([
+    { amount_minor: '-1000', idempotency_key: 'refund:re_test_first' },
+    { amount_minor: '-500', idempotency_key: 'refund:re_test_second' },
+  ]);
+
+  const otherCharge = `ch_test_other_${Date.now()}`;
+  stripe.setObject(`/v1/charges/${otherCharge}`, { payment_intent: 'pi_not_a_top_up' });
+  expect((await deliver({ ...refunded, id: `${refunded.id}_3`, data: { object: { id: otherCharge, object: 'charge' } } })).body).toMatchObject({ outcome: 'not a top-up' });
+});

@@ -5,7 +5,7 @@ import type { Tx } from '../db/knex';
 import type { Notifier, Written } from '../notifications/notifier';
 import { cancelBillingSignal, paymentSignal, type PaymentEvent } from '../../workflows/billingDefinitions';
 import { signalBillingCycle } from './cycle';
-import { balancesOf, creditTopUp } from './topUps';
+import { balancesOf, creditTopUp, debitRefunds } from './topUps';
 
 export interface StripeEventDeps {
   config: Config;
@@ -33,6 +33,8 @@ export async function handleStripeEvent(trx: Tx, event: Stripe.Event, deps: Stri
     case 'invoice.paid':
     case 'invoice.payment_failed':
       return reportInvoice(trx, event.data.object.id!, deps);
+    case 'charge.refunded':
+      return refundTopUp(trx, event.data.object.id, deps);
     case 'customer.subscription.updated':
     case 'customer.subscription.deleted':
       return reportSubscription(trx, event.data.object.id, deps);
@@ -94,4 +96,14 @@ async function reportSubscription(trx: Tx, subscriptionId: string, deps: StripeE
   if (!ours || subscription.status !== 'canceled') return { outcome: `subscription ${subscription.status}` };
   await signalBillingCycle(deps.temporal, deps.config.temporal.taskQueue, orgId, cancelBillingSignal, { reason: 'subscription_ended' });
   return { outcome: 'subscription ended' };
+}
+
+/** A refunded top-up: the charge and its refunds read from Stripe, each refund taken off the balance once. */
+async function refundTopUp(trx: Tx, chargeId: string, deps: StripeEventDeps): Promise<HandledEvent> {
+  if (!deps.stripe) return { outcome: 'billing off' };
+  const charge = await deps.stripe.charges.retrieve(chargeId);
+  const refunds = await deps.stripe.refunds.list({ charge: chargeId, limit: 100 });
+  const refunded = await debitRefunds(trx, charge, refunds.data);
+  if (!refunded) return { outcome: 'not a top-up' };
+  return { outcome: refunded.amount.amountMinor > 0 ? 'refunded' : 'nothing new to refund' };
 }

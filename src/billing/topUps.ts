@@ -17,7 +17,15 @@ export async function creditTopUp(trx: Tx, session: Stripe.Checkout.Session): Pr
   if (!(await trx('organizations').where({ id: orgId }).first('id'))) return null; // not one of ours (deleted)
   const amount = { amountMinor: session.amount_total, currency: session.currency.toUpperCase() };
   const inserted = await trx('balance_ledger')
-    .insert({ org_id: orgId, kind: 'top_up', amount_minor: amount.amountMinor, currency: amount.currency, idempotency_key: `topup:${session.id}`, stripe_object_id: session.id })
+    .insert({
+      org_id: orgId,
+      kind: 'top_up',
+      amount_minor: amount.amountMinor,
+      currency: amount.currency,
+      idempotency_key: `topup:${session.id}`,
+      stripe_object_id: session.id,
+      stripe_payment_intent: typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null),
+    })
     .onConflict('idempotency_key')
     .ignore()
     .returning('id');
@@ -30,4 +38,26 @@ export async function balancesOf(trx: Tx, orgId?: string): Promise<Array<{ curre
   if (orgId) query.where({ org_id: orgId });
   const rows: Array<{ currency: string; total: string }> = await query;
   return rows.map((r) => ({ currency: r.currency, amountMinor: Number(r.total) }));
+}
+
+/**
+ * Takes a refunded top-up off the balance: one `refund` row per Stripe refund (key `refund:<refund id>`),
+ * however often the charge's events arrive, and only for a payment that was one of our top-ups.
+ * Returns the organization and how much came off (0 when nothing new).
+ */
+export async function debitRefunds(trx: Tx, charge: Stripe.Charge, refunds: Stripe.Refund[]): Promise<{ orgId: string; amount: Money } | null> {
+  const paymentIntent = typeof charge.payment_intent === 'string' ? charge.payment_intent : charge.payment_intent?.id;
+  if (!paymentIntent) return null;
+  const topUp = await trx('balance_ledger').where({ kind: 'top_up', stripe_payment_intent: paymentIntent }).first('org_id', 'currency');
+  if (!topUp) return null;
+  let total = 0;
+  for (const refund of refunds.filter((r) => r.status === 'succeeded')) {
+    const inserted = await trx('balance_ledger')
+      .insert({ org_id: topUp.org_id, kind: 'refund', amount_minor: -refund.amount, currency: topUp.currency, idempotency_key: `refund:${refund.id}`, stripe_object_id: refund.id, stripe_payment_intent: paymentIntent })
+      .onConflict('idempotency_key')
+      .ignore()
+      .returning('id');
+    if (inserted.length > 0) total += refund.amount;
+  }
+  return { orgId: topUp.org_id, amount: { amountMinor: total, currency: topUp.currency } };
 }
