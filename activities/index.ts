@@ -15,6 +15,7 @@ import { createKeyActivities } from './keys';
 import { createNotificationActivities } from './notifications';
 import { createBillingActivities } from './billing';
 import { createBillingCycleActivities } from './billingCycle';
+import { createRetentionActivities } from './retention';
 import type Stripe from 'stripe';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...billing,
     ...createBillingCycleActivities({ ...deps, usage: billing }),
+    ...createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -6,7 +6,7 @@ import { createServices, type Services } from './services';
 import { connectWorker } from './temporal/connection';
 import { ensureSearchAttributes } from './temporal/ensureSearchAttributes';
 import { installTemporalRuntime } from './temporal/runtime';
-import { ensureNotificationRelaySchedule, ensureUsageCatchUpSchedule } from './temporal/schedules';
+import { ensureNotificationRelaySchedule, ensureRetentionSweepSchedule, ensureUsageCatchUpSchedule } from './temporal/schedules';
 import { createWorker } from './temporal/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 
@@ -22,6 +22,7 @@ export async function startWorker(services: Services, workflowBundle?: WorkerOpt
   await ensureSearchAttributes(services.temporal, config.temporal.namespace, (msg) => logger.warn(msg));
   await ensureNotificationRelaySchedule(services.temporal, { taskQueue: config.temporal.taskQueue, everyMs: config.notifications.relayIntervalMs });
   await ensureUsageCatchUpSchedule(services.temporal, { taskQueue: config.temporal.taskQueue, everyMs: config.prepaid.usageCatchUpIntervalMs });
+  await ensureRetentionSweepSchedule(services.temporal, { scheduleId: config.retention.scheduleId, taskQueue: config.temporal.taskQueue, everyMs: config.retention.intervalMs });
   const connection = await connectWorker(config.temporal);
   const worker = await createWorker({
     connection,

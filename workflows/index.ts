@@ -9,3 +9,4 @@ export { notificationRelayWorkflow } from './notificationRelay';
 export { policyNoticeWorkflow } from './policyNotice';
 export { usageCatchUpWorkflow } from './usageCatchUp';
 export { billingCycleWorkflow } from './billing';
+export { retentionSweepWorkflow } from './retentionSweep';

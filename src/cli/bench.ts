@@ -6,10 +6,11 @@
  * as the LLM on the idle server, less that wait: what any such turn costs before our code runs); then the full path's saturation
  * throughput without pacing. The callers and the fake LLM run in a child process (src/bench/callers.ts).
  * Then usage recording: ledger writes per second with the Stripe meter round trip (stripe-mock) beside
- * bare ledger inserts.
+ * bare ledger inserts. Then the retention sweep: expired calls deleted per minute beside a bare DELETE.
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
- *   BENCH_ONLY=usage npm run bench     only the usage-recording figures
+ *   BENCH_ONLY=usage npm run bench          only the usage-recording figures
+ *   BENCH_ONLY=retention BENCH_RETENTION_CALLS=100000 npm run bench    only the retention sweep
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -36,10 +37,13 @@ import { startDevServer } from '../temporal/devServer';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { startWorker } from '../worker';
 import { measureUsageRecording } from '../bench/usage';
+import { measureRetention } from '../bench/retention';
 import { resolveStripeMock, startStripeMock } from '../tools/stripeMock';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
 const ONLY_USAGE = process.env.BENCH_ONLY === 'usage';
+const ONLY_RETENTION = process.env.BENCH_ONLY === 'retention';
+const RETENTION_CALLS = Number(process.env.BENCH_RETENTION_CALLS ?? 100_000);
 const USAGE_WRITES = Number(process.env.BENCH_USAGE_WRITES ?? 2000);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
 const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 300);
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
     // The worker shares the API's process, as in `npm run dev` (two processes measured slower on two cores).
     const worker = await startWorker(services);
     stops.unshift(() => worker.stop());
+    if (ONLY_RETENTION) return await measureRetention(services, { calls: RETENTION_CALLS, recentFactor: 2 }, say);
     const full = await listen(createApp(services), '127.0.0.1', 0);
     stops.unshift(() => full.close(1000));
     const baseline = await listen(baselineApp(createLlmProvider(config.llm), AUTH_TOKEN, PUBLIC_BASE_URL), '127.0.0.1', 0);
@@ -139,6 +144,8 @@ async function main(): Promise<void> {
     }
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
     await usageFigures(services, orgId, say);
+    say();
+    await measureRetention(services, { calls: RETENTION_CALLS, recentFactor: 2 }, say);
   } finally {
     for (const stop of stops) await stop().catch(() => undefined);
   }

@@ -31,3 +31,15 @@ export const ensureNotificationRelaySchedule = (client: Client, params: { taskQu
 /** Bills usage the call workflows left unbilled. */
 export const ensureUsageCatchUpSchedule = (client: Client, params: { taskQueue: string; everyMs: number }) =>
   ensureChoreSchedule(client, 'usage-catch-up', 'usageCatchUpWorkflow', params);
+
+/**
+ * The retention sweep: daily at 03:00 UTC (or every `everyMs`), one sweep at a time; a sweep missed while
+ * the server was down runs when it is back (within a day).
+ */
+export const ensureRetentionSweepSchedule = (client: Client, params: { scheduleId: string; taskQueue: string; everyMs?: number }) =>
+  upsertSchedule(client, {
+    scheduleId: params.scheduleId,
+    spec: params.everyMs ? { intervals: [{ every: params.everyMs }] } : { calendars: [{ hour: 3, minute: 0 }] },
+    action: { type: 'startWorkflow', workflowType: 'retentionSweepWorkflow', workflowId: params.scheduleId, taskQueue: params.taskQueue, args: [{}] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+  });

@@ -37,6 +37,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     DATABASE_URL: stack.databaseUrl(),
     TEMPORAL_ADDRESS: stack.temporalAddress(),
     TEMPORAL_TASK_QUEUE: uniqueName('tq'),
+    // Each test's worker keeps its own sweep schedule; the shared one would flip between their task queues.
+    RETENTION_SCHEDULE_ID: uniqueName('retention-sweep'),
     MASTER_KEY: generateMasterKeySpec(),
     SESSION_SECRET: randomBytes(32).toString('hex'),
     ...env,
