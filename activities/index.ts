@@ -16,6 +16,7 @@ import { createNotificationActivities } from './notifications';
 import { createBillingActivities } from './billing';
 import { createBillingCycleActivities } from './billingCycle';
 import { createRetentionActivities } from './retention';
+import { createDeletionActivities } from './deletion';
 import type Stripe from 'stripe';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps) {
     ...billing,
     ...createBillingCycleActivities({ ...deps, usage: billing }),
     ...createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
+    ...createDeletionActivities(deps),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

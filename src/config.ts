@@ -138,6 +138,9 @@ const schema = z.object({
   RETENTION_SCHEDULE_ID: z.string().regex(/^[\w:.-]{1,200}$/, 'must be letters, digits, and _ : . -').default('retention-sweep'),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
   RETENTION_BATCH_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(50_000).default(5_000),
+  DELETION_GRACE_MS: milliseconds(7 * 24 * 3600_000, 1_000),
+  DELETION_DEADLINE_MS: milliseconds(30 * 24 * 3600_000, 1_000),
+  DELETION_ALERT_BEFORE_MS: milliseconds(7 * 24 * 3600_000, 0),
   PREPAID_PRICE_PER_UNIT_MINOR: z.coerce.number({ error: 'must be a number' }).int().min(0).default(10),
   PREPAID_UNIT_SECONDS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(3600).default(60),
   PREPAID_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD').default('USD'),
@@ -194,6 +197,8 @@ export interface Config {
   /** The receptionist plan and the billing cycle's timing, with or without Stripe. */
   billing: BillingConfig;
   retention: RetentionConfig;
+  /** Account deletion: the grace period an owner can cancel in, and the promise to finish within 30 days. */
+  deletion: { graceMs: number; deadlineMs: number; alertBeforeMs: number };
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
   prepaid: { perUnitMinor: number; unitSeconds: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
 }
@@ -339,6 +344,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET, basePriceId: e.STRIPE_BASE_PRICE_ID, usagePriceId: e.STRIPE_USAGE_PRICE_ID } : undefined,
+    deletion: { graceMs: e.DELETION_GRACE_MS, deadlineMs: e.DELETION_DEADLINE_MS, alertBeforeMs: e.DELETION_ALERT_BEFORE_MS },
     retention: { scheduleId: e.RETENTION_SCHEDULE_ID, intervalMs: e.RETENTION_SWEEP_INTERVAL_MS, batchSize: e.RETENTION_BATCH_SIZE },
     billing: {
       plan: { currency: e.PLAN_CURRENCY, baseMonthlyMinor: e.PLAN_BASE_MONTHLY_MINOR, includedMinutes: e.PLAN_INCLUDED_MINUTES, perMinuteMinor: e.PLAN_PER_MINUTE_MINOR },

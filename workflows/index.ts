@@ -10,3 +10,4 @@ export { policyNoticeWorkflow } from './policyNotice';
 export { usageCatchUpWorkflow } from './usageCatchUp';
 export { billingCycleWorkflow } from './billing';
 export { retentionSweepWorkflow } from './retentionSweep';
+export { deletionWorkflow } from './deletion';

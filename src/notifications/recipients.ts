@@ -2,7 +2,8 @@ import type { Db, Tx } from '../db/knex';
 import { KINDS, type Channel, type NotificationKind } from './kinds';
 
 /** Who a notice is for: given people, the organization's members in some roles, or its notification addresses. */
-export type Recipients = { userIds: string[] } | { roles: Array<'owner' | 'admin' | 'member'> } | 'org_addresses';
+/** People of the organization (by id or role), its notification addresses, or addresses captured earlier (an erased organization's owners). */
+export type Recipients = { userIds: string[] } | { roles: Array<'owner' | 'admin' | 'member'> } | 'org_addresses' | { emails: string[] };
 
 export interface Delivery {
   channel: Channel;
@@ -26,6 +27,7 @@ export async function resolveDeliveries(db: Db | Tx, kind: NotificationKind, org
       ...phones.map((recipient) => ({ channel: 'sms' as const, recipient, userId: null })),
     ];
   }
+  if ('emails' in to) return to.emails.map((recipient) => ({ channel: 'email' as const, recipient, userId: null }));
   const users = db('users')
     .leftJoin('notification_preferences as p', function () {
       this.on('p.user_id', '=', 'users.id').andOn('p.kind', '=', db.raw('?', [kind]));

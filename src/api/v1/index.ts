@@ -15,6 +15,7 @@ import { bookingRoutes } from './routes/booking';
 import { calendarConnectionRoutes } from './routes/calendarConnections';
 import { notificationRoutes } from './routes/notifications';
 import { billingRoutes } from './routes/billing';
+import { deletionRoutes } from './routes/deletion';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -37,6 +38,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...calendarConnectionRoutes,
   ...notificationRoutes,
   ...billingRoutes,
+  ...deletionRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */

@@ -34,7 +34,8 @@ export function sessionsRepository(db: Db) {
         .where('s.id', id)
         .whereNull('s.revoked_at')
         .where('s.expires_at', '>', db.fn.now())
-        .where('o.status', 'active')
+        // An organization in its deletion grace period stays usable, so an owner can still cancel.
+        .whereIn('o.status', ['active', 'deletion_pending'])
         .first('s.id', 's.user_id', 's.org_id', 'm.role', 's.expires_at');
     },
 
