@@ -32,6 +32,7 @@ export const ERASED_TABLES = [
   'sessions',
   'oauth_states',
   'notifications',
+  'data_requests',
   'memberships',
 ] as const;
 export const KEPT_TABLES = {

@@ -17,6 +17,7 @@ import { createBillingActivities } from './billing';
 import { createBillingCycleActivities } from './billingCycle';
 import { createRetentionActivities } from './retention';
 import { createDeletionActivities } from './deletion';
+import { createDataRequestActivities } from './dataRequests';
 import type Stripe from 'stripe';
 import type { TokenSigner } from '../src/auth/tokens';
 import type { EmailChannel } from '../src/notifications/channels/email';
@@ -57,6 +58,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createBillingCycleActivities({ ...deps, usage: billing }),
     ...createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
     ...createDeletionActivities(deps),
+    ...createDataRequestActivities(deps),
     ...createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),

@@ -138,6 +138,7 @@ const schema = z.object({
   RETENTION_SCHEDULE_ID: z.string().regex(/^[\w:.-]{1,200}$/, 'must be letters, digits, and _ : . -').default('retention-sweep'),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
   RETENTION_BATCH_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(50_000).default(5_000),
+  EXPORT_LINK_TTL_MS: milliseconds(72 * 3600_000, 1_000),
   DELETION_GRACE_MS: milliseconds(7 * 24 * 3600_000, 1_000),
   DELETION_DEADLINE_MS: milliseconds(30 * 24 * 3600_000, 1_000),
   DELETION_ALERT_BEFORE_MS: milliseconds(7 * 24 * 3600_000, 0),
@@ -199,6 +200,8 @@ export interface Config {
   retention: RetentionConfig;
   /** Account deletion: the grace period an owner can cancel in, and the promise to finish within 30 days. */
   deletion: { graceMs: number; deadlineMs: number; alertBeforeMs: number };
+  /** A data export's single-use download link lives this long; then the archive is dropped. */
+  exports: { linkTtlMs: number };
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
   prepaid: { perUnitMinor: number; unitSeconds: number; currency: string; lowBalanceMinor: number; usageCatchUpIntervalMs: number };
 }
@@ -344,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     calls: { statusCheckAfterMs: e.CALL_STATUS_CHECK_AFTER_MS },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET, basePriceId: e.STRIPE_BASE_PRICE_ID, usagePriceId: e.STRIPE_USAGE_PRICE_ID } : undefined,
+    exports: { linkTtlMs: e.EXPORT_LINK_TTL_MS },
     deletion: { graceMs: e.DELETION_GRACE_MS, deadlineMs: e.DELETION_DEADLINE_MS, alertBeforeMs: e.DELETION_ALERT_BEFORE_MS },
     retention: { scheduleId: e.RETENTION_SCHEDULE_ID, intervalMs: e.RETENTION_SWEEP_INTERVAL_MS, batchSize: e.RETENTION_BATCH_SIZE },
     billing: {

@@ -35,6 +35,7 @@ const sampleId: Record<string, string> = {
   serviceId: 'svc_01jabcdefghjkmnpqrstvwxyz0',
   closureId: 'clo_01jabcdefghjkmnpqrstvwxyz0',
   appointmentId: 'appt_01jabcdefghjkmnpqrstvwxyz0',
+  requestId: 'dsr_01jabcdefghjkmnpqrstvwxyz0',
   provider: 'google',
 };
 const concrete = (path: string) => `/api/v1${path.replace(/\{(\w+)\}/g, (_, name: string) => sampleId[name] ?? 'x')}`;
@@ -213,6 +214,7 @@ test("a member of organization A using organization B's ids gets 404 on every en
   const bKey = await b.owner.post('/api/v1/api-keys', { name: 'B key' });
   const bNumber = await b.owner.post('/api/v1/phone-numbers', { number: randomPhone() });
   const bInvite = await b.owner.post('/api/v1/invitations', { email: uniqueEmail('b-invitee'), role: 'member' });
+  const bExport = await b.owner.post('/api/v1/exports', { scope: 'user' });
   const snapshot = async () =>
     Promise.all(['/api/v1/organization', '/api/v1/members', '/api/v1/api-keys', '/api/v1/phone-numbers', '/api/v1/invitations'].map(async (p) => (await b.owner.get(p)).body));
   const before = await snapshot();
@@ -222,6 +224,7 @@ test("a member of organization A using organization B's ids gets 404 on every en
     invitationId: bInvite.body.id,
     keyId: bKey.body.id,
     phoneNumberId: bNumber.body.id,
+    requestId: bExport.body.id,
   };
   let tried = 0;
   for (const route of V1_ROUTES) {

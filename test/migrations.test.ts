@@ -6,7 +6,7 @@ const PRODUCT_TABLES = [
   'organizations', 'org_data_keys', 'users', 'memberships', 'api_keys', 'phone_numbers', 'calls', 'transcript_turns',
   'recordings', 'messages', 'services', 'calendar_connections', 'appointments', 'usage_records', 'billing_records', 'audit_log',
   'sessions', 'user_identities', 'invitations', 'rate_limit_hits', 'closures', 'appointment_texts', 'oauth_states', 'webhook_receipts',
-  'notifications', 'notification_preferences', 'sms_opt_outs', 'balance_ledger', 'retention_runs', 'retention_sweep_orgs',
+  'notifications', 'notification_preferences', 'sms_opt_outs', 'balance_ledger', 'retention_runs', 'retention_sweep_orgs', 'data_requests',
 ];
 
 async function tables(url: string): Promise<string[]> {
@@ -26,7 +26,7 @@ test('every migration goes up, down and up again', async () => {
   try {
     await migrateDownAll(db);
     expect(await tables(url)).toEqual([]);
-    expect(await migrateLatest(db)).toHaveLength(13);
+    expect(await migrateLatest(db)).toHaveLength(14);
     expect(await migrateLatest(db)).toEqual([]); // a second run applies nothing
   } finally {
     await db.destroy();

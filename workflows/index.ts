@@ -11,3 +11,5 @@ export { usageCatchUpWorkflow } from './usageCatchUp';
 export { billingCycleWorkflow } from './billing';
 export { retentionSweepWorkflow } from './retentionSweep';
 export { deletionWorkflow } from './deletion';
+export { dataExportWorkflow } from './dataExport';
+export { callerErasureWorkflow } from './callerErasure';

@@ -39,6 +39,11 @@ export class TokenSigner {
     }
   }
 
+  /** A data export's download token: derived from the request, so a retried build mints the same link. */
+  exportToken(requestId: string): string {
+    return createHmac('sha256', this.secret).update(`export:${requestId}`).digest('base64url');
+  }
+
   /** A per-session CSRF token: derived, so nothing extra is stored, and useless without the session it names. */
   csrfToken(sessionId: string): string {
     return createHmac('sha256', this.secret).update(`csrf:${sessionId}`).digest('base64url');

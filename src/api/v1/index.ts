@@ -16,6 +16,7 @@ import { calendarConnectionRoutes } from './routes/calendarConnections';
 import { notificationRoutes } from './routes/notifications';
 import { billingRoutes } from './routes/billing';
 import { deletionRoutes } from './routes/deletion';
+import { dataRequestRoutes } from './routes/dataRequests';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -39,6 +40,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...notificationRoutes,
   ...billingRoutes,
   ...deletionRoutes,
+  ...dataRequestRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */

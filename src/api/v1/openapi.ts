@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import type { RouteSpec } from './route';
 import { ErrorBody } from './schemas';
@@ -8,6 +9,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'Signed in, but not allowed (role, CSRF token, or API key where a person is needed)',
   404: 'No such resource in this organization',
   409: 'Conflicts with the current state',
+  410: 'Gone: used or expired',
   413: 'Request body too large',
   422: 'Understood but not possible, e.g. a time that is not offered',
   429: 'Too many attempts; Retry-After says when to try again',
@@ -31,10 +33,12 @@ export function buildOpenApiDocument(routes: RouteSpec[], serverUrl: string) {
       requestParams: { ...(route.params ? { path: route.params as never } : {}), ...(route.query ? { query: route.query as never } : {}) },
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.body } } } } : {}),
       responses: {
-        ...(route.response
-          ? { [String(route.response.status ?? 200)]: { description: route.response.description, content: { 'application/json': { schema: route.response.schema } } } }
-          : { '204': { description: 'Done' } }),
-        ...(route.raw && route.method === 'get' && !route.response ? { '302': { description: 'Redirect to the provider' } } : {}),
+        ...(route.file
+          ? { '200': { description: route.file.description, content: { [route.file.contentType]: { schema: z.string().meta({ format: 'binary' }) } } } }
+          : route.response
+            ? { [String(route.response.status ?? 200)]: { description: route.response.description, content: { 'application/json': { schema: route.response.schema } } } }
+            : { '204': { description: 'Done' } }),
+        ...(route.raw && route.method === 'get' && !route.response && !route.file ? { '302': { description: 'Redirect to the provider' } } : {}),
         ...Object.fromEntries(
           [...errors].sort().map((status) => [String(status), { description: ERROR_DESCRIPTIONS[status]!, content: { 'application/json': { schema: ErrorBody } } }]),
         ),

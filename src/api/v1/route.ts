@@ -14,7 +14,7 @@ import type { V1Deps } from './deps';
  */
 export type Access = 'public' | 'person' | Role;
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 422 | 429 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 413 | 422 | 429 | 503;
 
 export interface HandlerContext<P, Q, B> {
   params: P;
@@ -48,8 +48,10 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Error statuses worth documenting beyond the ones every route can give. */
   errors?: ErrorStatus[];
   rateLimit?: LimitedAction;
-  /** Routes that redirect a browser (single sign-on) write their own response. */
+  /** Routes that redirect a browser (single sign-on) or send a file write their own response. */
   raw?: boolean;
+  /** A raw route's file answer, for the OpenAPI document. */
+  file?: { contentType: string; description: string };
   handle(ctx: HandlerContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | void> | z.input<R> | void;
 }
 
