@@ -164,3 +164,42 @@ test("an admin erases one caller: their calls, transcripts, messages and recordi
   expect((await db()('audit_log').where({ org_id: orgId, target_id: asked.body.id })).map((e) => e.action).sort()).toEqual(['privacy.caller_erased', 'privacy.caller_erasure_requested']);
   await recordHistory(handle, 'caller-erasure');
 });
+
+test('corrections: a person fixes their own profile, an admin a caller-linked message; both audited with the fields, never the values', async () => {
+  const { owner, orgId } = await clinic();
+  const invite = await owner.post('/api/v1/invitations', { email: `fix.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
+  const member = new Browser(app, randomIp());
+  member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
+
+  expect((await member.patch('/api/v1/me', {})).status).toBe(400);
+  const fixed = await member.patch('/api/v1/me', { name: 'Maureen', phoneNumber: '(415) 555-0177' });
+  expect(fixed.body).toMatchObject({ name: 'Maureen', phoneNumber: '+14155550177' });
+  expect((await member.get('/api/v1/me')).body.name).toBe('Maureen');
+
+  const [message] = await db()('messages').where({ org_id: orgId, callback_e164: ADA });
+  expect((await member.patch(`/api/v1/messages/${message.id}`, { callerName: 'Ada' })).status).toBe(403);
+  const corrected = await owner.patch(`/api/v1/messages/${message.id}`, { callerName: 'Ada King', callbackNumber: '415 555 0124' });
+  expect(corrected.body).toMatchObject({ callerName: 'Ada King', callbackNumber: '+14155550124', body: 'Call ada back' });
+  const audit = await db()('audit_log').where({ org_id: orgId }).whereIn('action', ['user.profile_corrected', 'message.corrected']).orderBy('id');
+  expect(audit.map((e) => [e.action, e.metadata.fields])).toEqual([
+    ['user.profile_corrected', ['name', 'phoneNumber']],
+    ['message.corrected', ['callerName', 'callbackNumber']],
+  ]);
+  expect(JSON.stringify(audit)).not.toContain('Ada King');
+});
+
+test('a member deletes their own account (password again); the only owner cannot until someone else owns the organization', async () => {
+  const { owner, orgId } = await clinic();
+  const invite = await owner.post('/api/v1/invitations', { email: `leave.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
+  const member = new Browser(app, randomIp());
+  member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Lee', password: 'correct horse battery staple' }));
+  const memberId = member.info!.user.id;
+
+  expect((await owner.post('/api/v1/me/deletion', { password: 'correct horse battery staple' })).body.error.code).toBe('last_owner');
+  expect((await member.post('/api/v1/me/deletion', { password: 'wrong' })).status).toBe(401);
+  expect((await member.post('/api/v1/me/deletion', { password: 'correct horse battery staple' })).status).toBe(204);
+  expect(await db()('users').where({ id: memberId }).first()).toBeUndefined();
+  expect(await db()('memberships').where({ user_id: memberId })).toEqual([]);
+  expect((await member.get('/api/v1/me')).status).toBe(401);
+  expect(await db()('audit_log').where({ org_id: orgId, action: 'user.deleted_own_account', target_id: memberId })).toHaveLength(1);
+});

@@ -17,6 +17,7 @@ import { notificationRoutes } from './routes/notifications';
 import { billingRoutes } from './routes/billing';
 import { deletionRoutes } from './routes/deletion';
 import { dataRequestRoutes } from './routes/dataRequests';
+import { meRoutes } from './routes/me';
 import { callRoutes } from './routes/calls';
 import { invitationRoutes } from './routes/invitations';
 import { memberRoutes } from './routes/members';
@@ -41,6 +42,7 @@ export const V1_ROUTES: RouteSpec[] = [
   ...billingRoutes,
   ...deletionRoutes,
   ...dataRequestRoutes,
+  ...meRoutes,
 ];
 
 /** The admin REST API mounted at /api/v1. */

@@ -212,4 +212,30 @@ export const callRoutes = [
         await audit(trx, req, auth, { action: 'message.marked_read', targetType: 'message', targetId: params.messageId });
       }),
   }),
+
+  defineRoute({
+    method: 'patch',
+    path: '/messages/{messageId}',
+    operationId: 'correctMessage',
+    summary: "Correct a caller's name or callback number on a message (a data-subject correction; audited with the fields changed)",
+    tag: 'Calls',
+    access: 'admin',
+    params: z.object({ messageId: z.string().regex(/^msg_[0-9a-z]{20,40}$/) }),
+    body: z
+      .object({ callerName: z.string().trim().min(1).max(200).nullable().optional(), callbackNumber: PhoneNumber.nullable().optional() })
+      .refine((b) => b.callerName !== undefined || b.callbackNumber !== undefined, { message: 'give callerName or callbackNumber' }),
+    response: { schema: Message, description: 'The corrected message' },
+    errors: [404],
+    handle: ({ auth, body, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const changes: Record<string, unknown> = {};
+        if (body.callerName !== undefined) changes.caller_name_ciphertext = body.callerName === null ? null : await deps.fields.encrypt(auth.orgId, MESSAGE_CALLER_CONTEXT, body.callerName);
+        if (body.callbackNumber !== undefined) changes.callback_e164 = body.callbackNumber;
+        const [row] = await trx('messages').where({ id: params.messageId }).update(changes).returning('*');
+        if (!row) throw new ApiError(404, 'not_found', 'No such message');
+        // Which fields changed, never their values (the audit log outlives the data).
+        await audit(trx, req, auth, { action: 'message.corrected', targetType: 'message', targetId: params.messageId, metadata: { fields: Object.keys(body) } });
+        return toMessage(deps.fields, auth.orgId, row);
+      }),
+  }),
 ];
