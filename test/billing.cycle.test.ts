@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import request from 'supertest';
 import { billingWorkflowId, cancelBillingSignal, periodUsageQuery, type BillingCycleInput } from '../workflows/billingDefinitions';
 import { BillingStatus, OrgId } from '../workflows/searchAttributes';
+import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
 import { Browser, randomIp, startApi } from './helpers/api';
 import { until } from './helpers/booking';
@@ -21,13 +22,16 @@ const WEBHOOK_SECRET = 'whsec_test_cycle';
 const PERIOD_MS = 12_000;
 let stack: CallStack;
 let stripe: StripeRecorder;
+let smtp: FakeSmtp;
 /** The admin API and the webhook over plain http (the call stack's public URL is https, so its cookies are Secure). */
 let api: Awaited<ReturnType<typeof startApi>>;
 let app: Express;
 
 beforeAll(async () => {
   stripe = await startStripeRecorder(servers.stripeUrl());
+  smtp = await startFakeSmtp();
   const env = {
+    SMTP_URL: smtp.url,
     STRIPE_SECRET_KEY: 'sk_test_123',
     STRIPE_API_URL: stripe.url,
     STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
@@ -47,6 +51,7 @@ afterAll(async () => {
   await api.close();
   await stack.close();
   await stripe.close();
+  await smtp.close();
 });
 
 const db = () => stack.services.db;
@@ -195,6 +200,13 @@ test('a failed payment makes the organization past due and tells the owner; unpa
 
   const after = stack.call({ to: number });
   expect(await after.dial()).not.toContain('I can take a message');
+  // Each notice reached the owner's mailbox once: failed, suspended, restored.
+  await until(() => smtp.messages.filter((m) => m.envelope.to.includes(owner.email)).length === 3, 15_000);
+  expect(smtp.messages.filter((m) => m.envelope.to.includes(owner.email)).map((m) => m.subject)).toEqual([
+    expect.stringContaining('payment of $49.95 failed'),
+    expect.stringContaining('your Callgenly service is suspended'),
+    expect.stringContaining('your Callgenly service is restored'),
+  ]);
   await after.status('completed', 5);
   await stack.result(after);
 

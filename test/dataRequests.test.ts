@@ -5,6 +5,7 @@ import { createApp } from '../src/api/app';
 import { APPOINTMENT_CUSTOMER_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import type { Services } from '../src/services';
 import { callerErasureWorkflowId, dataExportWorkflowId } from '../workflows/dataRequestDefinitions';
+import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
 import { Browser, randomIp } from './helpers/api';
 import { until } from './helpers/booking';
@@ -19,13 +20,15 @@ const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
 const AUTH_TOKEN = 'test-twilio-auth-token';
 let services: Services;
 let twilio: FakeTwilioRest;
+let smtp: FakeSmtp;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
+  smtp = await startFakeSmtp();
   services = await testServices(
-    testConfig({ TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_API_BASE_URL: twilio.baseUrl, EXPORT_LINK_TTL_MS: '5000' }),
+    testConfig({ SMTP_URL: smtp.url, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_API_BASE_URL: twilio.baseUrl, EXPORT_LINK_TTL_MS: '5000' }),
   );
   worker = await startTestWorker(services);
   app = createApp(services);
@@ -34,6 +37,7 @@ afterAll(async () => {
   await worker.stop();
   await services.close();
   await twilio.close();
+  await smtp.close();
 });
 
 const db = () => services.db;
@@ -62,10 +66,13 @@ async function clinic() {
   return { owner, orgId, calls, appointmentId };
 }
 
+/** Waits for the export, then takes its link from the email that reached the requester. */
 async function ready(browser: Browser, requestId: string) {
   await until(async () => (await browser.get(`/api/v1/data-requests/${requestId}`)).body.status === 'ready', 15_000);
-  const notice = await db()('notifications').where({ kind: 'privacy.export_ready' }).whereRaw(`payload->>'downloadUrl' like ?`, [`%${requestId}%`]).first();
-  return new URL(notice.payload.downloadUrl).pathname + new URL(notice.payload.downloadUrl).search;
+  const mail = () => smtp.messages.find((m) => m.envelope.to.includes(browser.info!.user.email) && (m.text ?? '').includes(requestId));
+  await until(() => Boolean(mail()), 15_000);
+  const url = new URL((mail()!.text ?? '').match(/https?:\/\/\S+download\?token=[\w-]+/)![0]);
+  return url.pathname + url.search;
 }
 
 const download = (link: string) => request(app).get(link).buffer(true).parse((res, done) => {

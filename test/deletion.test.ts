@@ -3,6 +3,7 @@ import { createApp } from '../src/api/app';
 import type { Services } from '../src/services';
 import { ERASED_TABLES, KEPT_TABLES } from '../activities/deletion';
 import { deletionWorkflowId } from '../workflows/deletionDefinitions';
+import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
 import { Browser, randomIp } from './helpers/api';
@@ -21,14 +22,17 @@ const AUTH_TOKEN = 'test-twilio-auth-token';
 let services: Services;
 let twilio: FakeTwilioRest;
 let stripe: StripeRecorder;
+let smtp: FakeSmtp;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
   twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   stripe = await startStripeRecorder(stack.stripeUrl());
+  smtp = await startFakeSmtp();
   services = await testServices(
     testConfig({
+      SMTP_URL: smtp.url,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
       TWILIO_API_BASE_URL: twilio.baseUrl,
@@ -45,7 +49,9 @@ afterAll(async () => {
   await services.close();
   await twilio.close();
   await stripe.close();
+  await smtp.close();
 });
+const mailTo = (address: string) => smtp.messages.filter((m) => m.envelope.to.includes(address)).map((m) => m.subject);
 
 const db = () => services.db;
 const id = (prefix: string) => `${prefix}_${randomBytes(13).toString('hex').slice(0, 26)}`;
@@ -135,6 +141,8 @@ test('an owner deletes the organization: after the grace period everything is er
   });
   // The owner hears it is done, at the address captured before their account went.
   await until(async () => (await db()('notifications').where({ kind: 'privacy.deletion_completed', recipient: ownerEmail })).length === 1, 5_000);
+  await until(() => mailTo(ownerEmail).length === 2, 15_000);
+  expect(mailTo(ownerEmail)).toEqual([expect.stringContaining('Erase Me Dental: your data will be erased on'), 'Callgenly: your data was erased']);
   await recordHistory(handle, 'deletion-completed');
 });
 
@@ -151,6 +159,7 @@ test('an owner cancels the deletion in its grace period: nothing is erased and t
   expect(await db()('organizations').where({ id: orgId }).first()).toMatchObject({ status: 'active', name: 'Second Thoughts Salon' });
   expect(await db()('memberships').where({ org_id: orgId })).toHaveLength(1);
   await until(async () => (await db()('notifications').where({ org_id: orgId, kind: 'privacy.deletion_cancelled' })).length === 1, 5_000);
+  await until(() => mailTo(owner.info!.user.email).length === 2, 15_000);
   expect((await owner.get('/api/v1/audit-log')).body.data.map((e: { action: string }) => e.action)).toEqual(
     expect.arrayContaining(['organization.deletion_requested', 'organization.deletion_cancelled']),
   );
