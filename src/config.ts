@@ -138,6 +138,11 @@ const schema = z.object({
   RETENTION_SCHEDULE_ID: z.string().regex(/^[\w:.-]{1,200}$/, 'must be letters, digits, and _ : . -').default('retention-sweep'),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
   RETENTION_BATCH_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(50_000).default(5_000),
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:8233,http://127.0.0.1:8233')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+  CODEC_SERVER_PORT: port(8888),
   EXPORT_LINK_TTL_MS: milliseconds(72 * 3600_000, 1_000),
   DELETION_GRACE_MS: milliseconds(7 * 24 * 3600_000, 1_000),
   DELETION_DEADLINE_MS: milliseconds(30 * 24 * 3600_000, 1_000),
@@ -200,6 +205,8 @@ export interface Config {
   retention: RetentionConfig;
   /** Account deletion: the grace period an owner can cancel in, and the promise to finish within 30 days. */
   deletion: { graceMs: number; deadlineMs: number; alertBeforeMs: number };
+  /** The codec server: Temporal Web UI origins allowed to call it (with credentials), and its own port. */
+  codec: { corsOrigins: string[]; port: number };
   /** A data export's single-use download link lives this long; then the archive is dropped. */
   exports: { linkTtlMs: number };
   /** Organizations on a prepaid balance pay per started minute; calls stop at zero. */
@@ -348,6 +355,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     stripe: e.STRIPE_SECRET_KEY ? { secretKey: e.STRIPE_SECRET_KEY, apiUrl: e.STRIPE_API_URL, meterEventName: e.STRIPE_METER_EVENT_NAME, webhookSecret: e.STRIPE_WEBHOOK_SECRET, basePriceId: e.STRIPE_BASE_PRICE_ID, usagePriceId: e.STRIPE_USAGE_PRICE_ID } : undefined,
     exports: { linkTtlMs: e.EXPORT_LINK_TTL_MS },
+    codec: { corsOrigins: e.CODEC_CORS_ORIGINS, port: e.CODEC_SERVER_PORT },
     deletion: { graceMs: e.DELETION_GRACE_MS, deadlineMs: e.DELETION_DEADLINE_MS, alertBeforeMs: e.DELETION_ALERT_BEFORE_MS },
     retention: { scheduleId: e.RETENTION_SCHEDULE_ID, intervalMs: e.RETENTION_SWEEP_INTERVAL_MS, batchSize: e.RETENTION_BATCH_SIZE },
     billing: {

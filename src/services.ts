@@ -18,6 +18,7 @@ import { createSmsChannel, type SmsChannel } from './notifications/channels/sms'
 import { createNotifier, type Notifier } from './notifications/notifier';
 import type Stripe from 'stripe';
 import { createStripeClient } from './providers/stripe';
+import { OrganizationPayloadCodec } from './temporal/payloadCodec';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
 export interface Services {
@@ -40,6 +41,8 @@ export interface Services {
   sms: SmsChannel;
   /** Absent when STRIPE_SECRET_KEY is not set (billing off). */
   stripe?: Stripe;
+  /** Encrypts organizations' workflow payloads; the client and the worker share it. */
+  payloadCodec: OrganizationPayloadCodec;
   close(): Promise<void>;
 }
 
@@ -52,7 +55,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const resolved: Config = { ...config, masterKeys, auth: { ...config.auth, sessionSecret } };
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
-  const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'));
+  const payloadCodec = new OrganizationPayloadCodec({ db, keyring });
+  const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'), payloadCodec);
   const fields = new FieldCipher(keyring);
   const twilio = createTwilioProvider(config.twilio);
   const sms = createSmsChannel({ db, twilio });
@@ -77,6 +81,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     email,
     sms,
     stripe: config.stripe ? createStripeClient(config.stripe) : undefined,
+    payloadCodec,
     async close() {
       email?.close();
       await Promise.allSettled([temporal.connection.close(), db.destroy()]);

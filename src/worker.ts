@@ -29,6 +29,7 @@ export async function startWorker(services: Services, workflowBundle?: WorkerOpt
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     activities: createActivities(services),
+    codec: services.payloadCodec,
     workflowBundle,
   });
   const done = worker.run().finally(() => connection.close());

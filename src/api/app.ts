@@ -23,6 +23,8 @@ import type { TokenSigner } from '../auth/tokens';
 import type { Notifier } from '../notifications/notifier';
 import type { SmsChannel } from '../notifications/channels/sms';
 import type Stripe from 'stripe';
+import { codecRoutes } from './codec/routes';
+import type { OrganizationPayloadCodec } from '../temporal/payloadCodec';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +39,7 @@ export interface AppDeps {
   notifier: Notifier;
   sms: SmsChannel;
   stripe?: Stripe;
+  payloadCodec: OrganizationPayloadCodec;
 }
 
 /** The HTTP surface. Routes stay thin: validate, authorize, then read Postgres or start/signal a workflow. */
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/stripe', stripeWebhookRoutes(deps));
   app.use('/api/v1', v1Router(deps));
   app.use('/notifications', unsubscribeRoutes(deps));
+  app.use('/codec', codecRoutes(deps));
   if (deps.config.env === 'development') app.use(devMailRouter(devMailDir(deps.config.dataDir)));
   app.use(notFound);
   app.use(errorHandler);

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       port: config.temporal.devPort,
       uiPort: config.temporal.uiPort,
       dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
+      // Encrypted payloads (HIPAA organizations) read in the UI through the API's codec endpoint.
+      uiCodecEndpoint: `${config.http.publicBaseUrl}/codec`,
     });
     teardown.push(() => withTimeout(server.stop(), 10_000));
     temporalAddress = server.address;

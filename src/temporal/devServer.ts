@@ -10,6 +10,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Persist to this SQLite file; in memory when absent. */
   dbFilename?: string;
+  /** The UI reads encrypted payloads through this codec server. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -38,6 +40,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       extraArgs: [
         '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
         '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+        ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       ],
     },
   });

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 
@@ -10,6 +11,8 @@ export interface WorkerParams {
   namespace: string;
   taskQueue: string;
   activities: Activities;
+  /** Encrypts organizations' payloads (src/temporal/payloadCodec.ts); the client uses the same one. */
+  codec: PayloadCodec;
   /** A prebuilt bundle (tests build one per run); otherwise workflow code is bundled at start-up. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -20,6 +23,7 @@ export function createWorker(params: WorkerParams): Promise<Worker> {
     namespace: params.namespace,
     taskQueue: params.taskQueue,
     activities: params.activities,
+    dataConverter: { payloadCodecs: [params.codec] },
     ...(params.workflowBundle ? { workflowBundle: params.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     // Turns of concurrent calls must not queue behind each other: more workflow-task slots and pollers
     // than the defaults (40 slots, up to 10 pollers); see shared/research/temporal.md.

@@ -39,6 +39,7 @@ export interface OrganizationRow {
   retention_days: number;
   recording_retention_days: number;
   hipaa_mode: boolean;
+  encrypt_workflow_payloads: boolean;
   legal_hold: boolean;
   booking_min_notice_minutes: number;
   booking_horizon_days: number;
@@ -108,6 +109,7 @@ export type OrganizationSettingsPatch = Partial<
     | 'retention_days'
     | 'recording_retention_days'
     | 'hipaa_mode'
+    | 'encrypt_workflow_payloads'
     | 'booking_min_notice_minutes'
     | 'booking_horizon_days'
     | 'booking_slot_step_minutes'

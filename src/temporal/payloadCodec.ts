@@ -1,0 +1,125 @@
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { open, seal } from '../crypto/aesGcm';
+import type { Keyring } from '../crypto/keyring';
+import type { Db } from '../db/knex';
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+const KEY_ID = 'encryption-key-id';
+const CACHE_LIMIT = 10_000;
+const POLICY_TTL_MS = 60_000;
+
+const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
+const aad = (orgId: string) => `temporal-payload:${orgId}`;
+
+/** The organization a payload's key id names (`<orgId>/<key version>`), if it is one of ours. */
+export function keyIdOf(payload: Payload): { orgId: string; version: number } | undefined {
+  if (text(payload.metadata?.encoding) !== ENCRYPTED_ENCODING) return undefined;
+  const match = /^(org_[0-9a-z]+)\/(\d+)$/.exec(text(payload.metadata?.[KEY_ID]) ?? '');
+  return match ? { orgId: match[1]!, version: Number(match[2]) } : undefined;
+}
+
+/** Workflow ids that name their organization; others are looked up by the row they name. */
+const ORG_IN_ID = /^(?:billing|deletion|usage-report):(org_[0-9a-z]+)$/;
+const ROW_OF_ID: Array<[RegExp, string, string]> = [
+  [/^call:(.+)$/, 'calls', 'call_sid'],
+  [/^recordings-delete:(.+)$/, 'calls', 'id'],
+  [/^booking:(.+)$/, 'appointments', 'id'],
+  [/^notification:(.+)$/, 'notifications', 'id'],
+  [/^(?:export|caller-erasure):(.+)$/, 'data_requests', 'id'],
+];
+
+/**
+ * Encrypts the payloads of an organization's workflows and activities (inputs, results, signals, updates,
+ * queries, heartbeats) with its data key, AES-256-GCM, the key id in the payload's metadata, when the
+ * organization is in HIPAA mode or asked for it: the Temporal server and its database then hold no
+ * plaintext transcripts or phone numbers, and destroying the key (account deletion) makes every copy
+ * unreadable. Decoding needs only the key id, so the codec server can read a payload for its own
+ * organization's admin. Which organization a payload belongs to comes from Temporal's serialization
+ * context (the workflow id), remembered once seen, or from the payload itself (a start input's orgId).
+ */
+export class OrganizationPayloadCodec implements PayloadCodec {
+  private readonly orgOfWorkflow = new Map<string, string | null>();
+  private readonly policy = new Map<string, { encrypt: boolean; until: number }>();
+
+  constructor(private readonly deps: { db: Db; keyring: Keyring }) {}
+
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    if (payloads.length === 0) return payloads;
+    const orgId = (await this.orgOfContext(context)) ?? orgIdInside(payloads);
+    if (!orgId || !(await this.encrypts(orgId))) return payloads;
+    if (context?.workflowId) this.remember(context.workflowId, orgId);
+    const { version, key } = await this.deps.keyring.activeKey(orgId);
+    return payloads.map((payload) => sealed(orgId, version, key, payload));
+  }
+
+  /** For the codec server: encodes as the organization's own workflows would be (encrypted when its policy says so). */
+  async encodeFor(orgId: string, payloads: Payload[]): Promise<Payload[]> {
+    if (payloads.length === 0 || !(await this.encrypts(orgId))) return payloads;
+    const { version, key } = await this.deps.keyring.activeKey(orgId);
+    return payloads.map((payload) => sealed(orgId, version, key, payload));
+  }
+
+  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    return Promise.all(
+      payloads.map(async (payload) => {
+        const id = keyIdOf(payload);
+        if (!id) return payload;
+        if (context?.workflowId) this.remember(context.workflowId, id.orgId);
+        const key = await this.deps.keyring.keyVersion(id.orgId, id.version);
+        return temporal.api.common.v1.Payload.decode(open(key, Buffer.from(payload.data ?? []), aad(id.orgId)));
+      }),
+    );
+  }
+
+  private async orgOfContext(context: SerializationContext | undefined): Promise<string | undefined> {
+    const workflowId = context?.workflowId;
+    if (!workflowId) return undefined;
+    if (this.orgOfWorkflow.has(workflowId)) return this.orgOfWorkflow.get(workflowId) ?? undefined;
+    const named = ORG_IN_ID.exec(workflowId)?.[1];
+    if (named) return named;
+    for (const [pattern, table, column] of ROW_OF_ID) {
+      const key = pattern.exec(workflowId)?.[1];
+      if (!key) continue;
+      const row = await this.deps.db(table).where({ [column]: key }).first('org_id');
+      // Not there yet (the workflow is being started): the start input names it; do not remember a miss.
+      if (row?.org_id) this.remember(workflowId, row.org_id);
+      return row?.org_id ?? undefined;
+    }
+    this.remember(workflowId, null); // a platform chore: nobody's personal data
+    return undefined;
+  }
+
+  private remember(workflowId: string, orgId: string | null): void {
+    if (this.orgOfWorkflow.size >= CACHE_LIMIT) this.orgOfWorkflow.delete(this.orgOfWorkflow.keys().next().value!);
+    this.orgOfWorkflow.set(workflowId, orgId);
+  }
+
+  /** HIPAA mode or the organization's choice; re-read every minute so a change takes effect soon. */
+  private async encrypts(orgId: string): Promise<boolean> {
+    const cached = this.policy.get(orgId);
+    if (cached && cached.until > Date.now()) return cached.encrypt;
+    const org = await this.deps.db('organizations').where({ id: orgId }).first('hipaa_mode', 'encrypt_workflow_payloads', 'status');
+    const encrypt = Boolean(org && org.status !== 'deleted' && (org.hipaa_mode || org.encrypt_workflow_payloads));
+    if (this.policy.size >= CACHE_LIMIT) this.policy.clear();
+    this.policy.set(orgId, { encrypt, until: Date.now() + POLICY_TTL_MS });
+    return encrypt;
+  }
+}
+
+function sealed(orgId: string, version: number, key: Buffer, payload: Payload): Payload {
+  return {
+    metadata: { encoding: Buffer.from(ENCRYPTED_ENCODING), [KEY_ID]: Buffer.from(`${orgId}/${version}`) },
+    data: seal(key, Buffer.from(temporal.api.common.v1.Payload.encode(payload).finish()), aad(orgId)),
+  };
+}
+
+/** A start input or activity input that says whose it is: a JSON object with an `orgId`. */
+function orgIdInside(payloads: Payload[]): string | undefined {
+  for (const payload of payloads) {
+    if (text(payload.metadata?.encoding) !== 'json/plain') continue;
+    const match = /"orgId":"(org_[0-9a-z]+)"/.exec(text(payload.data) ?? '');
+    if (match) return match[1];
+  }
+  return undefined;
+}
