@@ -1,5 +1,5 @@
 import { condition, continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { BillingCycleActivities } from '../activities/billingCycle';
+import type { BillingCycleActivities, OpenedPeriod } from '../activities/billingCycle';
 import {
   cancelBillingSignal,
   paymentSignal,
@@ -35,12 +35,10 @@ const cycle = proxyActivities<BillingCycleActivities>({
 export async function billingCycleWorkflow(input: BillingCycleInput): Promise<BillingCycleResult> {
   const { orgId } = input;
   // The first period starts when the cycle does (the workflow's clock, so a retried opening names the same period).
-  const period = await cycle.openBillingPeriod({ orgId, periodStart: input.periodStart ?? new Date().toISOString() });
-  let status: BillingState = input.status ?? period?.status ?? 'cancelled';
-  if (!period || status === 'cancelled') return { status: 'cancelled', periodsClosed: 0 };
-
-  const { dunningMs } = period;
-  const periodEnd = Date.parse(period.periodEnd);
+  const periodStart = input.periodStart ?? new Date().toISOString();
+  /** Undefined while the opening activity runs; null when the organization is gone. */
+  let opened: OpenedPeriod | null | undefined;
+  let status: BillingState = input.status ?? 'active';
   let suspendAt = input.suspendAt ? Date.parse(input.suspendAt) : undefined;
   let pendingPlan: BillingPlan | undefined = input.pendingPlan;
   let cancelReason: 'requested' | 'subscription_ended' | undefined;
@@ -49,32 +47,41 @@ export async function billingCycleWorkflow(input: BillingCycleInput): Promise<Bi
   const invoices = new Map<string, PaymentEvent['outcome']>();
   const counted = new Set<string>();
   const usage = { calls: input.usage?.calls ?? 0, billableSeconds: input.usage?.billableSeconds ?? 0 };
+  const planChange = () => (pendingPlan && pendingPlan !== opened?.plan ? pendingPlan : undefined);
 
-  upsertSearchAttributes([
-    { key: OrgId, value: orgId },
-    { key: BillingStatus, value: status },
-  ]);
-
+  // Handlers first: a signal or a query may come while the period is being opened (right after continue-as-new).
   setHandler(paymentSignal, (event) => void payments.push(event));
-  setHandler(planChangeSignal, ({ plan }) => void (pendingPlan = plan === period.plan ? undefined : plan));
+  setHandler(planChangeSignal, ({ plan }) => void (pendingPlan = plan));
   setHandler(cancelBillingSignal, ({ reason }) => void (cancelReason ??= reason));
   setHandler(usageSignal, (event) => {
     const at = Date.parse(event.recordedAt);
-    if (at < Date.parse(period.periodStart) || at >= periodEnd || counted.has(event.callSid)) return;
+    if (at < Date.parse(periodStart) || (opened && at >= Date.parse(opened.periodEnd)) || counted.has(event.callSid)) return;
     counted.add(event.callSid);
     usage.calls += 1;
     usage.billableSeconds += event.billableSeconds;
   });
   setHandler(periodUsageQuery, () => ({
     orgId,
-    plan: period.plan,
+    plan: opened?.plan ?? null,
     status,
-    periodStart: period.periodStart,
-    periodEnd: period.periodEnd,
+    periodStart,
+    periodEnd: opened?.periodEnd ?? null,
     ...usage,
-    pendingPlan: pendingPlan ?? null,
+    pendingPlan: planChange() ?? null,
     suspendAt: suspendAt === undefined ? null : new Date(suspendAt).toISOString(),
   }));
+
+  opened = await cycle.openBillingPeriod({ orgId, periodStart });
+  status = input.status ?? opened?.status ?? 'cancelled';
+  if (!opened || status === 'cancelled') return { status: 'cancelled', periodsClosed: 0 };
+  const period = opened;
+  const { dunningMs } = period;
+  const periodEnd = Date.parse(period.periodEnd);
+
+  upsertSearchAttributes([
+    { key: OrgId, value: orgId },
+    { key: BillingStatus, value: status },
+  ]);
 
   async function changeStatus(next: BillingState, cause: string, payment?: PaymentEvent): Promise<void> {
     const previous = status;
@@ -121,12 +128,13 @@ export async function billingCycleWorkflow(input: BillingCycleInput): Promise<Bi
   }
 
   await cycle.closeBillingPeriod({ orgId, periodStart: period.periodStart, periodEnd: period.periodEnd, plan: period.plan });
-  if (pendingPlan) await cycle.applyPlan({ orgId, plan: pendingPlan });
+  const nextPlan = planChange();
+  if (nextPlan) await cycle.applyPlan({ orgId, plan: nextPlan });
   // Payments reported while the period was being closed are handled here, not dropped with this run.
   while (payments.length > 0) await handlePayment(payments.shift()!);
   return continueAsNew<typeof billingCycleWorkflow>({ ...carried(), periodStart: period.periodEnd, pendingPlan: undefined });
 
   function carried(): BillingCycleInput {
-    return { orgId, status, suspendAt: suspendAt === undefined ? undefined : new Date(suspendAt).toISOString(), pendingPlan };
+    return { orgId, status, suspendAt: suspendAt === undefined ? undefined : new Date(suspendAt).toISOString(), pendingPlan: planChange() };
   }
 }

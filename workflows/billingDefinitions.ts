@@ -42,10 +42,11 @@ export interface UsageEvent {
 
 export interface BillingPeriodUsage {
   orgId: string;
-  plan: BillingPlan;
+  /** Null (like periodEnd) only in the moment the period is being opened. */
+  plan: BillingPlan | null;
   status: BillingState;
   periodStart: string;
-  periodEnd: string;
+  periodEnd: string | null;
   calls: number;
   billableSeconds: number;
   pendingPlan: BillingPlan | null;

@@ -29,7 +29,7 @@ const BillingOverview = z
     currentPeriod: z
       .object({
         start: Timestamp,
-        end: Timestamp,
+        end: Timestamp.nullable().meta({ description: 'Null only in the moment a new period is being opened' }),
         calls: z.number().int(),
         billableSeconds: z.number().int(),
         pendingPlan: Plan.nullable().meta({ description: 'Takes effect when this period ends' }),
