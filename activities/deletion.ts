@@ -8,6 +8,9 @@ import { auditLogRepository } from '../src/db/repositories/auditLog';
 import type { Logger } from '../src/logger';
 import type { Notifier } from '../src/notifications/notifier';
 import type { TwilioProvider } from '../src/providers/twilio';
+import { TOKEN_CONTEXTS } from '../src/booking/calendars';
+import { revokeGoogleToken } from '../src/calendars/google';
+import type { FieldCipher } from '../src/crypto/fieldEncryption';
 import { billingWorkflowId, cancelBillingSignal } from '../workflows/billingDefinitions';
 
 /**
@@ -46,7 +49,17 @@ export const KEPT_TABLES = {
 
 const CALL_BATCH = 5_000;
 
-export function createDeletionActivities(deps: { db: Db; config: Config; keyring: Keyring; twilio: TwilioProvider; stripe?: Stripe; notifier: Notifier; temporal: Client; logger: Logger }) {
+export function createDeletionActivities(deps: {
+  db: Db;
+  config: Config;
+  keyring: Keyring;
+  fields: FieldCipher;
+  twilio: TwilioProvider;
+  stripe?: Stripe;
+  notifier: Notifier;
+  temporal: Client;
+  logger: Logger;
+}) {
   const { db } = deps;
 
   return {
@@ -75,12 +88,24 @@ export function createDeletionActivities(deps: { db: Db; config: Config; keyring
     },
 
     /**
-     * Erases what the providers hold: every recording at Twilio (one already gone counts), the billing
-     * cycle closed (its last period billed), and the Stripe customer deleted (Stripe keeps the invoices
-     * the law requires; we keep our billing records).
+     * Erases what the providers hold: every recording at Twilio (one already gone counts), Google calendar
+     * grants revoked (Microsoft has no endpoint to revoke one grant: its tokens are erased here, and lapse),
+     * the billing cycle closed (its last period billed), and the Stripe customer deleted (Stripe keeps the
+     * invoices the law requires; we keep our billing records).
      */
-    async eraseAtProviders(input: { orgId: string }): Promise<{ recordingsDeletedAtTwilio: number; stripeCustomerDeleted: boolean }> {
+    async eraseAtProviders(input: { orgId: string }): Promise<{ recordingsDeletedAtTwilio: number; calendarGrantsRevoked: number; stripeCustomerDeleted: boolean }> {
       let recordingsDeletedAtTwilio = 0;
+      let calendarGrantsRevoked = 0;
+      const google = deps.config.calendars.google;
+      const grants: Array<{ id: string; refresh_token_ciphertext: Buffer }> = await db('calendar_connections')
+        .where({ org_id: input.orgId, provider: 'google' })
+        .whereNotNull('refresh_token_ciphertext')
+        .select('id', 'refresh_token_ciphertext');
+      for (const grant of google ? grants : []) {
+        await revokeGoogleToken(google!, await deps.fields.decrypt(input.orgId, TOKEN_CONTEXTS.refresh, grant.refresh_token_ciphertext));
+        await db('calendar_connections').where({ id: grant.id }).update({ status: 'revoked', refresh_token_ciphertext: null, access_token_ciphertext: null });
+        calendarGrantsRevoked++;
+      }
       const recordings: Array<{ id: string; recording_sid: string }> = await db('recordings').where({ org_id: input.orgId }).whereNull('deleted_at').select('id', 'recording_sid');
       for (const recording of recordings) {
         await deps.twilio.deleteRecording(recording.recording_sid);
@@ -103,7 +128,7 @@ export function createDeletionActivities(deps: { db: Db; config: Config; keyring
         }
         stripeCustomerDeleted = true;
       }
-      return { recordingsDeletedAtTwilio, stripeCustomerDeleted };
+      return { recordingsDeletedAtTwilio, calendarGrantsRevoked, stripeCustomerDeleted };
     },
 
     /**

@@ -22,6 +22,7 @@ export interface SweepTotals extends SweepCounts {
 }
 
 const DAY_MS = 86_400_000;
+const COACHING_RECORDING_DAYS = 30;
 
 /**
  * The retention sweep's work on the database and at Twilio. Everything is keyed to the sweep's `now` (the
@@ -109,10 +110,12 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
      */
     async sweepOrganization(input: { orgId: string; now: string; sweepId: string }): Promise<OrganizationSweep> {
       const { orgId, sweepId } = input;
-      const org = await db('organizations').where({ id: orgId }).first('retention_days', 'recording_retention_days', 'legal_hold');
+      const org = await db('organizations').where({ id: orgId }).first('retention_days', 'recording_retention_days', 'legal_hold', 'product');
       const now = new Date(input.now).getTime();
       const callCutoff = new Date(now - org.retention_days * DAY_MS);
-      const recordingCutoff = new Date(now - org.recording_retention_days * DAY_MS);
+      // Coaching calls record learners practising: their recordings never outlive 30 days.
+      const recordingDays = org.product === 'coach' ? Math.min(org.recording_retention_days, COACHING_RECORDING_DAYS) : org.recording_retention_days;
+      const recordingCutoff = new Date(now - recordingDays * DAY_MS);
       await db('retention_sweep_orgs').insert({ sweep_id: sweepId, org_id: orgId, legal_hold: org.legal_hold }).onConflict(['sweep_id', 'org_id']).ignore();
 
       if (!org.legal_hold) {
@@ -136,7 +139,7 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
         };
         if (finished > 0) {
           const { orgId: _org, ...counts } = result;
-          const metadata = { ...counts, retentionDays: org.retention_days, recordingRetentionDays: org.recording_retention_days };
+          const metadata = { ...counts, retentionDays: org.retention_days, recordingRetentionDays: recordingDays };
           await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'retention.swept', targetType: 'retention_sweep', targetId: sweepId, metadata });
         }
         return result;

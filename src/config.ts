@@ -120,6 +120,7 @@ const schema = z.object({
   GOOGLE_CALENDAR_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://www.googleapis.com/'),
   GOOGLE_OAUTH_AUTHORIZE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_OAUTH_TOKEN_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth2.googleapis.com/token'),
+  GOOGLE_OAUTH_REVOKE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://oauth2.googleapis.com/revoke'),
   MICROSOFT_CALENDAR_AUTHORITY: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://login.microsoftonline.com/common'),
   MICROSOFT_GRAPH_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).default('https://graph.microsoft.com'),
   STRIPE_SECRET_KEY: optionalText.pipe(z.string().regex(/^(sk|rk)_(test|live)_\w+$/, 'must be a Stripe secret key (sk_test_…, sk_live_…)').optional()),
@@ -399,6 +400,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             apiRootUrl: e.GOOGLE_CALENDAR_API_URL,
             authUrl: e.GOOGLE_OAUTH_AUTHORIZE_URL,
             tokenUrl: e.GOOGLE_OAUTH_TOKEN_URL,
+            revokeUrl: e.GOOGLE_OAUTH_REVOKE_URL,
           }
         : undefined,
       microsoft: e.MICROSOFT_OAUTH_CLIENT_ID && e.MICROSOFT_OAUTH_CLIENT_SECRET

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createApp } from '../src/api/app';
 import type { Services } from '../src/services';
+import { tokenColumns } from '../src/booking/calendars';
 import { ERASED_TABLES, KEPT_TABLES } from '../activities/deletion';
 import { deletionWorkflowId } from '../workflows/deletionDefinitions';
+import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
@@ -23,6 +25,7 @@ let services: Services;
 let twilio: FakeTwilioRest;
 let stripe: StripeRecorder;
 let smtp: FakeSmtp;
+let google: FakeGoogleCalendar;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let app: ReturnType<typeof createApp>;
 
@@ -30,8 +33,12 @@ beforeAll(async () => {
   twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   stripe = await startStripeRecorder(stack.stripeUrl());
   smtp = await startFakeSmtp();
+  google = await startFakeGoogleCalendar({ clientId: 'google-client', clientSecret: 'google-secret', redirectUri: 'http://localhost/cb' });
   services = await testServices(
     testConfig({
+      GOOGLE_OAUTH_CLIENT_ID: 'google-client',
+      GOOGLE_OAUTH_CLIENT_SECRET: 'google-secret',
+      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
       SMTP_URL: smtp.url,
       TWILIO_ACCOUNT_SID: ACCOUNT_SID,
       TWILIO_AUTH_TOKEN: AUTH_TOKEN,
@@ -50,6 +57,7 @@ afterAll(async () => {
   await twilio.close();
   await stripe.close();
   await smtp.close();
+  await google.close();
 });
 const mailTo = (address: string) => smtp.messages.filter((m) => m.envelope.to.includes(address)).map((m) => m.subject);
 
@@ -95,6 +103,8 @@ test('an owner deletes the organization: after the grace period everything is er
   ]);
   await db()('usage_records').insert({ id: id('use'), org_id: orgId, idempotency_key: `usage:${callId}`, call_sid: callId, billable_seconds: 60, occurred_at: new Date() });
   await db()('balance_ledger').insert({ org_id: orgId, kind: 'top_up', amount_minor: 1000, currency: 'USD', idempotency_key: `topup:${callId}` });
+  const grant = google.issueTokens();
+  await db()('calendar_connections').insert({ id: id('cal'), org_id: orgId, provider: 'google', external_account: 'dentist@erase.test', calendar_id: 'primary', status: 'active', ...(await tokenColumns(services.fields, orgId, grant)) });
   const customer = `cus_erase${randomBytes(6).toString('hex')}`;
   await db()('organizations').where({ id: orgId }).update({ stripe_customer_id: customer, notification_emails: ['desk@erase.test'] });
 
@@ -124,8 +134,9 @@ test('an owner deletes the organization: after the grace period everything is er
   expect(await left('usage_records')).toBe(1);
   expect(await left('balance_ledger')).toBe(1);
 
-  // At the providers: the recording at Twilio, the customer at Stripe.
+  // At the providers: the recording at Twilio, the calendar grant at Google, the customer at Stripe.
   expect(twilio.deletedRecordings).toContain(recordingSid);
+  expect(google.revokedTokens).toEqual([grant.refreshToken]);
   expect(stripe.requests.some((r) => r.method === 'DELETE' && r.path === `/v1/customers/${customer}`)).toBe(true);
 
   // Crypto-shredded: the key material is gone, so nothing encrypted for the organization reads again.
@@ -136,7 +147,7 @@ test('an owner deletes the organization: after the grace period everything is er
   expect(certificate.metadata.certificate).toMatchObject({
     requestedBy: owner.info!.user.id,
     dataKey: 'destroyed',
-    erased: expect.objectContaining({ calls: 1, messages: 1, appointments: 1, memberships: 3, users: 2, recordingsDeletedAtTwilio: 1, stripeCustomerDeleted: true }),
+    erased: expect.objectContaining({ calls: 1, messages: 1, appointments: 1, memberships: 3, users: 2, calendar_connections: 1, recordingsDeletedAtTwilio: 1, calendarGrantsRevoked: 1, stripeCustomerDeleted: true }),
     kept: expect.objectContaining({ usage_records: expect.objectContaining({ rows: 1 }), balance_ledger: expect.objectContaining({ rows: 1 }) }),
   });
   // The owner hears it is done, at the address captured before their account went.

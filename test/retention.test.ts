@@ -73,6 +73,11 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
   // A recent call with a 40-day-old recording: past the 30-day recording retention, the call stays.
   const recordedRecent = await oneCall(clinic.id, 40);
   const recentRecording = await recordingOf(clinic.id, recordedRecent, 40);
+  // A coaching service's recordings go after 30 days whatever its setting says.
+  const coach = await makeOrganization(services, { name: 'Retention Coaching' });
+  await db()('organizations').where({ id: coach.id }).update({ product: 'coach', recording_retention_days: 365 });
+  const lesson = await oneCall(coach.id, 35);
+  const lessonRecording = await recordingOf(coach.id, lesson, 35);
   // An expired call under legal hold stays, and so does its recording.
   const held = await oneCall(clinic.id, 200, { legal_hold: true });
   const heldRecording = await recordingOf(clinic.id, held, 200);
@@ -89,7 +94,7 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
 
   const handle = await sweep();
   const totals = await handle.result();
-  expect(totals).toEqual({ organizations: 2, heldOrganizations: 1, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 2, heldCalls: 31 });
+  expect(totals).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 3, heldCalls: 31 });
 
   const calls = async (orgId: string) => (await db()('calls').where({ org_id: orgId }).count<{ n: string }[]>({ n: '*' }))[0]!.n;
   expect(await calls(clinic.id)).toBe('22'); // 20 recent + the 40-day one + the held one
@@ -97,7 +102,8 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
   expect(await db()('calls').where({ id: recordedOld }).first()).toBeUndefined();
   expect(await db()('transcript_turns').where({ call_id: recordedOld })).toEqual([]);
   expect((await db()('messages').where({ org_id: clinic.id })).length).toBe(2); // the 10-day calls' messages
-  expect(twilio.deletedRecordings.sort()).toEqual([oldRecording, recentRecording].sort());
+  expect(twilio.deletedRecordings.sort()).toEqual([oldRecording, recentRecording, lessonRecording].sort());
+  expect(await db()('calls').where({ id: lesson }).first()).toBeDefined(); // the lesson's call itself is within retention
   expect(await db()('recordings').where({ recording_sid: recentRecording }).first()).toMatchObject({ status: 'deleted', media_url: null });
   expect((await db()('recordings').where({ recording_sid: heldRecording }).first()).deleted_at).toBeNull();
   expect(await db()('appointments').where({ id: appointmentId }).first()).toMatchObject({ call_id: null, status: 'completed' });
@@ -113,13 +119,13 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
   const audit = await db()('audit_log').where({ org_id: clinic.id, action: 'retention.swept' });
   expect(audit).toHaveLength(1);
   expect(audit[0]).toMatchObject({ actor_type: 'system', target_id: progress.sweepId, metadata: expect.objectContaining({ callsDeleted: 252, retentionDays: 90, recordingRetentionDays: 30 }) });
-  expect(await db()('retention_runs').where({ id: progress.sweepId }).first()).toMatchObject({ organizations: 2, held_organizations: 1, calls_deleted: '252', held_calls: '31' });
+  expect(await db()('retention_runs').where({ id: progress.sweepId }).first()).toMatchObject({ organizations: 3, held_organizations: 1, calls_deleted: '252', held_calls: '31' });
   expect((await handle.describe()).typedSearchAttributes.get(SweepStatus)).toBe('completed');
   await recordHistory(handle, 'retention-sweep');
 
   // Run again: nothing is expired any more, nothing more at Twilio.
-  expect(await (await sweep()).result()).toEqual({ organizations: 2, heldOrganizations: 1, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 31 });
-  expect(twilio.deletedRecordings).toHaveLength(2);
+  expect(await (await sweep()).result()).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 31 });
+  expect(twilio.deletedRecordings).toHaveLength(3);
 });
 
 test('the schedule exists at start-up, and a sweep of the same instant run twice (a retry) counts each deletion once', async () => {

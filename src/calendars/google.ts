@@ -25,6 +25,23 @@ export interface GoogleCalendarOAuth {
   tokenUrl?: string;
   /** Default https://accounts.google.com/o/oauth2/v2/auth */
   authUrl?: string;
+  /** Default https://oauth2.googleapis.com/revoke */
+  revokeUrl?: string;
+}
+
+/**
+ * Ends the grant behind a refresh token at Google (its OAuth revocation endpoint), so the token is worthless
+ * wherever a copy is. A token Google no longer knows (already revoked, expired) counts as revoked.
+ */
+export async function revokeGoogleToken(options: Pick<GoogleCalendarOAuth, 'revokeUrl'>, token: string): Promise<void> {
+  const response = await fetch(options.revokeUrl ?? 'https://oauth2.googleapis.com/revoke', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token }),
+    signal: AbortSignal.timeout(15_000),
+  });
+  if (response.ok || response.status === 400) return;
+  throw new Error(`Google did not revoke the token: HTTP ${response.status}`);
 }
 
 /**

@@ -33,6 +33,9 @@ export interface FakeGoogleCalendar extends OAuthControls {
   /** Root for `apiRootUrl` (ends with a slash). */
   apiRootUrl: string;
   tokenUrl: string;
+  revokeUrl: string;
+  /** Tokens revoked through the revocation endpoint. */
+  revokedTokens: string[];
   /** Busy intervals freeBusy reports (besides the fake's own events), as Google writes them (RFC 3339). */
   busy: Array<{ start: string; end: string }>;
   /** When set, freeBusy answers a per-calendar error with this reason (and an empty busy list, as Google does). */
@@ -69,6 +72,8 @@ export async function startFakeGoogleCalendar(client: OAuthClient): Promise<Fake
   const fake: FakeGoogleCalendar = {
     apiRootUrl: '',
     tokenUrl: '',
+    revokeUrl: '',
+    revokedTokens: [],
     busy: [],
     perCalendarError: undefined,
     grantedScope: 'https://www.googleapis.com/auth/calendar.events https://www.googleapis.com/auth/calendar.freebusy',
@@ -93,6 +98,12 @@ export async function startFakeGoogleCalendar(client: OAuthClient): Promise<Fake
     const form = req.headers['content-type']?.startsWith('application/x-www-form-urlencoded');
     const body: Record<string, unknown> = raw ? (form ? Object.fromEntries(new URLSearchParams(raw)) : (JSON.parse(raw) as Record<string, unknown>)) : {};
 
+    if (req.method === 'POST' && url.pathname === '/revoke') {
+      // Google ends the whole grant, whichever of its tokens is revoked.
+      fake.revokedTokens.push(String(body.token ?? ''));
+      grants.controls.revoke();
+      return send(res, 200, {});
+    }
     if (req.method === 'POST' && url.pathname === '/token') {
       const fields = body as Record<string, string>;
       fake.tokenRequests.push(fields);
@@ -160,5 +171,6 @@ export async function startFakeGoogleCalendar(client: OAuthClient): Promise<Fake
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   fake.apiRootUrl = `${base}/`;
   fake.tokenUrl = `${base}/token`;
+  fake.revokeUrl = `${base}/revoke`;
   return fake;
 }
