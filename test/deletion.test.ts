@@ -3,7 +3,7 @@ import { createApp } from '../src/api/app';
 import type { Services } from '../src/services';
 import { tokenColumns } from '../src/booking/calendars';
 import { ERASED_TABLES, KEPT_TABLES } from '../activities/deletion';
-import { deletionWorkflowId } from '../workflows/deletionDefinitions';
+import { deletionProgressQuery, deletionWorkflowId } from '../workflows/deletionDefinitions';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
 import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
 import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
@@ -46,6 +46,8 @@ beforeAll(async () => {
       STRIPE_SECRET_KEY: 'sk_test_123',
       STRIPE_API_URL: stripe.url,
       DELETION_GRACE_MS: '3000',
+      // Erasure counts as late from the start: the operators' alert must fire (30 days less 1 s ahead).
+      DELETION_ALERT_BEFORE_MS: String(30 * 86_400_000 - 1_000),
     }),
   );
   worker = await startTestWorker(services);
@@ -123,6 +125,8 @@ test('an owner deletes the organization: after the grace period everything is er
 
   const handle = services.temporal.workflow.getHandle(deletionWorkflowId(orgId));
   expect(await handle.result()).toEqual({ state: 'completed' });
+  expect(await handle.query(deletionProgressQuery)).toMatchObject({ state: 'completed', atRisk: true });
+  expect((await handle.fetchHistory()).events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'alertDeletionAtRisk')).toBe(true);
 
   const left = async (table: string) => Number((await db()(table).where({ org_id: orgId }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
   for (const table of [...ERASED_TABLES, 'transcript_turns', 'recordings']) expect([table, await left(table)]).toEqual([table, 0]);
@@ -154,7 +158,7 @@ test('an owner deletes the organization: after the grace period everything is er
   await until(async () => (await db()('notifications').where({ kind: 'privacy.deletion_completed', recipient: ownerEmail })).length === 1, 5_000);
   await until(() => mailTo(ownerEmail).length === 2, 15_000);
   expect(mailTo(ownerEmail)).toEqual([expect.stringContaining('Erase Me Dental: your data will be erased on'), 'Callgenly: your data was erased']);
-  await recordHistory(handle, 'deletion-completed');
+  await recordHistory(handle, 'deletion-completed-late');
 });
 
 test('an owner cancels the deletion in its grace period: nothing is erased and the owners are told', async () => {

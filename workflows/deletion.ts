@@ -51,7 +51,8 @@ export async function deletionWorkflow(request: DeletionRequest): Promise<{ stat
   const watch = new CancellationScope();
   const watching = watch
     .run(async () => {
-      await sleep(Math.max(0, deadlineAt - request.alertBeforeMs - Date.now()));
+      const wait = deadlineAt - request.alertBeforeMs - Date.now();
+      if (wait > 0) await sleep(wait);
       atRisk = true;
       await steps.alertDeletionAtRisk({ orgId: request.orgId, deadlineAt: new Date(deadlineAt).toISOString() });
     })
