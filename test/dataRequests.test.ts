@@ -1,44 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import { strFromU8, unzipSync } from 'fflate';
 import request from 'supertest';
-import { createApp } from '../src/api/app';
 import { APPOINTMENT_CUSTOMER_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../src/crypto/fieldContexts';
 import type { Services } from '../src/services';
 import { callerErasureWorkflowId, dataExportWorkflowId } from '../workflows/dataRequestDefinitions';
-import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
-import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
+import type { FakeSmtp } from './fakes/smtp';
+import type { FakeTwilioRest } from './fakes/twilioRest';
 import { Browser, randomIp } from './helpers/api';
 import { until } from './helpers/booking';
 import { recordHistory } from './helpers/histories';
-import { startTestWorker, testConfig, testServices } from './helpers/stack';
+import { startWorkerStack, type WorkerStack } from './helpers/workerStack';
 
 /**
  * Data-subject requests on the real stack: exports (organization, own data, one caller) built by their
  * workflow, stored encrypted and downloaded once through the emailed link; a caller's erasure.
  */
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'test-twilio-auth-token';
+let stack: WorkerStack;
 let services: Services;
 let twilio: FakeTwilioRest;
 let smtp: FakeSmtp;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let app: ReturnType<typeof createApp>;
+let app: WorkerStack['app'];
 
 beforeAll(async () => {
-  twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
-  smtp = await startFakeSmtp();
-  services = await testServices(
-    testConfig({ SMTP_URL: smtp.url, TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_API_BASE_URL: twilio.baseUrl, EXPORT_LINK_TTL_MS: '5000' }),
-  );
-  worker = await startTestWorker(services);
-  app = createApp(services);
+  stack = await startWorkerStack({ EXPORT_LINK_TTL_MS: '5000' });
+  ({ services, twilio, smtp, app } = stack);
 });
-afterAll(async () => {
-  await worker.stop();
-  await services.close();
-  await twilio.close();
-  await smtp.close();
-});
+afterAll(() => stack.close());
 
 const db = () => services.db;
 const id = (prefix: string) => `${prefix}_${randomBytes(13).toString('hex').slice(0, 26)}`;

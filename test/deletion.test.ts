@@ -1,64 +1,50 @@
 import { randomBytes } from 'node:crypto';
-import { createApp } from '../src/api/app';
 import type { Services } from '../src/services';
 import { tokenColumns } from '../src/booking/calendars';
 import { ERASED_TABLES, KEPT_TABLES } from '../activities/deletion';
 import { deletionProgressQuery, deletionWorkflowId } from '../workflows/deletionDefinitions';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
-import { startFakeSmtp, type FakeSmtp } from './fakes/smtp';
-import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
+import type { FakeSmtp } from './fakes/smtp';
+import type { FakeTwilioRest } from './fakes/twilioRest';
 import { startStripeRecorder, type StripeRecorder } from './fakes/stripeRecorder';
 import { Browser, randomIp } from './helpers/api';
 import { until } from './helpers/booking';
 import { recordHistory } from './helpers/histories';
 import { makeOrganization } from './helpers/organizations';
-import { stack, startTestWorker, testConfig, testServices } from './helpers/stack';
+import { stack as servers } from './helpers/stack';
+import { startWorkerStack, type WorkerStack } from './helpers/workerStack';
 
 /**
  * Account deletion on the real stack: the owner asks (with their password), the grace period passes (or
  * is cancelled), and the organization is erased at Twilio (local REST server), at Stripe (stripe-mock
  * behind the recorder) and here; its data key is destroyed last and a certificate is written.
  */
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'test-twilio-auth-token';
+let stack: WorkerStack;
 let services: Services;
 let twilio: FakeTwilioRest;
-let stripe: StripeRecorder;
 let smtp: FakeSmtp;
+let app: WorkerStack['app'];
+let stripe: StripeRecorder;
 let google: FakeGoogleCalendar;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let app: ReturnType<typeof createApp>;
 
 beforeAll(async () => {
-  twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
-  stripe = await startStripeRecorder(stack.stripeUrl());
-  smtp = await startFakeSmtp();
+  stripe = await startStripeRecorder(servers.stripeUrl());
   google = await startFakeGoogleCalendar({ clientId: 'google-client', clientSecret: 'google-secret', redirectUri: 'http://localhost/cb' });
-  services = await testServices(
-    testConfig({
-      GOOGLE_OAUTH_CLIENT_ID: 'google-client',
-      GOOGLE_OAUTH_CLIENT_SECRET: 'google-secret',
-      GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
-      SMTP_URL: smtp.url,
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-      STRIPE_SECRET_KEY: 'sk_test_123',
-      STRIPE_API_URL: stripe.url,
-      DELETION_GRACE_MS: '3000',
-      // Erasure counts as late from the start: the operators' alert must fire (30 days less 1 s ahead).
-      DELETION_ALERT_BEFORE_MS: String(30 * 86_400_000 - 1_000),
-    }),
-  );
-  worker = await startTestWorker(services);
-  app = createApp(services);
+  stack = await startWorkerStack({
+    GOOGLE_OAUTH_CLIENT_ID: 'google-client',
+    GOOGLE_OAUTH_CLIENT_SECRET: 'google-secret',
+    GOOGLE_OAUTH_REVOKE_URL: google.revokeUrl,
+    STRIPE_SECRET_KEY: 'sk_test_123',
+    STRIPE_API_URL: stripe.url,
+    DELETION_GRACE_MS: '3000',
+    // Erasure counts as late from the start: the operators' alert must fire (30 days less 1 s ahead).
+    DELETION_ALERT_BEFORE_MS: String(30 * 86_400_000 - 1_000),
+  });
+  ({ services, twilio, smtp, app } = stack);
 });
 afterAll(async () => {
-  await worker.stop();
-  await services.close();
-  await twilio.close();
+  await stack.close();
   await stripe.close();
-  await smtp.close();
   await google.close();
 });
 const mailTo = (address: string) => smtp.messages.filter((m) => m.envelope.to.includes(address)).map((m) => m.subject);

@@ -4,44 +4,33 @@ import { seedCalls } from '../src/bench/expiredCalls';
 import type { Services } from '../src/services';
 import { sweepProgressQuery, type RetentionSweepInput } from '../workflows/retentionDefinitions';
 import { SweepStatus } from '../workflows/searchAttributes';
-import { startFakeTwilioRest, type FakeTwilioRest } from './fakes/twilioRest';
+import type { FakeTwilioRest } from './fakes/twilioRest';
 import { until } from './helpers/booking';
 import { spawnChildWorker } from './helpers/childWorker';
 import { recordHistory } from './helpers/histories';
 import { makeOrganization } from './helpers/organizations';
 import { freshDatabase, startTestWorker, testConfig, testServices, uniqueName } from './helpers/stack';
+import { startWorkerStack, type WorkerStack } from './helpers/workerStack';
 
 /**
  * The retention sweep on a database of its own (so its totals are exactly this test's), the real Temporal
  * server, and Twilio's REST API played by a local server that records which recordings were deleted.
  */
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'test-twilio-auth-token';
+let stack: WorkerStack;
 let services: Services;
 let twilio: FakeTwilioRest;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let databaseUrl: string;
 
 beforeAll(async () => {
-  twilio = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   databaseUrl = await freshDatabase();
-  services = await testServices(
-    testConfig({
-      DATABASE_URL: databaseUrl,
-      TWILIO_ACCOUNT_SID: ACCOUNT_SID,
-      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-      TWILIO_API_BASE_URL: twilio.baseUrl,
-      RETENTION_BATCH_SIZE: '100', // several batches per organization
-      RETENTION_SWEEP_INTERVAL_MS: '3600000',
-    }),
-  );
-  worker = await startTestWorker(services);
+  stack = await startWorkerStack({
+    DATABASE_URL: databaseUrl,
+    RETENTION_BATCH_SIZE: '100', // several batches per organization
+    RETENTION_SWEEP_INTERVAL_MS: '3600000',
+  });
+  ({ services, twilio } = stack);
 });
-afterAll(async () => {
-  await worker.stop();
-  await services.close();
-  await twilio.close();
-});
+afterAll(() => stack.close());
 
 const db = () => services.db;
 const DAY = 86_400_000;
