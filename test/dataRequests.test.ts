@@ -7,6 +7,7 @@ import { callerErasureWorkflowId, dataExportWorkflowId } from '../workflows/data
 import type { FakeSmtp } from './fakes/smtp';
 import type { FakeTwilioRest } from './fakes/twilioRest';
 import { Browser, randomIp } from './helpers/api';
+import { apiKeyFor } from './helpers/organizations';
 import { until } from './helpers/booking';
 import { recordHistory } from './helpers/histories';
 import { startWorkerStack, type WorkerStack } from './helpers/workerStack';
@@ -108,6 +109,9 @@ test('a member exports only their own data; a caller export holds only that call
   member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
   expect((await member.post('/api/v1/exports', { scope: 'organization' })).status).toBe(403);
   expect((await member.post('/api/v1/exports', { scope: 'caller', number: ADA })).status).toBe(403);
+  // A program cannot ask: the link is emailed to the person who does.
+  const key = await apiKeyFor(services, orgId);
+  expect((await request(app).post('/api/v1/exports').set('Authorization', `Bearer ${key}`).send({ scope: 'caller', number: ADA })).body.error.code).toBe('session_required');
   const own = await member.post('/api/v1/exports', { scope: 'user' });
   expect(own.status).toBe(202);
   const ownFiles = unzipSync(new Uint8Array((await download(await ready(member, own.body.id))).body));
@@ -128,7 +132,6 @@ test('a member exports only their own data; a caller export holds only that call
   expect(await services.temporal.workflow.getHandle(dataExportWorkflowId(unused.body.id)).result()).toEqual({ status: 'expired' });
   expect(await db()('data_requests').where({ id: unused.body.id }).first()).toMatchObject({ status: 'expired', archive_ciphertext: null });
   expect((await download(link)).status).toBe(410);
-  expect(orgId).toBeTruthy();
 });
 
 test("an admin erases one caller: their calls, transcripts, messages and recordings go (at Twilio too), their bookings stay anonymous, others' data and held calls stay", async () => {

@@ -68,9 +68,10 @@ export const dataRequestRoutes = [
     body: ExportBody,
     response: { status: 202, schema: DataRequest, description: 'Being built' },
     async handle({ auth, body, deps, req }) {
+      // The link goes to the requester's email: a person asks, never an API key.
+      if (auth.kind !== 'session') throw new ApiError(403, 'session_required', 'Exports are requested from a signed-in session; the link is emailed to you');
       if (body.scope === 'organization' && !hasRole(auth.role, 'owner')) throw new ApiError(403, 'forbidden', "Only an owner can export the whole organization's data");
       if (body.scope === 'caller' && !hasRole(auth.role, 'admin')) throw new ApiError(403, 'forbidden', "A caller's data is exported by an admin");
-      if (body.scope === 'user' && auth.kind !== 'session') throw new ApiError(403, 'session_required', 'Your own data is exported from a signed-in session');
       const subject = body.scope === 'user' ? auth.userId : body.scope === 'caller' ? body.number : null;
       const id = await recordRequest(deps, req, auth, { kind: 'export', scope: body.scope, subject });
       const input: DataExportInput = { requestId: id, orgId: auth.orgId, linkTtlMs: deps.config.exports.linkTtlMs };
