@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type Stripe from 'stripe';
 import type { Config } from '../src/config';
 import type { Keyring } from '../src/crypto/keyring';
@@ -80,6 +80,33 @@ export function createDeletionActivities(deps: {
         return deps.notifier.write({ kind: 'privacy.deletion_cancelled', orgId: input.orgId, payload: {}, to: { roles: ['owner'] }, cause: `deletion-cancelled:${input.cancelledBy}` }, trx);
       });
       await deps.notifier.start(written);
+    },
+
+    /**
+     * Nothing keeps working for an organization being erased: its weekly report schedule is deleted and
+     * its running workflows (calls, bookings with reminder texts still due, deliveries, exports) are
+     * terminated. Its billing cycle is left to close its last period, and this deletion to finish.
+     */
+    async stopOrganizationWorkflows(input: { orgId: string }): Promise<number> {
+      await deps.temporal.schedule
+        .getHandle(`usage-report:${input.orgId}`)
+        .delete()
+        .catch((error: unknown) => {
+          if (!(error instanceof ScheduleNotFoundError)) throw error;
+        });
+      const query = `OrgId = '${input.orgId}' AND ExecutionStatus = 'Running' AND WorkflowType NOT IN ('deletionWorkflow', 'billingCycleWorkflow')`;
+      let stopped = 0;
+      for await (const run of deps.temporal.workflow.list({ query })) {
+        await deps.temporal.workflow
+          .getHandle(run.workflowId, run.runId)
+          .terminate('the organization is being deleted')
+          .catch((error: unknown) => {
+            if (!(error instanceof WorkflowNotFoundError)) throw error; // it ended meanwhile
+          });
+        stopped++;
+        Context.current().heartbeat();
+      }
+      return stopped;
     },
 
     /** The owners' addresses, kept by the workflow to tell them when it is done (by then their accounts are gone). */

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Services } from '../src/services';
 import { tokenColumns } from '../src/booking/calendars';
 import { ERASED_TABLES, KEPT_TABLES } from '../activities/deletion';
+import { ScheduleNotFoundError, WithStartWorkflowOperation } from '@temporalio/client';
+import { callWorkflowId, turnUpdate, type CallStart } from '../workflows/callDefinitions';
 import { deletionProgressQuery, deletionWorkflowId } from '../workflows/deletionDefinitions';
+import { OrgId } from '../workflows/searchAttributes';
 import { startFakeGoogleCalendar, type FakeGoogleCalendar } from './fakes/googleCalendar';
 import type { FakeSmtp } from './fakes/smtp';
 import type { FakeTwilioRest } from './fakes/twilioRest';
@@ -96,6 +99,19 @@ test('an owner deletes the organization: after the grace period everything is er
   const customer = `cus_erase${randomBytes(6).toString('hex')}`;
   await db()('organizations').where({ id: orgId }).update({ stripe_customer_id: customer, notification_emails: ['desk@erase.test'] });
 
+  // A call still in progress (its workflow waits for Twilio's final status) must not outlive the erasure.
+  const liveSid = `CA${randomBytes(16).toString('hex')}`;
+  const live: CallStart = {
+    callSid: liveSid, callId: id('call'), orgId, direction: 'inbound', from: '+14155550111', to: '+14155550100', greeting: 'Hello!',
+    recording: { enabled: false, announcement: '' }, agentDeadlineMs: 8_000, statusCheckAfterMs: 600_000,
+  };
+  await services.temporal.workflow.executeUpdateWithStart(turnUpdate, {
+    args: [{ kind: 'answer' }],
+    updateId: 'answer',
+    startWorkflowOperation: new WithStartWorkflowOperation('callWorkflow', { workflowId: callWorkflowId(liveSid), taskQueue: services.config.temporal.taskQueue, args: [live], workflowIdConflictPolicy: 'USE_EXISTING', typedSearchAttributes: [{ key: OrgId, value: orgId }] }),
+  });
+  expect(await services.temporal.schedule.getHandle(`usage-report:${orgId}`).describe()).toBeDefined();
+
   // Re-authentication first; then one deletion at a time.
   expect((await owner.post('/api/v1/organization/deletion', {})).body.error.code).toBe('reauthentication_failed');
   expect((await owner.post('/api/v1/organization/deletion', { password: 'not the password' })).status).toBe(401);
@@ -113,6 +129,10 @@ test('an owner deletes the organization: after the grace period everything is er
   expect(await handle.result()).toEqual({ state: 'completed' });
   expect(await handle.query(deletionProgressQuery)).toMatchObject({ state: 'completed', atRisk: true });
   expect((await handle.fetchHistory()).events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'alertDeletionAtRisk')).toBe(true);
+
+  // Nothing runs on for it: the call was stopped, the weekly report's schedule is gone.
+  expect((await services.temporal.workflow.getHandle(callWorkflowId(liveSid)).describe()).status.name).toBe('TERMINATED');
+  await expect(services.temporal.schedule.getHandle(`usage-report:${orgId}`).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
 
   const left = async (table: string) => Number((await db()(table).where({ org_id: orgId }).count<{ n: string }[]>({ n: '*' }))[0]!.n);
   for (const table of [...ERASED_TABLES, 'transcript_turns', 'recordings']) expect([table, await left(table)]).toEqual([table, 0]);
@@ -137,14 +157,14 @@ test('an owner deletes the organization: after the grace period everything is er
   expect(certificate.metadata.certificate).toMatchObject({
     requestedBy: owner.info!.user.id,
     dataKey: 'destroyed',
-    erased: expect.objectContaining({ calls: 1, messages: 1, appointments: 1, memberships: 3, users: 2, calendar_connections: 1, recordingsDeletedAtTwilio: 1, calendarGrantsRevoked: 1, stripeCustomerDeleted: true }),
+    erased: expect.objectContaining({ workflowsStopped: 1, calls: 2, messages: 1, appointments: 1, memberships: 3, users: 2, calendar_connections: 1, recordingsDeletedAtTwilio: 1, calendarGrantsRevoked: 1, stripeCustomerDeleted: true }),
     kept: expect.objectContaining({ usage_records: expect.objectContaining({ rows: 1 }), balance_ledger: expect.objectContaining({ rows: 1 }) }),
   });
   // The owner hears it is done, at the address captured before their account went.
   await until(async () => (await db()('notifications').where({ kind: 'privacy.deletion_completed', recipient: ownerEmail })).length === 1, 5_000);
   await until(() => mailTo(ownerEmail).length === 2, 15_000);
   expect(mailTo(ownerEmail)).toEqual([expect.stringContaining('Erase Me Dental: your data will be erased on'), 'Callgenly: your data was erased']);
-  await recordHistory(handle, 'deletion-completed-late');
+  await recordHistory(handle, 'deletion-completed-stopping-workflows');
 });
 
 test('an owner cancels the deletion in its grace period: nothing is erased and the owners are told', async () => {

@@ -1,4 +1,4 @@
-import { condition, proxyActivities, setHandler, sleep, upsertSearchAttributes, CancellationScope } from '@temporalio/workflow';
+import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, CancellationScope } from '@temporalio/workflow';
 import type { DeletionActivities } from '../activities/deletion';
 import { cancelDeletionSignal, deletionProgressQuery, type DeletionRequest, type DeletionState } from './deletionDefinitions';
 import { DeletionStatus } from './searchAttributes';
@@ -59,10 +59,12 @@ export async function deletionWorkflow(request: DeletionRequest): Promise<{ stat
     .catch(() => undefined);
 
   const recipients = await steps.ownerAddresses({ orgId: request.orgId });
+  // Deletions started before this step existed go on without it (their recorded histories replay).
+  const stoppedWorkflows = patched('stop-organization-workflows') ? await steps.stopOrganizationWorkflows({ orgId: request.orgId }) : undefined;
   const atProviders = await steps.eraseAtProviders({ orgId: request.orgId });
   const erased = await steps.eraseData({ orgId: request.orgId });
   await steps.destroyDataKey({ orgId: request.orgId });
-  await steps.certifyDeletion({ orgId: request.orgId, requestedAt: request.requestedAt, requestedBy: request.requestedBy, erased: { ...atProviders, ...erased }, recipients });
+  await steps.certifyDeletion({ orgId: request.orgId, requestedAt: request.requestedAt, requestedBy: request.requestedBy, erased: { ...atProviders, ...erased, ...(stoppedWorkflows === undefined ? {} : { workflowsStopped: stoppedWorkflows }) }, recipients });
   watch.cancel();
   await watching;
   setState('completed');
