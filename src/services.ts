@@ -19,6 +19,7 @@ import { createNotifier, type Notifier } from './notifications/notifier';
 import type Stripe from 'stripe';
 import { createStripeClient } from './providers/stripe';
 import { OrganizationPayloadCodec } from './temporal/payloadCodec';
+import { PayloadPolicyWatch } from './temporal/payloadPolicyWatch';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
 export interface Services {
@@ -56,6 +57,8 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
   const payloadCodec = new OrganizationPayloadCodec({ db, keyring });
+  const policyWatch = new PayloadPolicyWatch(config.database.url, payloadCodec, logger);
+  await policyWatch.start();
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'), payloadCodec);
   const fields = new FieldCipher(keyring);
   const twilio = createTwilioProvider(config.twilio);
@@ -84,7 +87,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     payloadCodec,
     async close() {
       email?.close();
-      await Promise.allSettled([temporal.connection.close(), db.destroy()]);
+      await Promise.allSettled([temporal.connection.close(), db.destroy(), policyWatch.close()]);
     },
   };
 }

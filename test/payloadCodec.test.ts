@@ -4,6 +4,10 @@ import { createApp } from '../src/api/app';
 import { callWorkflowId } from '../workflows/callDefinitions';
 import { startCallStack, type CallStack } from './helpers/callStack';
 import { apiKeyFor, makeOrganization, randomPhone } from './helpers/organizations';
+import { OrganizationPayloadCodec } from '../src/temporal/payloadCodec';
+import { PayloadPolicyWatch } from '../src/temporal/payloadPolicyWatch';
+import { createLogger } from '../src/logger';
+import { until } from './helpers/booking';
 
 /**
  * Encrypted workflow payloads on the real stack: a HIPAA organization's call runs end to end while the
@@ -16,7 +20,8 @@ let app: ReturnType<typeof createApp>;
 let raw: Client;
 
 beforeAll(async () => {
-  stack = await startCallStack();
+  // The worker has its own codec, as in production, where it is another process than the API.
+  stack = await startCallStack({}, { workerOwnServices: true });
   app = createApp(stack.services);
   raw = new Client({ connection: stack.services.temporal.connection, namespace: stack.services.config.temporal.namespace });
 });
@@ -104,4 +109,48 @@ test("a HIPAA organization's call works end to end while Temporal holds only cip
   // Crypto-shredding: with the key destroyed, no one reads it again, the codec server included.
   await stack.services.keyring.destroy(clinic.id);
   expect((await decode(await apiKeyFor(stack.services, clinic.id))).body.payloads).toEqual([sealed]);
+});
+
+const mentionsAda = (history: string) => payloadsIn(history).some((p) => Buffer.from(p.data ?? '', 'base64').toString().includes('Ada Lovelace'));
+
+test('switching HIPAA mode on seals the very next call, though every process had cached the old policy', async () => {
+  const number = randomPhone();
+  const clinic = await makeOrganization(stack.services, { phoneNumbers: [number] });
+  // A call first: the API's and the worker's codecs have both read (and cached) the policy: plaintext.
+  expect(mentionsAda((await aCall(number)).history)).toBe(true);
+
+  const switched = await request(app).patch('/api/v1/organization').set('Authorization', `Bearer ${await apiKeyFor(stack.services, clinic.id)}`).send({ hipaaMode: true });
+  expect(switched.status).toBe(200);
+  const { history, goodbye } = await aCall(number);
+  expect(goodbye).toContain('Goodbye, Ada!');
+  expect(history).not.toContain('Ada Lovelace');
+  expect(history).not.toContain('+14155550177');
+  for (const p of payloadsIn(history)) expect(Buffer.from(p.metadata!.encoding!, 'base64').toString()).toBe('binary/encrypted');
+});
+
+test("another process's cached policy is dropped as the change commits, whoever makes it", async () => {
+  const clinic = await makeOrganization(stack.services);
+  const elsewhere = new OrganizationPayloadCodec({ db: stack.services.db, keyring: stack.services.keyring });
+  const heard: string[] = [];
+  const watch = new PayloadPolicyWatch(stack.services.config.database.url!, { changed: (orgId) => (heard.push(orgId), elsewhere.changed(orgId)), inDoubt: (d) => elsewhere.inDoubt(d) }, createLogger('silent'));
+  await watch.start();
+  try {
+    const input = () => [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify({ orgId: clinic.id, caller: 'Ada Lovelace' })) }];
+    const context = { workflowId: `billing:${clinic.id}` } as never;
+    const encoding = async () => Buffer.from((await elsewhere.encode(input(), context))[0]!.metadata!.encoding!).toString();
+    expect(await encoding()).toBe('json/plain');
+    expect(await encoding()).toBe('json/plain'); // now from its cache
+
+    // Plain SQL, as an operator might: the database announces it; no API process is involved.
+    await stack.services.db('organizations').where({ id: clinic.id }).update({ encrypt_workflow_payloads: true });
+    await until(() => heard.includes(clinic.id), 2_000);
+    expect(await encoding()).toBe('binary/encrypted');
+
+    // While announcements cannot be heard, no cached policy is trusted.
+    await watch.close();
+    await stack.services.db('organizations').where({ id: clinic.id }).update({ encrypt_workflow_payloads: false });
+    expect(await encoding()).toBe('json/plain');
+  } finally {
+    await watch.close();
+  }
 });

@@ -3,10 +3,12 @@ import { temporal } from '@temporalio/proto';
 import { open, seal } from '../crypto/aesGcm';
 import type { Keyring } from '../crypto/keyring';
 import type { Db } from '../db/knex';
+import type { PolicyListener } from './payloadPolicyWatch';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const CACHE_LIMIT = 10_000;
+/** A safety net only: changes are announced by the database (PayloadPolicyWatch) and drop the entry at once. */
 const POLICY_TTL_MS = 60_000;
 
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
@@ -38,16 +40,35 @@ const ROW_OF_ID: Array<[RegExp, string, string]> = [
  * organization's admin. Which organization a payload belongs to comes from Temporal's serialization
  * context (the workflow id), remembered once seen, or from the payload itself (a start input's orgId).
  */
-export class OrganizationPayloadCodec implements PayloadCodec {
+export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
   private readonly orgOfWorkflow = new Map<string, string | null>();
   private readonly policy = new Map<string, { encrypt: boolean; until: number }>();
+  /** Workflows whose payloads arrived sealed: everything they produce is sealed too, whatever a cache says. */
+  private readonly sealedWorkflows = new Set<string>();
+  /** Until the database's announcements are heard, no cached policy is trusted. */
+  private policyInDoubt = true;
+  /** Bumped by every announcement, so a read that raced one is not cached. */
+  private policyGeneration = 0;
 
   constructor(private readonly deps: { db: Db; keyring: Keyring }) {}
+
+  changed(orgId: string): void {
+    this.policyGeneration += 1;
+    this.policy.delete(orgId);
+  }
+
+  inDoubt(inDoubt: boolean): void {
+    this.policyGeneration += 1;
+    this.policyInDoubt = inDoubt;
+    this.policy.clear();
+  }
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (payloads.length === 0) return payloads;
     const orgId = (await this.orgOfContext(context)) ?? orgIdInside(payloads);
-    if (!orgId || !(await this.encrypts(orgId))) return payloads;
+    if (!orgId) return payloads;
+    const sealedWorkflow = context?.workflowId !== undefined && this.sealedWorkflows.has(context.workflowId);
+    if (!sealedWorkflow && !(await this.encrypts(orgId))) return payloads;
     if (context?.workflowId) this.remember(context.workflowId, orgId);
     const { version, key } = await this.deps.keyring.activeKey(orgId);
     return payloads.map((payload) => sealed(orgId, version, key, payload));
@@ -65,7 +86,10 @@ export class OrganizationPayloadCodec implements PayloadCodec {
       payloads.map(async (payload) => {
         const id = keyIdOf(payload);
         if (!id) return payload;
-        if (context?.workflowId) this.remember(context.workflowId, id.orgId);
+        if (context?.workflowId) {
+          this.remember(context.workflowId, id.orgId);
+          this.markSealed(context.workflowId);
+        }
         const key = await this.deps.keyring.keyVersion(id.orgId, id.version);
         return temporal.api.common.v1.Payload.decode(open(key, Buffer.from(payload.data ?? []), aad(id.orgId)));
       }),
@@ -90,17 +114,27 @@ export class OrganizationPayloadCodec implements PayloadCodec {
     return undefined;
   }
 
+  private markSealed(workflowId: string): void {
+    if (this.sealedWorkflows.size >= CACHE_LIMIT) this.sealedWorkflows.delete(this.sealedWorkflows.values().next().value!);
+    this.sealedWorkflows.add(workflowId);
+  }
+
   private remember(workflowId: string, orgId: string | null): void {
     if (this.orgOfWorkflow.size >= CACHE_LIMIT) this.orgOfWorkflow.delete(this.orgOfWorkflow.keys().next().value!);
     this.orgOfWorkflow.set(workflowId, orgId);
   }
 
-  /** HIPAA mode or the organization's choice; re-read every minute so a change takes effect soon. */
+  /**
+   * HIPAA mode or the organization's choice. Cached while the database's change announcements are heard
+   * (a change drops the entry when it commits); re-read on every use while they are not.
+   */
   private async encrypts(orgId: string): Promise<boolean> {
     const cached = this.policy.get(orgId);
-    if (cached && cached.until > Date.now()) return cached.encrypt;
+    if (cached && cached.until > Date.now() && !this.policyInDoubt) return cached.encrypt;
+    const generation = this.policyGeneration;
     const org = await this.deps.db('organizations').where({ id: orgId }).first('hipaa_mode', 'encrypt_workflow_payloads', 'status');
     const encrypt = Boolean(org && org.status !== 'deleted' && (org.hipaa_mode || org.encrypt_workflow_payloads));
+    if (this.policyInDoubt || generation !== this.policyGeneration) return encrypt;
     if (this.policy.size >= CACHE_LIMIT) this.policy.clear();
     this.policy.set(orgId, { encrypt, until: Date.now() + POLICY_TTL_MS });
     return encrypt;

@@ -25,14 +25,19 @@ export interface CallStack {
   org: OrganizationRow;
   number: string;
   businessNumber: string;
-  call(options?: { from?: string; to?: string }): SimulatedCall;
+  /** `target`: another API than the stack's own (one built with other dependencies). */
+  call(options?: { from?: string; to?: string; target?: string }): SimulatedCall;
   /** The call workflow's result, once Twilio's final status callback has been handled. */
   result(call: SimulatedCall): Promise<{ outcome: string; status: string }>;
   restartWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startCallStack(env: Record<string, string> = {}): Promise<CallStack> {
+/**
+ * `workerOwnServices`: the worker gets services of its own (its own payload codec and caches), as in
+ * production, where the API and the worker are separate processes.
+ */
+export async function startCallStack(env: Record<string, string> = {}, options: { workerOwnServices?: boolean } = {}): Promise<CallStack> {
   const llm = await startFakeOpenAI();
   const twilioRest = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   const services = await testServices(
@@ -55,7 +60,8 @@ export async function startCallStack(env: Record<string, string> = {}): Promise<
     transfer_e164: businessNumber,
     faq: JSON.stringify([{ question: 'Do you open on Saturdays?', answer: 'No, we are closed on weekends.' }]),
   });
-  let worker = await startTestWorker(services);
+  const workerServices = options.workerOwnServices ? await testServices(services.config) : services;
+  let worker = await startTestWorker(workerServices);
   const http = await listen(createApp(services), '127.0.0.1', 0);
   return {
     services,
@@ -67,7 +73,7 @@ export async function startCallStack(env: Record<string, string> = {}): Promise<
     businessNumber,
     call: (options = {}) =>
       new SimulatedCall({
-        target: http.url,
+        target: options.target ?? http.url,
         publicBaseUrl: PUBLIC_BASE_URL,
         authToken: AUTH_TOKEN,
         accountSid: ACCOUNT_SID,
@@ -77,11 +83,12 @@ export async function startCallStack(env: Record<string, string> = {}): Promise<
     result: (call) => services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).result(),
     async restartWorker() {
       await worker.stop();
-      worker = await startTestWorker(services);
+      worker = await startTestWorker(workerServices);
     },
     async close() {
       await http.close(1000);
       await worker.stop();
+      if (workerServices !== services) await workerServices.close();
       await services.close();
       await llm.close();
       await twilioRest.close();

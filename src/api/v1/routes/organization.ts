@@ -157,6 +157,9 @@ export const organizationRoutes = [
         await audit(trx, req, auth, { action: 'organization.settings_changed', targetType: 'organization', targetId: auth.orgId, metadata: { fields: Object.keys(body) } });
         return updated;
       });
+      // Other processes hear of an encryption change from the database's trigger as it commits; this one
+      // forgets its cached policy before answering, so the next call it starts is already sealed.
+      if (body.hipaaMode !== undefined || body.encryptWorkflowPayloads !== undefined) deps.payloadCodec.changed(auth.orgId);
       // The weekly report follows the organization to its new zone.
       if (body.timeZone) await scheduleUsageReport(deps, { id: row.id, timeZone: row.time_zone });
       return toApi(row);
