@@ -31,10 +31,11 @@ test('GET /readyz answers 503 naming what is down', async () => {
   }
 });
 
-test('GET /metrics serves Prometheus text with request durations', async () => {
-  const app = createApp(services);
+test('GET /metrics serves Prometheus text with request durations to the bearer of METRICS_TOKEN', async () => {
+  const token = 'metrics-token-for-this-test';
+  const app = createApp({ ...services, config: { ...services.config, http: { ...services.config.http, metricsToken: token } } });
   await request(app).get('/healthz');
-  const res = await request(app).get('/metrics').expect(200);
+  const res = await request(app).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
   expect(res.headers['content-type']).toMatch(/text\/plain/);
   expect(res.text).toContain('process_cpu_user_seconds_total');
   expect(res.text).toMatch(/callgenly_http_request_duration_seconds_count\{route="\/healthz",method="GET",status="200"\} \d+/);

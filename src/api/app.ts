@@ -46,11 +46,13 @@ export interface AppDeps {
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Only the configured proxies may name the client (TRUST_PROXY); anyone else's X-Forwarded-For is ignored,
+  // so nobody picks their own rate-limit bucket or audit IP.
+  app.set('trust proxy', deps.config.http.trustProxy === false ? false : deps.config.http.trustProxy.join(', '));
   app.use(requestLogging(deps.logger));
   app.use(requestMetrics(deps.metrics));
   app.use(helmet());
-  app.use(opsRoutes(deps));
+  app.use(opsRoutes({ ...deps, metricsAccess: { token: deps.config.http.metricsToken, open: deps.config.env === 'development' } }));
   app.use(
     '/twilio',
     express.urlencoded({ extended: false, limit: '64kb' }),

@@ -34,5 +34,25 @@ function toApiError(err: unknown): ApiError {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new ApiError(415, 'unsupported_encoding', 'The request body encoding is not supported');
   }
-  return new ApiError(500, 'internal', 'Something went wrong on our side');
+  // The router's undecodable path parameter (`%E0%A4%A`) is a URIError it marks 400.
+  if (err instanceof URIError) return new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoding');
+  // Any other client error the HTTP layer raised (a corrupt gzip/deflate/br body, an aborted upload).
+  const status = (err as { status?: unknown; expose?: unknown }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (err as { expose?: unknown }).expose !== false) {
+    return new ApiError(status, 'bad_request', 'The request could not be read');
+  }
+  return fromDatabaseError(err) ?? new ApiError(500, 'internal', 'Something went wrong on our side');
+}
+
+/**
+ * PostgreSQL's refusals that are the request's fault, never ours: a value it cannot store (class 22:
+ * a NUL byte, a malformed number or date) is 400, and losing a race for a unique value is 409. Validation
+ * at the edge catches these first; this keeps anything it misses from becoming a 500.
+ */
+function fromDatabaseError(err: unknown): ApiError | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  if (code.startsWith('22')) return new ApiError(400, 'invalid_request', 'A value in the request cannot be stored');
+  if (code === '23505') return new ApiError(409, 'conflict', 'That conflicts with something that already exists');
+  return undefined;
 }

@@ -8,6 +8,7 @@ import { authRateLimits } from '../middleware/rateLimits';
 import type { V1Deps } from './deps';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoute, type RouteSpec } from './route';
+import { refuseUnreadableText } from '../textInput';
 import { apiKeyRoutes } from './routes/apiKeys';
 import { auditLogRoutes } from './routes/auditLog';
 import { authRoutes } from './routes/auth';
@@ -63,9 +64,14 @@ export function v1Router(app: AppDeps): Router {
   const limiters = authRateLimits(app.db, config.auth);
 
   const router = Router();
-  router.use(express.json({ limit: '100kb' }), cookieParser());
+  router.use(express.json({ limit: '100kb' }), cookieParser(), refuseUnreadableText);
   router.get('/openapi.json', (_req, res) => {
     res.json(openapi);
+  });
+  // Answers are per person and some show a secret once (an API key, an invitation token): never cached.
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
   });
   router.use(authenticate(app.db, deps.sessions, config.auth));
   for (const route of V1_ROUTES) mountRoute(router, route, deps, limiters);

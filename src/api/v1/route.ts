@@ -4,6 +4,7 @@ import type { AuthContext } from '../../auth/context';
 import { hasRole, type Role } from '../../auth/roles';
 import { InvalidCursorError } from '../../db/pagination';
 import { ApiError } from '../errors';
+import { assertCleanText } from '../textInput';
 import type { LimitedAction } from '../middleware/rateLimits';
 import { CSRF_HEADER } from './sessionCookies';
 import type { V1Deps } from './deps';
@@ -68,6 +69,7 @@ export function expressPath(path: string): string {
 
 export function mountRoute(router: Router, spec: RouteSpec, deps: V1Deps, limiters: Record<LimitedAction, RequestHandler[]>): void {
   const handler: RequestHandler = async (req, res) => {
+    assertCleanText(req.params, 'path');
     const auth = authorize(spec, req, deps);
     const ctx: HandlerContext<unknown, unknown, unknown> = {
       params: parse(spec.params, req.params, 'path'),

@@ -8,8 +8,6 @@ export interface UserRow {
   name: string;
   password_hash: string | null;
   email_verified_at: Date | null;
-  failed_sign_ins: number;
-  locked_until: Date | null;
   created_at: Date;
 }
 
@@ -42,20 +40,6 @@ export function usersRepository(db: Db | Tx) {
 
     markEmailVerified(id: string): Promise<number> {
       return db('users').where({ id }).whereNull('email_verified_at').update({ email_verified_at: db.fn.now() });
-    },
-
-    /** Counts one more consecutive failure; returns the new count. */
-    async recordFailedSignIn(id: string): Promise<number> {
-      const [row] = await db('users').where({ id }).increment('failed_sign_ins', 1).returning('failed_sign_ins');
-      return (row as { failed_sign_ins: number }).failed_sign_ins;
-    },
-
-    lockUntil(id: string, until: Date): Promise<number> {
-      return db('users').where({ id }).update({ locked_until: until });
-    },
-
-    clearFailedSignIns(id: string): Promise<number> {
-      return db('users').where({ id }).update({ failed_sign_ins: 0, locked_until: null });
     },
 
     setPasswordHash(id: string, hash: string): Promise<number> {

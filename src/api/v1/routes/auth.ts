@@ -3,6 +3,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { lockDurationMs } from '../../../auth/lockout';
 import { hashPassword, passwordMentionsEmail, passwordSchema, verifyPassword } from '../../../auth/passwords';
+import { signInLockoutsRepository } from '../../../db/repositories/signInLockouts';
+import { isUniqueViolation } from '../../../db/errors';
 import { usersRepository, type UserRow } from '../../../db/repositories/users';
 import { isValidTimeZone } from '../../../timeZones';
 import { ApiError } from '../../errors';
@@ -29,6 +31,8 @@ const SignInBody = z.object({
   organizationId: idOf('org').optional().meta({ description: 'Which organization to sign in to; the oldest membership when omitted' }),
 });
 
+export const emailTaken = () => new ApiError(409, 'email_taken', 'An account with this email already exists; sign in instead');
+
 /** The password policy's rule that needs the email, reported on the field like the others. */
 export function checkPasswordAgainstEmail(password: string, email: string, field = 'password'): void {
   if (passwordMentionsEmail(password, email)) throw new ApiError(400, 'invalid_request', `${field}: must not contain your email address`, field);
@@ -49,12 +53,18 @@ export const authRoutes = [
     async handle({ body, deps, req, res }) {
       checkPasswordAgainstEmail(body.password, body.email);
       const users = usersRepository(deps.db);
-      if (await users.findByEmail(body.email)) throw new ApiError(409, 'email_taken', 'An account with this email already exists; sign in instead');
+      if (await users.findByEmail(body.email)) throw emailTaken();
       const passwordHash = await hashPassword(body.password, deps.config.auth.bcryptCost);
-      const { userId, orgId } = await deps.db.transaction(async (trx) => {
-        const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
-        return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
-      });
+      const { userId, orgId } = await deps.db
+        .transaction(async (trx) => {
+          const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
+          return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
+        })
+        .catch((err: unknown) => {
+          // Two sign-ups with one address at once: the unique index lets one through.
+          if (isUniqueViolation(err, 'users_email_unique')) throw emailTaken();
+          throw err;
+        });
       await organizationCreated(deps, { id: orgId, timeZone: body.organization.timeZone });
       return signIn(deps, req, res, { userId, orgId, method: 'password' });
     },
@@ -74,9 +84,11 @@ export const authRoutes = [
     async handle({ body, deps, req, res }) {
       const users = usersRepository(deps.db);
       const user = await users.findByEmail(body.email);
-      if (user?.locked_until && user.locked_until > new Date()) {
+      // Lockout is counted per address, account or not, so a locked account and an unknown email answer alike.
+      const lockedUntil = await signInLockoutsRepository(deps.db).lockedUntil(body.email);
+      if (lockedUntil) {
         await recordFailure(deps, req, body.email, user, 'locked');
-        const seconds = Math.ceil((user.locked_until.getTime() - Date.now()) / 1000);
+        const seconds = Math.ceil((lockedUntil.getTime() - Date.now()) / 1000);
         res.set('Retry-After', String(seconds));
         throw new ApiError(429, 'account_locked', `Too many failed sign-ins; try again in ${seconds} seconds`);
       }
@@ -84,7 +96,7 @@ export const authRoutes = [
         await recordFailure(deps, req, body.email, user, 'wrong_password');
         throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong');
       }
-      await users.clearFailedSignIns(user!.id);
+      await signInLockoutsRepository(deps.db).clear(body.email);
       const memberships = await users.memberships(user!.id);
       const orgId = body.organizationId ?? memberships[0]?.org_id;
       if (!orgId || !memberships.some((m) => m.org_id === orgId)) throw new ApiError(404, 'not_found', 'No such organization');
@@ -171,13 +183,13 @@ export const authRoutes = [
  */
 async function recordFailure(deps: V1Deps, req: Request, email: string, user: UserRow | undefined, reason: 'wrong_password' | 'locked'): Promise<void> {
   const entry = { actorType: 'user' as const, actorId: user?.id ?? null, action: 'auth.sign_in_failed', targetType: 'user', targetId: user?.id, metadata: { email, reason } };
-  if (!user) return audit(deps.db, req, undefined, { ...entry, orgId: null });
   if (reason === 'wrong_password') {
-    const users = usersRepository(deps.db);
-    const failures = await users.recordFailedSignIn(user.id);
+    const lockouts = signInLockoutsRepository(deps.db);
+    const failures = await lockouts.recordFailure(email);
     const lockMs = lockDurationMs(failures, deps.config.auth.lockout);
-    if (lockMs > 0) await users.lockUntil(user.id, new Date(Date.now() + lockMs));
+    if (lockMs > 0) await lockouts.lockUntil(email, new Date(Date.now() + lockMs));
   }
+  if (!user) return audit(deps.db, req, undefined, { ...entry, orgId: null });
   const memberships = await usersRepository(deps.db).memberships(user.id);
   for (const orgId of memberships.length ? memberships.map((m) => m.org_id) : [null]) {
     await audit(deps.db, req, undefined, { ...entry, orgId });

@@ -10,7 +10,8 @@ import { audit } from '../audit';
 import { defineRoute } from '../route';
 import { Email, idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../schemas';
 import { SessionInfo, signIn } from '../sessionInfo';
-import { checkPasswordAgainstEmail } from './auth';
+import { checkPasswordAgainstEmail, emailTaken } from './auth';
+import { isUniqueViolation } from '../../../db/errors';
 
 const Invitation = z
   .object({ id: z.string(), email: z.string(), role: Role, invitedByUserId: z.string().nullable(), createdAt: Timestamp, expiresAt: Timestamp })
@@ -110,16 +111,15 @@ export const invitationRoutes = [
       password: z.string().min(1).max(1024).optional().meta({ description: 'New account: its password (policy applies). Existing account: its current password' }),
     }),
     response: { schema: SessionInfo, description: 'Joined and signed in to the organization' },
-    errors: [401, 404, 429],
+    errors: [401, 404, 409, 429],
     async handle({ body, deps, req, res }) {
       const claims = await deps.tokens.verify('invitation', body.token);
       if (!claims?.jti || typeof claims.org !== 'string' || typeof claims.email !== 'string') throw invalid();
       const { org: orgId, email, jti: invitationId } = claims as { org: string; email: string; jti: string };
-      const users = usersRepository(deps.db);
-      let user = await users.findByEmail(email);
-      if (user) {
-        const signedInAsThem = req.auth?.kind === 'session' && req.auth.userId === user.id;
-        if (!signedInAsThem && !(body.password && (await verifyPassword(body.password, user.password_hash)))) {
+      const existing = await usersRepository(deps.db).findByEmail(email);
+      if (existing) {
+        const signedInAsThem = req.auth?.kind === 'session' && req.auth.userId === existing.id;
+        if (!signedInAsThem && !(body.password && (await verifyPassword(body.password, existing.password_hash)))) {
           throw new ApiError(401, 'invalid_credentials', 'Sign in as the invited account, or give its password');
         }
       } else {
@@ -127,15 +127,26 @@ export const invitationRoutes = [
         const policy = passwordSchema.safeParse(body.password);
         if (!policy.success) throw new ApiError(400, 'invalid_request', `password: ${policy.error.issues[0]!.message}`, 'password');
         checkPasswordAgainstEmail(body.password, email);
-        user = await users.create({ email, name: body.name, passwordHash: await hashPassword(body.password, deps.config.auth.bcryptCost) });
       }
-      const userId = user.id;
-      await withTenant(deps.db, orgId, async (trx) => {
-        const accepted = await invitationsRepository(trx).accept(invitationId, userId);
-        if (!accepted) throw invalid();
-        await usersRepository(trx).addMembership(orgId, userId, accepted.role);
-        await audit(trx, req, undefined, { orgId, actorType: 'user', actorId: userId, action: 'member.joined', targetType: 'invitation', targetId: invitationId, metadata: { role: accepted.role } });
-      });
+      const passwordHash = existing ? undefined : await hashPassword(body.password!, deps.config.auth.bcryptCost);
+      // The account is created in the transaction that consumes the invitation: a revoked, expired or
+      // already used invitation rolls it back, so a refused token claims nobody's address.
+      const userId = await deps.db
+        .transaction(async (trx) => {
+          const id = existing?.id ?? (await usersRepository(trx).create({ email, name: body.name!, passwordHash })).id;
+          await withTenant(trx, orgId, async (tenant) => {
+            const accepted = await invitationsRepository(tenant).accept(invitationId, id);
+            if (!accepted) throw invalid();
+            await usersRepository(tenant).addMembership(orgId, id, accepted.role);
+            await audit(tenant, req, undefined, { orgId, actorType: 'user', actorId: id, action: 'member.joined', targetType: 'invitation', targetId: invitationId, metadata: { role: accepted.role } });
+          });
+          return id;
+        })
+        .catch((err: unknown) => {
+          // Someone signed up with this address, or accepted the same invitation, a moment earlier.
+          if (isUniqueViolation(err, 'users_email_unique')) throw emailTaken();
+          throw err;
+        });
       return signIn(deps, req, res, { userId, orgId, method: 'invitation' });
     },
   }),
