@@ -7,6 +7,7 @@ import type { LlmProvider } from '../src/providers/llm';
 import type { TwilioProvider } from '../src/providers/twilio';
 import type { BookingService } from '../src/booking/bookingService';
 import type { CalendarResolver } from '../src/booking/calendars';
+import { composeActivities } from './registry';
 import { createAgentActivities } from './agent';
 import { createBookingActivities } from './booking';
 import { createCallAnalysisActivities } from './callAnalysis';
@@ -48,23 +49,23 @@ export interface ActivityDeps {
 /** The activity object registered with the worker: every concern's activities, built from their dependencies. */
 export function createActivities(deps: ActivityDeps) {
   const billing = createBillingActivities(deps);
-  return {
-    ...createCallActivities(deps),
-    ...createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
-    ...createBookingActivities(deps),
-    ...createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
-    ...createNotificationActivities(deps),
-    ...billing,
-    ...createBillingCycleActivities({ ...deps, usage: billing }),
-    ...createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
-    ...createDeletionActivities(deps),
-    ...createDataRequestActivities(deps),
-    ...createKeyActivities({
+  return composeActivities(
+    createCallActivities(deps),
+    createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
+    createBookingActivities(deps),
+    createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
+    createNotificationActivities(deps),
+    billing,
+    createBillingCycleActivities({ ...deps, usage: billing }),
+    createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
+    createDeletionActivities(deps),
+    createDataRequestActivities(deps),
+    createKeyActivities({
       keyring: deps.keyring,
       dataKeys: dataKeysRepository(deps.db),
       currentMasterKeyId: deps.config.masterKeys.current?.id,
     }),
-  };
+  );
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -67,6 +67,12 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   PORT: port(3000),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .default('loopback')
+    .refine((v) => v.split(',').every((part) => /^(loopback|linklocal|uniquelocal|none|[0-9a-fA-F:.]+(\/\d{1,3})?)$/.test(part.trim())), 'must be none, or a comma-separated list of loopback, linklocal, uniquelocal, addresses or CIDR ranges'),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_DEADLINE_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(500).max(14_000).default(10_000),
   DATA_DIR: z.string().default(path.join(PROJECT_ROOT, '.data')),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }).optional(),
   DATABASE_POOL_MAX: z.coerce.number({ error: 'must be a number' }).int().min(1).max(200).default(10),
@@ -167,7 +173,17 @@ export const ENV_VARIABLES = Object.keys(schema.shape);
 export interface Config {
   env: 'development' | 'test' | 'production';
   logLevel: string;
-  http: { host: string; port: number; publicBaseUrl: string };
+  http: {
+    host: string;
+    port: number;
+    publicBaseUrl: string;
+    /** Proxies whose X-Forwarded-For is believed (Express's `trust proxy`); false trusts none. */
+    trustProxy: string[] | false;
+    /** Bearer token Prometheus sends for /metrics; without it /metrics is served in development only. */
+    metricsToken?: string;
+    /** Every Twilio webhook is answered within this long, whatever happens behind it (Twilio gives up at 15 s). */
+    webhookDeadlineMs: number;
+  };
   dataDir: string;
   database: { url?: string; poolMax: number; embeddedPort: number };
   temporal: {
@@ -333,7 +349,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
-    http: { host: e.HOST, port: e.PORT, publicBaseUrl: publicBaseUrl(e) },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicBaseUrl: publicBaseUrl(e),
+      trustProxy: e.TRUST_PROXY.trim() === 'none' ? false : e.TRUST_PROXY.split(',').map((part) => part.trim()),
+      metricsToken: e.METRICS_TOKEN,
+      webhookDeadlineMs: e.WEBHOOK_DEADLINE_MS,
+    },
     dataDir: path.resolve(e.DATA_DIR),
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, embeddedPort: e.EMBEDDED_POSTGRES_PORT },
     temporal: {

@@ -87,11 +87,21 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     retry: { maximumAttempts: 1 },
   });
   const local = proxyLocalActivities<CallActivities>({ startToCloseTimeout: '5 seconds' });
+  // The call row must exist before Twilio hears anything. Meanwhile the webhook answers at its deadline and
+  // Twilio asks again, so a database restart is waited out; after two minutes, or at once for a row the
+  // database refuses (an invalid value: retrying cannot mend it), the caller hears an apology instead.
+  const recordStart = proxyLocalActivities<CallActivities>({
+    startToCloseTimeout: '5 seconds',
+    scheduleToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
+  });
 
   const history: ConversationEntry[] = [];
   const background: Promise<unknown>[] = [];
   const notified: Promise<unknown>[] = [];
   let recorded = false;
+  /** The call row could not be written: the caller is told so, and nothing else happens. */
+  let unrecordable = false;
   let busy = false;
   let nextSeq = 1;
   let nextTurn = 1;
@@ -255,7 +265,8 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
     switch (input.kind) {
       case 'answer': {
         // The call row exists before Twilio hears anything back, so no callback can arrive before it.
-        await condition(() => recorded);
+        await condition(() => recorded || unrecordable);
+        if (unrecordable) return { type: 'hangup', say: "Sorry, we can't take your call right now. Please try again later. Goodbye." };
         if (start.messageOnly) {
           mode = 'fallback-name';
           fallbackUsed = true;
@@ -310,8 +321,15 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   setHandler(callSummaryQuery, () => ({ status: final?.status ?? 'in_progress', turns: nextTurn - 1, fallback: fallbackUsed }));
 
-  await local.recordCallStarted(start);
-  recorded = true;
+  try {
+    await recordStart.recordCallStarted(start);
+    recorded = true;
+  } catch {
+    unrecordable = true;
+    await condition(allHandlersFinished);
+    upsertSearchAttributes([{ key: CallStatus, value: 'failed' }]);
+    return { outcome: 'failed', status: 'not_recorded' };
+  }
 
   while (!final) {
     if (!(await condition(() => final !== undefined, start.statusCheckAfterMs))) {

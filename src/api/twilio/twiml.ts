@@ -53,3 +53,16 @@ export function sayAndHangUp(text: string): string {
 }
 
 export const EMPTY_TWIML = new VoiceResponse().toString();
+
+/**
+ * The answer when the call's workflow has not answered within the webhook deadline (Temporal slow or
+ * unreachable, the database restarting): a short apology, then Twilio asks again at `retryUrl`, where the
+ * same Update id finds the answer if it has come meanwhile.
+ */
+export function holdAndRetry(text: string, retryUrl: string): string {
+  const response = new VoiceResponse();
+  response.say({ voice: VOICE }, text);
+  response.pause({ length: 1 });
+  response.redirect({ method: 'POST' }, retryUrl);
+  return response.toString();
+}

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Config } from '../../config';
@@ -17,7 +17,8 @@ import {
 } from '../../../workflows/callDefinitions';
 import { OrgId } from '../../../workflows/searchAttributes';
 import { parseWebhook } from './params';
-import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
+import { EMPTY_TWIML, holdAndRetry, renderCallAction, sayAndHangUp } from './twiml';
+import { DeadlineExceeded, withinDeadline } from './deadline';
 import { withTenant } from '../../db/tenancy';
 import { balancesOf } from '../../billing/topUps';
 
@@ -29,7 +30,11 @@ const callParams = z.looseObject({
   Direction: z.string().default('inbound'),
 });
 const turnParams = z.looseObject({ CallSid: callParams.shape.CallSid, SpeechResult: z.string().optional(), DialCallStatus: z.string().optional() });
-const turnQuery = z.object({ n: z.coerce.number().int().min(1).max(10_000), dial: z.literal('1').optional() });
+/** Twilio asks again (a <Redirect>) when an answer did not come within the deadline; this many times in all. */
+const MAX_ATTEMPTS = 3;
+const attempt = z.coerce.number().int().min(1).max(MAX_ATTEMPTS).default(1);
+const incomingQuery = z.object({ attempt });
+const turnQuery = z.object({ n: z.coerce.number().int().min(1).max(10_000), dial: z.literal('1').optional(), attempt });
 const statusParams = z.looseObject({
   CallSid: callParams.shape.CallSid,
   CallStatus: z.string().min(1),
@@ -47,6 +52,8 @@ const recordingParams = z.looseObject({
 const NOT_IN_SERVICE = 'Sorry, this number is not in service. Goodbye.';
 const CALL_OVER = 'Sorry, this call has ended. Please call back. Goodbye.';
 const OUT_OF_CREDIT = 'Sorry, this service is paused until the account is topped up. Please try again later. Goodbye.';
+const HOLD_ON = 'Sorry, just a moment please.';
+const CANNOT_ANSWER = "Sorry, we can't take your call right now. Please try again in a few minutes. Goodbye.";
 
 export interface VoiceDeps {
   db: Db;
@@ -67,14 +74,35 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   const { publicBaseUrl } = deps.config.http;
   const twiml = (res: Response, xml: string) => res.type('text/xml').send(xml);
 
+  /**
+   * Runs a voice webhook's work within WEBHOOK_DEADLINE_MS. Past it, or on a failure retrying might mend
+   * (the database or Temporal unreachable), the caller hears an apology and Twilio asks again; the last
+   * attempt says goodbye. Never a 5xx, never a hung request.
+   */
+  async function answerInTime(req: Request, res: Response, tries: { attempt: number; retryUrl: string }, work: () => Promise<string>): Promise<void> {
+    try {
+      twiml(res, await withinDeadline(work(), deps.config.http.webhookDeadlineMs, (err) => req.log.warn({ err }, 'voice webhook work failed after its answer')));
+    } catch (err) {
+      const timedOut = err instanceof DeadlineExceeded;
+      req.log[timedOut ? 'warn' : 'error']({ err, attempt: tries.attempt }, timedOut ? 'voice webhook answered at its deadline' : 'voice webhook failed');
+      twiml(res, tries.attempt < MAX_ATTEMPTS ? holdAndRetry(HOLD_ON, tries.retryUrl) : sayAndHangUp(CANNOT_ANSWER));
+    }
+  }
+
   router.post('/incoming', async (req, res) => {
     const params = parseWebhook(callParams, req, res);
     if (!params) return;
+    const tries = incomingQuery.safeParse(req.query);
+    const attemptNo = tries.success ? tries.data.attempt : MAX_ATTEMPTS;
+    await answerInTime(req, res, { attempt: attemptNo, retryUrl: `${publicBaseUrl}/twilio/voice/incoming?attempt=${attemptNo + 1}` }, () => answerCall(req, params));
+  });
+
+  async function answerCall(req: Request, params: z.infer<typeof callParams>): Promise<string> {
     const to = toE164(params.To);
     const org = to ? await organizationsRepository(deps.db).findByPhoneNumber(to) : undefined;
     if (!org || !to) {
       req.log.warn({ callSid: params.CallSid }, 'incoming call to a number no organization owns');
-      return twiml(res, sayAndHangUp(NOT_IN_SERVICE));
+      return sayAndHangUp(NOT_IN_SERVICE);
     }
     // A prepaid organization pays per started unit: the call lasts as many whole units as the balance
     // pays for, and with not even one left no call is started, so nothing is owed.
@@ -84,7 +112,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       const units = perUnitMinor > 0 ? Math.floor((await prepaidBalance(deps.db, org.id, currency)) / perUnitMinor) : Number.MAX_SAFE_INTEGER;
       if (units <= 0) {
         req.log.warn({ orgId: org.id, callSid: params.CallSid }, 'call refused: the prepaid balance is used up');
-        return twiml(res, sayAndHangUp(OUT_OF_CREDIT));
+        return sayAndHangUp(OUT_OF_CREDIT);
       }
       if (units < Number.MAX_SAFE_INTEGER) prepaid = { secondsLeft: units * unitSeconds, warnSecondsBefore: unitSeconds };
     }
@@ -96,7 +124,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       orgId: org.id,
       direction: params.Direction.startsWith('outbound') ? 'outbound' : 'inbound',
       // Withheld and SIP/client callers have no number: kept as-is for the record, never texted.
-      from: toE164(params.From) ?? (params.From || 'anonymous'),
+      from: toE164(params.From) ?? (params.From.slice(0, 64) || 'anonymous'),
       to,
       phoneNumberId: org.phone_number_id,
       greeting: messageOnly ? messageOnlyGreeting(org.name) : org.greeting || `Thank you for calling ${org.name}. How can I help you?`,
@@ -119,44 +147,51 @@ export function voiceRoutes(deps: VoiceDeps): Router {
         typedSearchAttributes: [{ key: OrgId, value: org.id }],
       }),
     });
-    twiml(res, renderCallAction(action, publicBaseUrl));
-  });
+    return renderCallAction(action, publicBaseUrl);
+  }
 
   router.post('/turn', async (req, res) => {
     const params = parseWebhook(turnParams, req, res);
     const query = turnQuery.safeParse(req.query);
     if (!params) return;
     if (!query.success) return twiml(res, sayAndHangUp(CALL_OVER));
-    const input: TurnInput = query.data.dial
+    const { n, dial, attempt: attemptNo } = query.data;
+    const input: TurnInput = dial
       ? { kind: 'transfer-ended', dialStatus: params.DialCallStatus ?? 'failed' }
       : params.SpeechResult?.trim()
         ? { kind: 'speech', text: params.SpeechResult.trim() }
         : { kind: 'silence' };
-    try {
-      // The turn number makes the Update id: a retried webhook gets the same answer, applied once.
-      const action: CallAction = await deps.temporal.workflow
-        .getHandle(callWorkflowId(params.CallSid))
-        .executeUpdate(turnUpdate, { args: [input], updateId: `turn-${query.data.n}` });
-      twiml(res, renderCallAction(action, publicBaseUrl));
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError)) throw err;
-      req.log.warn({ callSid: params.CallSid, err: (err as Error).message }, 'turn for a call that is not running');
-      twiml(res, sayAndHangUp(CALL_OVER));
-    }
+    // Asked again, the same Update id attaches to the turn already under way (its words are not resent).
+    const retryUrl = `${publicBaseUrl}/twilio/voice/turn?n=${n}${dial ? '&dial=1' : ''}&attempt=${attemptNo + 1}`;
+    await answerInTime(req, res, { attempt: attemptNo, retryUrl }, async () => {
+      try {
+        // The turn number makes the Update id: a retried webhook gets the same answer, applied once.
+        const action: CallAction = await deps.temporal.workflow
+          .getHandle(callWorkflowId(params.CallSid))
+          .executeUpdate(turnUpdate, { args: [input], updateId: `turn-${n}` });
+        return renderCallAction(action, publicBaseUrl);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError)) throw err;
+        req.log.warn({ callSid: params.CallSid, err: (err as Error).message }, 'turn for a call that is not running');
+        return sayAndHangUp(CALL_OVER);
+      }
+    });
   });
 
   router.post('/status', async (req, res) => {
     const params = parseWebhook(statusParams, req, res);
     if (!params) return;
+    const signal = deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, {
+      status: params.CallStatus,
+      durationSeconds: params.CallDuration,
+      sequence: params.SequenceNumber,
+    });
     try {
-      await deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, {
-        status: params.CallStatus,
-        durationSeconds: params.CallDuration,
-        sequence: params.SequenceNumber,
-      });
+      await withinDeadline(signal, deps.config.http.webhookDeadlineMs, (err) => req.log.warn({ err }, 'call status signal failed after its answer'));
     } catch (err) {
-      // A callback for a call that already ended (a retry) or never reached us: nothing to change.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // A callback for a call that already ended (a retry) or never reached us: nothing to change. Not
+      // delivered in time or at all: the call workflow asks Twilio for the status itself (statusCheckAfterMs).
+      if (!(err instanceof WorkflowNotFoundError)) req.log.warn({ err, callSid: params.CallSid }, 'call status not delivered to its workflow');
     }
     twiml(res, EMPTY_TWIML);
   });

@@ -1,0 +1,40 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+type AnyActivity = (...args: never[]) => Promise<unknown>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/**
+ * PostgreSQL refusals that retrying cannot mend: a value it cannot store (class 22: a NUL byte, a malformed
+ * number or date), a NOT NULL or CHECK violation. Unique and foreign-key violations are left retryable: an
+ * idempotent activity that lost a race finds the winner's row on its next attempt.
+ */
+const PERMANENT_SQLSTATE = /^(22[0-9A-Z]{3}|23502|23514)$/;
+
+/** The failure a permanent database refusal becomes: not retried, its SQLSTATE kept, no value quoted. */
+export function permanentFailureOf(err: unknown): ApplicationFailure | undefined {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== 'string' || !PERMANENT_SQLSTATE.test(code)) return undefined;
+  return ApplicationFailure.create({ type: 'InvalidData', message: `the database refused a value (SQLSTATE ${code})`, nonRetryable: true, details: [code] });
+}
+
+/**
+ * The worker's activity object, composed from each domain's activities. A name given twice is an error at
+ * start-up (a spread would silently keep the later one), and every activity's permanent database refusals
+ * are marked non-retryable, so no activity retries a bad value forever.
+ */
+export function composeActivities<G extends Array<Record<string, AnyActivity>>>(...groups: G): UnionToIntersection<G[number]> {
+  const composed: Record<string, AnyActivity> = {};
+  for (const group of groups) {
+    for (const [name, activity] of Object.entries(group)) {
+      if (name in composed) throw new Error(`activity name ${name} is registered twice`);
+      composed[name] = (async (...args: never[]) => {
+        try {
+          return await activity(...args);
+        } catch (err) {
+          throw permanentFailureOf(err) ?? err;
+        }
+      }) as AnyActivity;
+    }
+  }
+  return composed as UnionToIntersection<G[number]>;
+}
