@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../src/db/tenancy';
+import { APP_ROLE } from '../src/platform/db/tenancy';
 
 /**
  * The application role that row-level security applies to. Roles are cluster-wide, so creating it

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { APP_ROLE } from '../src/db/tenancy';
-import { enableTenantIsolation, orgIdColumn, timestamps } from '../src/db/schemaHelpers';
+import { APP_ROLE } from '../src/platform/db/tenancy';
+import { enableTenantIsolation, orgIdColumn, timestamps } from '../src/platform/db/schemaHelpers';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('organizations', (t) => {

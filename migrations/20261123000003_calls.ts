@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn, tenantForeignKey, timestamps } from '../src/db/schemaHelpers';
+import { enableTenantIsolation, orgIdColumn, tenantForeignKey, timestamps } from '../src/platform/db/schemaHelpers';
 
 const CALL_OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'];
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn, tenantForeignKey, timestamps } from '../src/db/schemaHelpers';
+import { enableTenantIsolation, orgIdColumn, tenantForeignKey, timestamps } from '../src/platform/db/schemaHelpers';
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('services', (t) => {

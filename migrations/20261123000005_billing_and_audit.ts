@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn } from '../src/db/schemaHelpers';
-import { APP_ROLE } from '../src/db/tenancy';
+import { enableTenantIsolation, orgIdColumn } from '../src/platform/db/schemaHelpers';
+import { APP_ROLE } from '../src/platform/db/tenancy';
 
 export async function up(knex: Knex): Promise<void> {
   // The usage ledger: one row per billable call, keyed by a deterministic id (usage:<CallSid>) so a

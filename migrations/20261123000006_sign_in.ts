@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn } from '../src/db/schemaHelpers';
+import { enableTenantIsolation, orgIdColumn } from '../src/platform/db/schemaHelpers';
 
 /**
  * What signing in needs beyond the accounts table: server-side sessions (so sign-out really revokes a

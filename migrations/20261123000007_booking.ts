@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn, tenantForeignKey } from '../src/db/schemaHelpers';
+import { enableTenantIsolation, orgIdColumn, tenantForeignKey } from '../src/platform/db/schemaHelpers';
 
 /**
  * What booking needs beyond the scheduling tables: each organization's booking rules, closures (local

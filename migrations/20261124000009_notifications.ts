@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, timestamps } from '../src/db/schemaHelpers';
-import { APP_ROLE, TENANT_SETTING } from '../src/db/tenancy';
+import { enableTenantIsolation, timestamps } from '../src/platform/db/schemaHelpers';
+import { APP_ROLE, TENANT_SETTING } from '../src/platform/db/tenancy';
 
 /**
  * Notifications: each one a row (the outbox) written by whatever causes it and sent by its own workflow;

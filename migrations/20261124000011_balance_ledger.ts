@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation } from '../src/db/schemaHelpers';
+import { enableTenantIsolation } from '../src/platform/db/schemaHelpers';
 
 /**
  * Prepaid balances as an append-only ledger: top-ups, call debits, refunds, adjustments. The balance is

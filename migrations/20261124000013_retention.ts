@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation } from '../src/db/schemaHelpers';
+import { enableTenantIsolation } from '../src/platform/db/schemaHelpers';
 
 /**
  * The retention sweep:

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { enableTenantIsolation, orgIdColumn } from '../src/db/schemaHelpers';
+import { enableTenantIsolation, orgIdColumn } from '../src/platform/db/schemaHelpers';
 
 /**
  * Data-subject requests, each run by a workflow: an export (the whole organization, one user's own data,

@@ -1,10 +1,10 @@
-import { createApp } from './api/app';
-import { listen, type RunningHttpServer } from './api/httpServer';
-import { loadConfig } from './config';
-import { onShutdownSignal, runEntryPoint } from './lifecycle';
-import { createLogger } from './logger';
+import { createApp } from './platform/http/app';
+import { listen, type RunningHttpServer } from './platform/http/httpServer';
+import { loadConfig } from './platform/config';
+import { onShutdownSignal, runEntryPoint } from './platform/lifecycle';
+import { createLogger } from './platform/logger';
 import { createServices, type Services } from './services';
-import { installTemporalRuntime } from './temporal/runtime';
+import { installTemporalRuntime } from './platform/temporal/runtime';
 
 export function startApi(services: Services): Promise<RunningHttpServer> {
   const app = createApp(services);

@@ -1,25 +1,25 @@
 import type { Client } from '@temporalio/client';
 import { createBookingService, type BookingService } from './booking/bookingService';
-import { calendarFactories, createCalendarResolver, type CalendarResolver } from './booking/calendars';
-import type { Config } from './config';
-import { loadOrCreateDevMasterKey, loadOrCreateDevSessionSecret } from './crypto/devSecrets';
-import { FieldCipher } from './crypto/fieldEncryption';
-import { Keyring } from './crypto/keyring';
-import { createDb, type Db } from './db/knex';
-import { dataKeysRepository } from './db/repositories/dataKeys';
-import type { Logger } from './logger';
-import { createMetrics, type Metrics } from './metrics';
-import { createLlmProvider, type LlmProvider } from './providers/llm';
-import { createTwilioProvider, type TwilioProvider } from './providers/twilio';
-import { connectClient } from './temporal/connection';
-import { TokenSigner } from './auth/tokens';
+import { calendarFactories, createCalendarResolver, type CalendarResolver } from './booking/calendars/resolver';
+import type { Config } from './platform/config';
+import { loadOrCreateDevMasterKey, loadOrCreateDevSessionSecret } from './platform/crypto/devSecrets';
+import { FieldCipher } from './platform/crypto/fieldEncryption';
+import { Keyring } from './platform/crypto/keyring';
+import { createDb, type Db } from './platform/db/knex';
+import { dataKeysRepository } from './platform/crypto/dataKeysRepository';
+import type { Logger } from './platform/logger';
+import { createMetrics, type Metrics } from './platform/metrics';
+import { createLlmProvider, type LlmProvider } from './platform/providers/llm';
+import { createTwilioProvider, type TwilioProvider } from './platform/providers/twilio';
+import { connectClient } from './platform/temporal/connection';
+import { TokenSigner } from './accounts/auth/tokens';
 import { createEmailChannel, type EmailChannel } from './notifications/channels/email';
 import { createSmsChannel, type SmsChannel } from './notifications/channels/sms';
 import { createNotifier, type Notifier } from './notifications/notifier';
 import type Stripe from 'stripe';
-import { createStripeClient } from './providers/stripe';
-import { OrganizationPayloadCodec } from './temporal/payloadCodec';
-import { PayloadPolicyWatch } from './temporal/payloadPolicyWatch';
+import { createStripeClient } from './platform/providers/stripe';
+import { OrganizationPayloadCodec } from './platform/temporal/payloadCodec';
+import { PayloadPolicyWatch } from './platform/temporal/payloadPolicyWatch';
 
 /** What the API and the worker are built from; created once per process, closed on shutdown. */
 export interface Services {

@@ -1,13 +1,13 @@
 import { createActivities } from '../activities';
-import { loadConfig } from './config';
-import { onShutdownSignal, runEntryPoint } from './lifecycle';
-import { createLogger } from './logger';
+import { loadConfig } from './platform/config';
+import { onShutdownSignal, runEntryPoint } from './platform/lifecycle';
+import { createLogger } from './platform/logger';
 import { createServices, type Services } from './services';
-import { connectWorker } from './temporal/connection';
-import { ensureSearchAttributes } from './temporal/ensureSearchAttributes';
-import { installTemporalRuntime } from './temporal/runtime';
-import { ensureNotificationRelaySchedule, ensureRetentionSweepSchedule, ensureUsageCatchUpSchedule } from './temporal/schedules';
-import { createWorker } from './temporal/worker';
+import { connectWorker } from './platform/temporal/connection';
+import { ensureSearchAttributes } from './platform/temporal/ensureSearchAttributes';
+import { installTemporalRuntime } from './platform/temporal/runtime';
+import { ensureNotificationRelaySchedule, ensureRetentionSweepSchedule, ensureUsageCatchUpSchedule } from './platform/temporal/schedules';
+import { createWorker } from './platform/temporal/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 
 export interface RunningWorker {

@@ -1,7 +1,7 @@
 import express from 'express';
-import { verifyTwilioSignature } from '../api/twilio/signature';
-import { renderCallAction } from '../api/twilio/twiml';
-import type { LlmProvider } from '../providers/llm';
+import { verifyTwilioSignature } from '../calls/api/twilioSignature';
+import { renderCallAction } from '../calls/api/twiml';
+import type { LlmProvider } from '../platform/providers/llm';
 
 /**
  * The benchmark's baseline: the same signed Twilio webhook, checked the same way, answered by calling the

@@ -6,7 +6,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { startFixedLatencyLlm } from './fakeLlm';
-import { SimulatedCall } from '../simulator/simulatedCall';
+import { SimulatedCall } from '../calls/simulator/simulatedCall';
 
 export interface CallerSettings {
   publicBaseUrl: string;

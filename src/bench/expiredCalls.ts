@@ -1,4 +1,4 @@
-import type { Db } from '../db/knex';
+import type { Db } from '../platform/db/knex';
 
 /**
  * Call history for the retention sweep to chew on, written by PostgreSQL itself (generate_series) so a

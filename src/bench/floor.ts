@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
-import type { Config } from '../config';
-import { connectWorker } from '../temporal/connection';
+import type { Config } from '../platform/config';
+import { connectWorker } from '../platform/temporal/connection';
 import { floorUpdate } from './floorWorkflow';
 
 /**

@@ -1,5 +1,5 @@
 import type { Services } from '../services';
-import { createOrganization } from '../organizations/createOrganization';
+import { createOrganization } from '../accounts/createOrganization';
 import { seedCalls } from './expiredCalls';
 
 const perMinute = (calls: number, ms: number) => Math.round((calls / ms) * 60_000);

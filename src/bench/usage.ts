@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { createBillingActivities } from '../../activities/billing';
-import type { Config } from '../config';
+import { createBillingActivities } from '../../activities/billing/usage';
+import type { Config } from '../platform/config';
 import type { Notifier } from '../notifications/notifier';
-import { newId } from '../db/ids';
-import type { Db } from '../db/knex';
-import { withTenant } from '../db/tenancy';
+import { newId } from '../platform/db/ids';
+import type { Db } from '../platform/db/knex';
+import { withTenant } from '../platform/db/tenancy';
 
 /**
  * Usage recording throughput: ledger writes per second, `concurrency` at a time. The baseline is the bare

@@ -1,4 +1,4 @@
-import type { BillingConfig } from '../config';
+import type { BillingConfig } from '../platform/config';
 
 export interface PeriodCharges {
   baseAmountMinor: number;

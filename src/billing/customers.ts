@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { Db } from '../db/knex';
-import { withTenant } from '../db/tenancy';
+import type { Db } from '../platform/db/knex';
+import { withTenant } from '../platform/db/tenancy';
 
 /**
  * The organization's Stripe customer, created on first use. The idempotency key makes a retry (or two

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { SignalDefinition } from '@temporalio/workflow';
-import type { Config } from '../config';
-import type { Db } from '../db/knex';
-import type { Logger } from '../logger';
-import { billingWorkflowId, type BillingCycleInput } from '../../workflows/billingDefinitions';
-import { OrgId } from '../../workflows/searchAttributes';
+import type { Config } from '../platform/config';
+import type { Db } from '../platform/db/knex';
+import type { Logger } from '../platform/logger';
+import { billingWorkflowId, type BillingCycleInput } from '../../workflows/billing/definitions';
+import { OrgId } from '../../workflows/platform/searchAttributes';
 
 function startOptions(orgId: string, taskQueue: string) {
   return {

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type Stripe from 'stripe';
-import type { Config } from '../config';
-import type { Tx } from '../db/knex';
+import type { Config } from '../platform/config';
+import type { Tx } from '../platform/db/knex';
 import type { Notifier, Written } from '../notifications/notifier';
-import { cancelBillingSignal, paymentSignal, type PaymentEvent } from '../../workflows/billingDefinitions';
+import { cancelBillingSignal, paymentSignal, type PaymentEvent } from '../../workflows/billing/definitions';
 import { signalBillingCycle } from './cycle';
 import { balancesOf, creditTopUp, debitRefunds } from './topUps';
 

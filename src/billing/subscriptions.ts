@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
-import type { StripeConfig } from '../config';
-import type { Db } from '../db/knex';
+import type { StripeConfig } from '../platform/config';
+import type { Db } from '../platform/db/knex';
 import { stripeCustomerOf } from './customers';
 
 /**

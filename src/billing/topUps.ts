@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { Tx } from '../db/knex';
+import type { Tx } from '../platform/db/knex';
 import type { Money } from '../notifications/kinds';
 
 /** What a Checkout session for a top-up carries, so its webhook knows whose balance to credit. */

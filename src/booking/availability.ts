@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import type { BusinessHours } from '../db/repositories/organizations';
+import type { BusinessHours } from '../accounts/repositories/organizations';
 
 /**
  * Free appointment slots, computed in the organization's time zone with luxon so that opening hours stay

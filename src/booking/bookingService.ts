@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { bookingWorkflow } from '../../workflows/booking';
+import type { bookingWorkflow } from '../../workflows/booking/booking';
 import {
   bookingWorkflowId,
   cancelSignal,
@@ -9,14 +9,14 @@ import {
   rescheduleUpdate,
   type BookingOutcome,
   type BookingRequest,
-} from '../../workflows/bookingDefinitions';
-import { BookingStatus, OrgId } from '../../workflows/searchAttributes';
-import type { Db } from '../db/knex';
-import { newId } from '../db/ids';
-import { bookingRepository, serviceShape, type ServiceRow } from '../db/repositories/booking';
-import { withTenant } from '../db/tenancy';
+} from '../../workflows/booking/definitions';
+import { BookingStatus, OrgId } from '../../workflows/platform/searchAttributes';
+import type { Db } from '../platform/db/knex';
+import { newId } from '../platform/db/ids';
+import { bookingRepository, serviceShape, type ServiceRow } from './repositories/booking';
+import { withTenant } from '../platform/db/tenancy';
 import { freeSlots, type Interval } from './availability';
-import type { CalendarResolver } from './calendars';
+import type { CalendarResolver } from './calendars/resolver';
 
 /**
  * Booking as the API and the call agent use it: free slots (the built-in calendar's busy time merged

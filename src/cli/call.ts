@@ -6,10 +6,10 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config';
-import { DEMO_PHONE_NUMBER } from '../demo/seedDemoOrganization';
-import { runEntryPoint } from '../lifecycle';
-import { SimulatedCall } from '../simulator/simulatedCall';
+import { loadConfig } from '../platform/config';
+import { DEMO_PHONE_NUMBER } from './seedDemoOrganization';
+import { runEntryPoint } from '../platform/lifecycle';
+import { SimulatedCall } from '../calls/simulator/simulatedCall';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({

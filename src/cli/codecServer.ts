@@ -6,13 +6,13 @@
  */
 import express from 'express';
 import helmet from 'helmet';
-import { codecRoutes } from '../api/codec/routes';
-import { errorHandler, notFound } from '../api/errors';
-import { listen } from '../api/httpServer';
-import { requestLogging } from '../api/middleware/requestLogging';
-import { loadConfig } from '../config';
-import { onShutdownSignal, runEntryPoint } from '../lifecycle';
-import { createLogger } from '../logger';
+import { codecRoutes } from '../platform/temporal/codecServer';
+import { errorHandler, notFound } from '../platform/http/errors';
+import { listen } from '../platform/http/httpServer';
+import { requestLogging } from '../platform/http/requestLogging';
+import { loadConfig } from '../platform/config';
+import { onShutdownSignal, runEntryPoint } from '../platform/lifecycle';
+import { createLogger } from '../platform/logger';
 import { createServices } from '../services';
 
 async function main(): Promise<void> {

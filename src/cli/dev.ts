@@ -6,17 +6,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_PHONE_NUMBER, seedDemoOrganization } from '../demo/seedDemoOrganization';
-import { startEmbeddedPostgres } from '../db/embeddedPostgres';
-import { migrateLatest } from '../db/migrate';
-import { loadConfig, type Config } from '../config';
-import { onShutdownSignal, runEntryPoint } from '../lifecycle';
-import { createLogger } from '../logger';
+import { DEMO_PHONE_NUMBER, seedDemoOrganization } from './seedDemoOrganization';
+import { startEmbeddedPostgres } from '../platform/db/embeddedPostgres';
+import { migrateLatest } from '../platform/db/migrate';
+import { loadConfig, type Config } from '../platform/config';
+import { onShutdownSignal, runEntryPoint } from '../platform/lifecycle';
+import { createLogger } from '../platform/logger';
 import { startApi } from '../server';
 import { createServices } from '../services';
-import { resolveTemporalCli } from '../temporal/cliBinary';
-import { startDevServer } from '../temporal/devServer';
-import { installTemporalRuntime } from '../temporal/runtime';
+import { resolveTemporalCli } from '../platform/temporal/cliBinary';
+import { startDevServer } from '../platform/temporal/devServer';
+import { installTemporalRuntime } from '../platform/temporal/runtime';
 import { startWorker } from '../worker';
 import { devMailDir, startDevMailbox } from '../notifications/devMailbox';
 import { scheduleUsageReport } from '../notifications/schedules';

@@ -1,6 +1,6 @@
 /** `npm run mail [-- <count>]`: prints the newest messages `npm run dev` caught in its local mailbox. */
-import { loadConfig } from '../config';
-import { runEntryPoint } from '../lifecycle';
+import { loadConfig } from '../platform/config';
+import { runEntryPoint } from '../platform/lifecycle';
 import { devMailDir, listDevMail, type DevMail } from '../notifications/devMailbox';
 
 const DEFAULT_COUNT = 10;

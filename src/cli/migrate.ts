@@ -1,8 +1,8 @@
 /** `npm run migrate [-- down]`: applies (or rolls back all) migrations on DATABASE_URL. */
-import { loadConfig } from '../config';
-import { createDb } from '../db/knex';
-import { migrateDownAll, migrateLatest } from '../db/migrate';
-import { runEntryPoint } from '../lifecycle';
+import { loadConfig } from '../platform/config';
+import { createDb } from '../platform/db/knex';
+import { migrateDownAll, migrateLatest } from '../platform/db/migrate';
+import { runEntryPoint } from '../platform/lifecycle';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { require: ['DATABASE_URL'] });

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
-import { loadConfig } from '../config';
-import { runEntryPoint } from '../lifecycle';
-import { connectClient } from '../temporal/connection';
-import { policyNoticeWorkflow } from '../../workflows/policyNotice';
+import { loadConfig } from '../platform/config';
+import { runEntryPoint } from '../platform/lifecycle';
+import { connectClient } from '../platform/temporal/connection';
+import { policyNoticeWorkflow } from '../../workflows/notifications/policyNotice';
 
 const Notice = z.object({
   title: z.string().trim().min(1).max(200),

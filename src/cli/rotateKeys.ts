@@ -4,10 +4,10 @@
  * Watch it in the Temporal UI as `key-rotation:<new key id>`; run again, it attaches to the same run.
  */
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { loadConfig } from '../config';
-import { runEntryPoint } from '../lifecycle';
-import { connectClient } from '../temporal/connection';
-import { keyRotationWorkflow } from '../../workflows/keyRotation';
+import { loadConfig } from '../platform/config';
+import { runEntryPoint } from '../platform/lifecycle';
+import { connectClient } from '../platform/temporal/connection';
+import { keyRotationWorkflow } from '../../workflows/platform/keyRotation';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { require: ['MASTER_KEY'] });

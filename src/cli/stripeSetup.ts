@@ -8,9 +8,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { ensureCatalog } from '../billing/catalog';
-import { loadConfig } from '../config';
-import { runEntryPoint } from '../lifecycle';
-import { createStripeClient } from '../providers/stripe';
+import { loadConfig } from '../platform/config';
+import { runEntryPoint } from '../platform/lifecycle';
+import { createStripeClient } from '../platform/providers/stripe';
 
 const Options = z.object({
   base: z.coerce.number().int().min(0).optional(),

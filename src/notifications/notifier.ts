@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { Db, Tx } from '../db/knex';
-import { newId } from '../db/ids';
-import type { Logger } from '../logger';
-import { notificationWorkflowId } from '../../workflows/notificationDefinitions';
-import { OrgId } from '../../workflows/searchAttributes';
+import type { Db, Tx } from '../platform/db/knex';
+import { newId } from '../platform/db/ids';
+import type { Logger } from '../platform/logger';
+import { notificationWorkflowId } from '../../workflows/notifications/definitions';
+import { OrgId } from '../../workflows/platform/searchAttributes';
 import { KINDS, type NotificationKind, type NotificationPayloads } from './kinds';
 import { resolveDeliveries, type Recipients } from './recipients';
 

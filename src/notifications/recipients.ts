@@ -1,4 +1,4 @@
-import type { Db, Tx } from '../db/knex';
+import type { Db, Tx } from '../platform/db/knex';
 import { KINDS, type Channel, type NotificationKind } from './kinds';
 
 /** Who a notice is for: given people, the organization's members in some roles, or its notification addresses. */

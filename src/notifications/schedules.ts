@@ -1,9 +1,9 @@
 import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import { upsertSchedule } from '../temporal/schedules';
-import { OrgId } from '../../workflows/searchAttributes';
-import type { Config } from '../config';
-import type { Logger } from '../logger';
-import type { Db } from '../db/knex';
+import { upsertSchedule } from '../platform/temporal/schedules';
+import { OrgId } from '../../workflows/platform/searchAttributes';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import type { Db } from '../platform/db/knex';
 
 type Spec = ScheduleOptions['spec'];
 

@@ -1,4 +1,4 @@
-import type { TokenSigner } from '../auth/tokens';
+import type { TokenSigner } from '../accounts/auth/tokens';
 
 // Old emails keep working for a year; the link only ever switches one kind off for one recipient.
 const TTL_MS = 365 * 24 * 3600_000;

@@ -6,9 +6,9 @@ import {
   MESSAGE_BODY_CONTEXT,
   MESSAGE_CALLER_CONTEXT,
   TRANSCRIPT_CONTEXT,
-} from '../crypto/fieldContexts';
-import type { FieldCipher } from '../crypto/fieldEncryption';
-import type { Db } from '../db/knex';
+} from '../platform/crypto/fieldContexts';
+import type { FieldCipher } from '../platform/crypto/fieldEncryption';
+import type { Db } from '../platform/db/knex';
 import { toCsv } from './csv';
 
 export type ExportScope = { scope: 'organization' } | { scope: 'user'; userId: string } | { scope: 'caller'; e164: string };

@@ -1,5 +1,5 @@
-import { newId } from '../../src/db/ids';
-import { withTenant } from '../../src/db/tenancy';
+import { newId } from '../../src/platform/db/ids';
+import { withTenant } from '../../src/platform/db/tenancy';
 import type { Services } from '../../src/services';
 
 const ALL_WEEK = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [{ open: '00:00', close: '24:00' }]]));

@@ -1,4 +1,4 @@
-import type { CalendarEventInput } from '../../src/calendars/provider';
+import type { CalendarEventInput } from '../../src/booking/calendars/provider';
 
 /** The event both calendar adapters' tests create: a 30-minute booking, keyed like our appointments. */
 export const appointmentEvent: CalendarEventInput = {

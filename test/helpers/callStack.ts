@@ -1,9 +1,9 @@
-import { createApp } from '../../src/api/app';
-import { listen, type RunningHttpServer } from '../../src/api/httpServer';
-import type { OrganizationRow } from '../../src/db/repositories/organizations';
+import { createApp } from '../../src/platform/http/app';
+import { listen, type RunningHttpServer } from '../../src/platform/http/httpServer';
+import type { OrganizationRow } from '../../src/accounts/repositories/organizations';
 import type { Services } from '../../src/services';
-import { SimulatedCall } from '../../src/simulator/simulatedCall';
-import { callWorkflowId } from '../../workflows/callDefinitions';
+import { SimulatedCall } from '../../src/calls/simulator/simulatedCall';
+import { callWorkflowId } from '../../workflows/calls/definitions';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai';
 import { startFakeTwilioRest, type FakeTwilioRest } from '../fakes/twilioRest';
 import { makeOrganization, randomPhone } from './organizations';

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { generateApiKey } from '../../src/auth/apiKeys';
-import { apiKeysRepository } from '../../src/db/repositories/apiKeys';
-import { withTenant } from '../../src/db/tenancy';
+import { generateApiKey } from '../../src/accounts/auth/apiKeys';
+import { apiKeysRepository } from '../../src/accounts/repositories/apiKeys';
+import { withTenant } from '../../src/platform/db/tenancy';
 import type { Services } from '../../src/services';
-import { createOrganization } from '../../src/organizations/createOrganization';
-import { toE164 } from '../../src/phone';
+import { createOrganization } from '../../src/accounts/createOrganization';
+import { toE164 } from '../../src/platform/phone';
 import { uniqueName } from './stack';
 
 /** A valid US number unlikely to collide with another test's (nothing is ever dialled in tests). */

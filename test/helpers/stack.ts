@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config } from '../../src/config';
-import { createDatabaseIfMissing } from '../../src/db/embeddedPostgres';
-import { createDb } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
-import { createLogger } from '../../src/logger';
+import { loadConfig, type Config } from '../../src/platform/config';
+import { createDatabaseIfMissing } from '../../src/platform/db/embeddedPostgres';
+import { createDb } from '../../src/platform/db/knex';
+import { migrateLatest } from '../../src/platform/db/migrate';
+import { createLogger } from '../../src/platform/logger';
 import { createServices, type Services } from '../../src/services';
-import { installTemporalRuntime } from '../../src/temporal/runtime';
+import { installTemporalRuntime } from '../../src/platform/temporal/runtime';
 import { startWorker, type RunningWorker } from '../../src/worker';
-import { generateMasterKeySpec } from '../../src/crypto/masterKeys';
+import { generateMasterKeySpec } from '../../src/platform/crypto/masterKeys';
 
 /** The servers the global set-up started. */
 export const stack = {

@@ -8,14 +8,14 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createDatabaseIfMissing, startEmbeddedPostgres } from '../../src/db/embeddedPostgres';
-import { createDb } from '../../src/db/knex';
-import { migrateLatest } from '../../src/db/migrate';
-import { resolveTemporalCli } from '../../src/temporal/cliBinary';
-import { startDevServer } from '../../src/temporal/devServer';
-import { WORKFLOWS_PATH } from '../../src/temporal/worker';
-import { freePort } from '../../src/ports';
-import { resolveStripeMock, startStripeMock } from '../../src/tools/stripeMock';
+import { createDatabaseIfMissing, startEmbeddedPostgres } from '../../src/platform/db/embeddedPostgres';
+import { createDb } from '../../src/platform/db/knex';
+import { migrateLatest } from '../../src/platform/db/migrate';
+import { resolveTemporalCli } from '../../src/platform/temporal/cliBinary';
+import { startDevServer } from '../../src/platform/temporal/devServer';
+import { WORKFLOWS_PATH } from '../../src/platform/temporal/worker';
+import { freePort } from '../../src/platform/ports';
+import { resolveStripeMock, startStripeMock } from '../../src/platform/tools/stripeMock';
 import type { TestStackHandles } from './handles';
 
 export default async function globalSetup(): Promise<void> {

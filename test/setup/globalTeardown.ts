@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { dropDatabase } from '../../src/db/embeddedPostgres';
+import { dropDatabase } from '../../src/platform/db/embeddedPostgres';
 import type { TestStackHandles } from './handles';
 
 export default async function globalTeardown(): Promise<void> {

@@ -1,5 +1,5 @@
-import type { Db } from '../../db/knex';
-import type { TwilioProvider } from '../../providers/twilio';
+import type { Db } from '../../platform/db/knex';
+import type { TwilioProvider } from '../../platform/providers/twilio';
 
 // Twilio's standard opt-out and opt-in keywords: carriers and Twilio act on them too, so we must agree.
 const OPT_OUT = new Set(['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT']);

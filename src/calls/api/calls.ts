@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { callHistoryRepository, type CallRow, type MessageRow } from '../repositories/callHistory';
+import { withTenant } from '../../platform/db/tenancy';
+import { recordingDeletionWorkflowId } from '../../../workflows/calls/definitions';
+import type { recordingDeletionWorkflow } from '../../../workflows/calls/recordingDeletion';
+import { OrgId } from '../../../workflows/platform/searchAttributes';
+import { ApiError } from '../../platform/http/errors';
+import { audit } from '../../platform/http/v1/audit';
+import { defineRoute } from '../../platform/http/v1/route';
+import { idOf, inDateRange, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../../platform/http/v1/schemas';
+
+const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
+
+const Call = z
+  .object({
+    id: z.string(),
+    callSid: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    from: z.string(),
+    to: z.string(),
+    status: z.enum(['in_progress', 'completed', 'failed']),
+    outcome: z.enum(OUTCOMES).nullable(),
+    intents: z.array(z.string()),
+    recordingEnabled: z.boolean(),
+    startedAt: Timestamp,
+    endedAt: Timestamp.nullable(),
+    durationSeconds: z.number().int().nullable(),
+    billableSeconds: z.number().int().nullable(),
+  })
+  .meta({ id: 'Call' });
+
+const Message = z
+  .object({
+    id: z.string(),
+    callId: z.string().nullable(),
+    callerName: z.string().nullable(),
+    callbackNumber: z.string().nullable(),
+    body: z.string(),
+    status: z.enum(['new', 'notified', 'read']),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Message' });
+
+const CallEntities = z
+  .object({ callerName: z.string().nullable(), callbackNumber: z.string().nullable(), service: z.string().nullable(), requestedTime: z.string().nullable() })
+  .meta({ id: 'CallEntities', description: 'What the caller said, extracted after the call' });
+
+const CallDetail = Call.extend({
+  summary: z.string().nullable().meta({ description: 'A short summary written after the call (null until then, or without a model)' }),
+  entities: CallEntities.nullable(),
+  transcript: z.array(z.object({ seq: z.number().int(), role: z.enum(['caller', 'agent', 'tool', 'system']), text: z.string(), at: Timestamp })),
+  recordings: z.array(z.object({ id: z.string(), recordingSid: z.string(), status: z.string(), durationSeconds: z.number().int().nullable(), createdAt: Timestamp, deletedAt: Timestamp.nullable() })),
+  messages: z.array(Message),
+}).meta({ id: 'CallDetail' });
+
+const toCall = (c: CallRow): z.input<typeof Call> => ({
+  id: c.id,
+  callSid: c.call_sid,
+  direction: c.direction as 'inbound' | 'outbound',
+  from: c.from_e164,
+  to: c.to_e164,
+  status: c.status as 'in_progress' | 'completed' | 'failed',
+  outcome: c.outcome as (typeof OUTCOMES)[number] | null,
+  intents: c.intents,
+  recordingEnabled: c.recording_enabled,
+  startedAt: iso(c.started_at)!,
+  endedAt: iso(c.ended_at),
+  durationSeconds: c.duration_seconds,
+  billableSeconds: c.billable_seconds,
+});
+
+async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Promise<z.input<typeof Message>> {
+  return {
+    id: m.id,
+    callId: m.call_id,
+    callerName: m.caller_name_ciphertext ? await fields.decrypt(orgId, MESSAGE_CALLER_CONTEXT, m.caller_name_ciphertext) : null,
+    callbackNumber: m.callback_e164,
+    body: await fields.decrypt(orgId, MESSAGE_BODY_CONTEXT, m.body_ciphertext),
+    status: m.status as 'new' | 'notified' | 'read',
+    createdAt: iso(m.created_at)!,
+  };
+}
+
+const CallsQuery = inDateRange(
+  PageQuery.extend({
+    status: z.enum(['in_progress', 'completed', 'failed']).optional(),
+    outcome: z.enum(OUTCOMES).optional(),
+    number: PhoneNumber.optional().meta({ description: 'Calls from or to this number (any common format)' }),
+    from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
+    to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
+  }),
+);
+
+export const callRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/calls',
+    operationId: 'listCalls',
+    summary: 'Calls the receptionist handled, newest first (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    query: CallsQuery,
+    response: { schema: pageOf(Call, 'CallPage'), description: 'A page of calls' },
+    handle: ({ auth, deps, query, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const page = await callHistoryRepository(trx).listCalls(
+          { status: query.status, outcome: query.outcome, number: query.number, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
+          query,
+        );
+        await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
+        return pageBody(page, toCall);
+      }),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/calls/{callId}',
+    operationId: 'getCall',
+    summary: 'One call with its decrypted transcript, recordings and messages (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    params: z.object({ callId: idOf('call') }),
+    response: { schema: CallDetail, description: 'The call' },
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const history = callHistoryRepository(trx);
+        const call = await history.findCall(params.callId);
+        if (!call) throw new ApiError(404, 'not_found', 'No such call');
+        // One transaction, one connection: its queries run one after another.
+        const turns = await history.transcript(call.id);
+        const recordings = await history.recordings(call.id);
+        const messages = await history.messagesOfCall(call.id);
+        await audit(trx, req, auth, { action: 'call.read', targetType: 'call', targetId: call.id });
+        return {
+          ...toCall(call),
+          summary: call.summary_ciphertext ? await deps.fields.decrypt(auth.orgId, CALL_SUMMARY_CONTEXT, call.summary_ciphertext) : null,
+          entities: call.entities_ciphertext ? JSON.parse(await deps.fields.decrypt(auth.orgId, CALL_ENTITIES_CONTEXT, call.entities_ciphertext)) : null,
+          transcript: await Promise.all(
+            turns.map(async (t) => ({ seq: t.seq, role: t.role as 'caller', text: await deps.fields.decrypt(auth.orgId, TRANSCRIPT_CONTEXT, t.text_ciphertext), at: iso(t.created_at)! })),
+          ),
+          recordings: recordings.map((r) => ({ id: r.id, recordingSid: r.recording_sid, status: r.status, durationSeconds: r.duration_seconds, createdAt: iso(r.created_at)!, deletedAt: iso(r.deleted_at) })),
+          messages: await Promise.all(messages.map((m) => toMessage(deps.fields, auth.orgId, m))),
+        };
+      }),
+  }),
+
+  defineRoute({
+    method: 'delete',
+    path: '/calls/{callId}/recordings',
+    operationId: 'deleteCallRecordings',
+    summary: "Delete the call's recordings at Twilio (a durable workflow; each recording shows deletedAt once gone)",
+    tag: 'Calls',
+    access: 'admin',
+    params: z.object({ callId: idOf('call') }),
+    response: {
+      status: 202,
+      schema: z.object({ workflowId: z.string() }).meta({ id: 'RecordingDeletion' }),
+      description: 'Deletion started (or already under way); the workflow retries until Twilio confirms',
+    },
+    errors: [404, 409],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const call = await callHistoryRepository(trx).findCall(params.callId);
+        if (!call) throw new ApiError(404, 'not_found', 'No such call');
+        // Twilio may still be recording, or not have told us of every recording yet.
+        if (call.status === 'in_progress') throw new ApiError(409, 'call_in_progress', 'The call is still in progress: delete its recordings once it has ended');
+        const workflowId = recordingDeletionWorkflowId(params.callId);
+        await deps.temporal.workflow.start<typeof recordingDeletionWorkflow>('recordingDeletionWorkflow', {
+          workflowId,
+          taskQueue: deps.config.temporal.taskQueue,
+          args: [{ orgId: auth.orgId, callId: params.callId }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          typedSearchAttributes: [{ key: OrgId, value: auth.orgId }],
+        });
+        await audit(trx, req, auth, { action: 'call.recordings_deleted', targetType: 'call', targetId: params.callId });
+        return { workflowId };
+      }),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/messages',
+    operationId: 'listMessages',
+    summary: 'Messages callers left, newest first, decrypted (the read is audited)',
+    tag: 'Calls',
+    access: 'member',
+    query: PageQuery.extend({ status: z.enum(['new', 'notified', 'read']).optional() }),
+    response: { schema: pageOf(Message, 'MessagePage'), description: 'A page of messages' },
+    handle: ({ auth, deps, query, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const page = await callHistoryRepository(trx).listMessages({ status: query.status }, query);
+        await audit(trx, req, auth, { action: 'messages.listed', targetType: 'message', metadata: { count: page.items.length } });
+        return pageBody(page, (m) => toMessage(deps.fields, auth.orgId, m));
+      }),
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/messages/{messageId}/read',
+    operationId: 'markMessageRead',
+    summary: 'Mark a message as dealt with',
+    tag: 'Calls',
+    access: 'member',
+    params: z.object({ messageId: z.string().regex(/^msg_[0-9a-z]{20,40}$/) }),
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        if ((await callHistoryRepository(trx).markMessageRead(params.messageId)) === 0) throw new ApiError(404, 'not_found', 'No such message');
+        await audit(trx, req, auth, { action: 'message.marked_read', targetType: 'message', targetId: params.messageId });
+      }),
+  }),
+
+  defineRoute({
+    method: 'patch',
+    path: '/messages/{messageId}',
+    operationId: 'correctMessage',
+    summary: "Correct a caller's name or callback number on a message (a data-subject correction; audited with the fields changed)",
+    tag: 'Calls',
+    access: 'admin',
+    params: z.object({ messageId: z.string().regex(/^msg_[0-9a-z]{20,40}$/) }),
+    body: z
+      .object({ callerName: z.string().trim().min(1).max(200).nullable().optional(), callbackNumber: PhoneNumber.nullable().optional() })
+      .refine((b) => b.callerName !== undefined || b.callbackNumber !== undefined, { message: 'give callerName or callbackNumber' }),
+    response: { schema: Message, description: 'The corrected message' },
+    errors: [404],
+    handle: ({ auth, body, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const changes: Record<string, unknown> = {};
+        if (body.callerName !== undefined) changes.caller_name_ciphertext = body.callerName === null ? null : await deps.fields.encrypt(auth.orgId, MESSAGE_CALLER_CONTEXT, body.callerName);
+        if (body.callbackNumber !== undefined) changes.callback_e164 = body.callbackNumber;
+        const [row] = await trx('messages').where({ id: params.messageId }).update(changes).returning('*');
+        if (!row) throw new ApiError(404, 'not_found', 'No such message');
+        // Which fields changed, never their values (the audit log outlives the data).
+        await audit(trx, req, auth, { action: 'message.corrected', targetType: 'message', targetId: params.messageId, metadata: { fields: Object.keys(body) } });
+        return toMessage(deps.fields, auth.orgId, row);
+      }),
+  }),
+];

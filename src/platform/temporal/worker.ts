@@ -1,0 +1,34 @@
+import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { Activities } from '../../../activities';
+
+/** workflows/index in whichever tree we run from (src via tsx/jest, dist/ after a build). */
+export const WORKFLOWS_PATH = path.resolve(__dirname, '../../../workflows', `index${path.extname(__filename)}`);
+
+export interface WorkerParams {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  /** Encrypts organizations' payloads (payloadCodec.ts); the client uses the same one. */
+  codec: PayloadCodec;
+  /** A prebuilt bundle (tests build one per run); otherwise workflow code is bundled at start-up. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker(params: WorkerParams): Promise<Worker> {
+  return Worker.create({
+    connection: params.connection,
+    namespace: params.namespace,
+    taskQueue: params.taskQueue,
+    activities: params.activities,
+    dataConverter: { payloadCodecs: [params.codec] },
+    ...(params.workflowBundle ? { workflowBundle: params.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // Turns of concurrent calls must not queue behind each other: more workflow-task slots and pollers
+    // than the defaults (40 slots, up to 10 pollers); see shared/research/temporal.md.
+    maxConcurrentWorkflowTaskExecutions: 100,
+    maxConcurrentWorkflowTaskPolls: 8,
+    shutdownGraceTime: '10 seconds',
+  });
+}

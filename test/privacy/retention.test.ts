@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { generateMasterKeySpec } from '../../src/platform/crypto/masterKeys';
+import { seedCalls } from '../../src/bench/expiredCalls';
+import type { Services } from '../../src/services';
+import { sweepProgressQuery, type RetentionSweepInput } from '../../workflows/privacy/retentionDefinitions';
+import { SweepStatus } from '../../workflows/platform/searchAttributes';
+import type { FakeTwilioRest } from '../fakes/twilioRest';
+import { until } from '../helpers/booking';
+import { spawnChildWorker } from '../helpers/childWorker';
+import { recordHistory } from '../helpers/histories';
+import { makeOrganization } from '../helpers/organizations';
+import { freshDatabase, startTestWorker, testConfig, testServices, uniqueName } from '../helpers/stack';
+import { startWorkerStack, type WorkerStack } from '../helpers/workerStack';
+
+/**
+ * The retention sweep on a database of its own (so its totals are exactly this test's), the real Temporal
+ * server, and Twilio's REST API played by a local server that records which recordings were deleted.
+ */
+let stack: WorkerStack;
+let services: Services;
+let twilio: FakeTwilioRest;
+let databaseUrl: string;
+
+beforeAll(async () => {
+  databaseUrl = await freshDatabase();
+  stack = await startWorkerStack({
+    DATABASE_URL: databaseUrl,
+    RETENTION_BATCH_SIZE: '100', // several batches per organization
+    RETENTION_SWEEP_INTERVAL_MS: '3600000',
+  });
+  ({ services, twilio } = stack);
+});
+afterAll(() => stack.close());
+
+const db = () => services.db;
+const DAY = 86_400_000;
+
+async function oneCall(orgId: string, ageDays: number, extra: { legal_hold?: boolean } = {}): Promise<string> {
+  const id = `call_${randomBytes(13).toString('hex').slice(0, 26)}`;
+  const startedAt = new Date(Date.now() - ageDays * DAY);
+  await db()('calls').insert({ id, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', status: 'completed', started_at: startedAt, ...extra });
+  await db()('transcript_turns').insert({ org_id: orgId, call_id: id, seq: 1, role: 'caller', text_ciphertext: Buffer.from([0]) });
+  return id;
+}
+
+async function recordingOf(orgId: string, callId: string, ageDays: number): Promise<string> {
+  const sid = `RE${randomBytes(16).toString('hex')}`;
+  await db()('recordings').insert({ id: `rec_${randomBytes(13).toString('hex').slice(0, 26)}`, org_id: orgId, call_id: callId, recording_sid: sid, status: 'completed', media_url: `https://api.twilio.com/${sid}`, created_at: new Date(Date.now() - ageDays * DAY) });
+  return sid;
+}
+
+const sweep = (input: RetentionSweepInput = {}) =>
+  services.temporal.workflow.start('retentionSweepWorkflow', { workflowId: uniqueName('retention-sweep'), taskQueue: services.config.temporal.taskQueue, args: [input] });
+
+test('a sweep deletes what each policy says has expired, at Twilio too, keeps what is held, reports per organization, and a second run deletes nothing', async () => {
+  const clinic = await makeOrganization(services, { name: 'Retention Clinic' });
+  await seedCalls(db(), clinic.id, { count: 250, ageDays: 100 }); // 25 messages with them
+  await seedCalls(db(), clinic.id, { count: 20, ageDays: 10 });
+  // An expired call whose recording is still at Twilio: the recording goes first, then the call.
+  const recordedOld = await oneCall(clinic.id, 100);
+  const oldRecording = await recordingOf(clinic.id, recordedOld, 100);
+  // A recent call with a 40-day-old recording: past the 30-day recording retention, the call stays.
+  const recordedRecent = await oneCall(clinic.id, 40);
+  const recentRecording = await recordingOf(clinic.id, recordedRecent, 40);
+  // A coaching service's recordings go after 30 days whatever its setting says.
+  const coach = await makeOrganization(services, { name: 'Retention Coaching' });
+  await db()('organizations').where({ id: coach.id }).update({ product: 'coach', recording_retention_days: 365 });
+  const lesson = await oneCall(coach.id, 35);
+  const lessonRecording = await recordingOf(coach.id, lesson, 35);
+  // An expired call under legal hold stays, and so does its recording.
+  const held = await oneCall(clinic.id, 200, { legal_hold: true });
+  const heldRecording = await recordingOf(clinic.id, held, 200);
+  // An appointment booked on an expired call outlives it, without the link.
+  const expiredWithBooking = await oneCall(clinic.id, 95);
+  const [service] = await db()('services').insert({ id: `svc_${randomBytes(13).toString('hex').slice(0, 26)}`, org_id: clinic.id, name: 'Cleaning', duration_minutes: 30 }).returning('id');
+  const appointmentId = `appt_${randomBytes(13).toString('hex').slice(0, 26)}`;
+  const startsAt = new Date(Date.now() - 94 * DAY);
+  await db()('appointments').insert({ id: appointmentId, org_id: clinic.id, service_id: service.id, call_id: expiredWithBooking, starts_at: startsAt, ends_at: new Date(startsAt.getTime() + 1_800_000), blocks_from: startsAt, blocks_until: new Date(startsAt.getTime() + 1_800_000), status: 'completed' });
+
+  const onHold = await makeOrganization(services, { name: 'Held Clinic' });
+  await db()('organizations').where({ id: onHold.id }).update({ legal_hold: true });
+  await seedCalls(db(), onHold.id, { count: 30, ageDays: 400 });
+
+  const handle = await sweep();
+  const totals = await handle.result();
+  expect(totals).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 3, heldCalls: 31 });
+
+  const calls = async (orgId: string) => (await db()('calls').where({ org_id: orgId }).count<{ n: string }[]>({ n: '*' }))[0]!.n;
+  expect(await calls(clinic.id)).toBe('22'); // 20 recent + the 40-day one + the held one
+  expect(await calls(onHold.id)).toBe('30');
+  expect(await db()('calls').where({ id: recordedOld }).first()).toBeUndefined();
+  expect(await db()('transcript_turns').where({ call_id: recordedOld })).toEqual([]);
+  expect((await db()('messages').where({ org_id: clinic.id })).length).toBe(2); // the 10-day calls' messages
+  expect(twilio.deletedRecordings.sort()).toEqual([oldRecording, recentRecording, lessonRecording].sort());
+  expect(await db()('calls').where({ id: lesson }).first()).toBeDefined(); // the lesson's call itself is within retention
+  expect(await db()('recordings').where({ recording_sid: recentRecording }).first()).toMatchObject({ status: 'deleted', media_url: null });
+  expect((await db()('recordings').where({ recording_sid: heldRecording }).first()).deleted_at).toBeNull();
+  expect(await db()('appointments').where({ id: appointmentId }).first()).toMatchObject({ call_id: null, status: 'completed' });
+
+  // Reported: per organization by query and in each one's audit log, the whole run in a summary row.
+  const progress = await handle.query(sweepProgressQuery);
+  expect(progress.organizations).toEqual(
+    expect.arrayContaining([
+      { orgId: clinic.id, legalHold: false, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 2, heldCalls: 1 },
+      { orgId: onHold.id, legalHold: true, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 30 },
+    ]),
+  );
+  const audit = await db()('audit_log').where({ org_id: clinic.id, action: 'retention.swept' });
+  expect(audit).toHaveLength(1);
+  expect(audit[0]).toMatchObject({ actor_type: 'system', target_id: progress.sweepId, metadata: expect.objectContaining({ callsDeleted: 252, retentionDays: 90, recordingRetentionDays: 30 }) });
+  expect(await db()('retention_runs').where({ id: progress.sweepId }).first()).toMatchObject({ organizations: 3, held_organizations: 1, calls_deleted: '252', held_calls: '31' });
+  expect((await handle.describe()).typedSearchAttributes.get(SweepStatus)).toBe('completed');
+  await recordHistory(handle, 'retention-sweep');
+
+  // Run again: nothing is expired any more, nothing more at Twilio.
+  expect(await (await sweep()).result()).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 31 });
+  expect(twilio.deletedRecordings).toHaveLength(3);
+});
+
+test('the schedule exists at start-up, and a sweep of the same instant run twice (a retry) counts each deletion once', async () => {
+  const description = await services.temporal.schedule.getHandle(services.config.retention.scheduleId).describe();
+  expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'retentionSweepWorkflow', taskQueue: services.config.temporal.taskQueue });
+  expect(description.spec.intervals?.[0]?.every).toBe(3_600_000);
+
+  const org = await makeOrganization(services);
+  await seedCalls(db(), org.id, { count: 120, ageDays: 91 });
+  const now = new Date().toISOString();
+  const sweepId = uniqueName('sweep');
+  // The same sweep (id, clock) twice over: as an activity retried after a crash would see it.
+  const first = await (await sweep({ sweepId, now })).result();
+  const again = await (await sweep({ sweepId, now })).result();
+  expect(first.callsDeleted).toBe(120);
+  expect(again.callsDeleted).toBe(120); // the figure is the sweep's, kept in the database, not recounted
+  expect(await db()('audit_log').where({ org_id: org.id, action: 'retention.swept', target_id: sweepId })).toHaveLength(1);
+  expect(await db()('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: org.id }).first()).toMatchObject({ calls_deleted: '120', messages_deleted: '12' });
+  await until(async () => (await db()('calls').where({ org_id: org.id })).length === 0, 1_000);
+});
+
+test('a worker killed mid-sweep: another finishes it, and every count is exact', async () => {
+  const env = {
+    DATABASE_URL: databaseUrl,
+    MASTER_KEY: generateMasterKeySpec(),
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    TEMPORAL_TASK_QUEUE: uniqueName('tq'),
+    RETENTION_SCHEDULE_ID: uniqueName('retention-sweep'),
+    RETENTION_BATCH_SIZE: '200',
+  };
+  const org = await makeOrganization(services);
+  await seedCalls(db(), org.id, { count: 12_000, ageDays: 180 });
+  const child = spawnChildWorker(env);
+  const elsewhere = await testServices(testConfig(env));
+  let rescuer: Awaited<ReturnType<typeof startTestWorker>> | undefined;
+  try {
+    const sweepId = uniqueName('sweep');
+    const handle = await elsewhere.temporal.workflow.start('retentionSweepWorkflow', { workflowId: sweepId, taskQueue: env.TEMPORAL_TASK_QUEUE, args: [{ sweepId }] });
+    const progress = () => db()('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: org.id }).first();
+    await until(async () => Number((await progress())?.calls_deleted ?? 0) > 0, 90_000).catch((error) => {
+      throw new Error(`the child worker never started deleting: ${error.message}\n${child.output()}`);
+    });
+    child.kill();
+    const atCrash = Number((await progress()).calls_deleted);
+    expect(atCrash).toBeLessThan(12_000);
+
+    rescuer = await startTestWorker(elsewhere); // the sweep's heartbeats stopped: its retry lands here
+    const totals = await handle.result();
+    expect(totals.callsDeleted).toBe(12_000); // counted once each, across both workers
+    expect(totals.messagesDeleted).toBe(1_200);
+    expect(await db()('calls').where({ org_id: org.id })).toEqual([]);
+    expect(await db()('audit_log').where({ org_id: org.id, action: 'retention.swept', target_id: sweepId })).toHaveLength(1);
+  } finally {
+    child.kill();
+    await rescuer?.stop();
+    await elsewhere.close();
+  }
+}, 180_000);

@@ -1,0 +1,19 @@
+import { patched, proxyActivities } from '@temporalio/workflow';
+import type { BillingActivities } from '../../activities/billing/usage';
+import type { BillingCycleActivities } from '../../activities/billing/billingCycle';
+
+/**
+ * Started by the `usage-catch-up:<taskQueue>` schedule (hourly): bills usage the call workflows left
+ * unbilled (calls from before billing existed, or whose billing gave up after 20 hours), and starts the
+ * billing cycle of organizations that have none (their creation could not reach Temporal).
+ */
+const { billUnreportedUsage, startMissingBillingCycles } = proxyActivities<BillingActivities & BillingCycleActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 3 },
+});
+
+export async function usageCatchUpWorkflow(): Promise<{ billed: number; failed: number; cyclesStarted?: number }> {
+  const billed = await billUnreportedUsage({ limit: 500 });
+  if (!patched('start-missing-billing-cycles')) return billed;
+  return { ...billed, cyclesStarted: await startMissingBillingCycles() };
+}
