@@ -1,4 +1,4 @@
-import { createApp } from './platform/http/app';
+import { createApp } from './app';
 import { listen, type RunningHttpServer } from './platform/http/httpServer';
 import { loadConfig } from './platform/config';
 import { onShutdownSignal, runEntryPoint } from './platform/lifecycle';

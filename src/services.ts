@@ -21,31 +21,10 @@ import { createStripeClient } from './platform/providers/stripe';
 import { OrganizationPayloadCodec } from './platform/temporal/payloadCodec';
 import { PayloadPolicyWatch } from './platform/temporal/payloadPolicyWatch';
 
-/** What the API and the worker are built from; created once per process, closed on shutdown. */
-export interface Services {
-  config: Config;
-  logger: Logger;
-  db: Db;
-  keyring: Keyring;
-  fields: FieldCipher;
-  temporal: Client;
-  metrics: Metrics;
-  twilio: TwilioProvider;
-  llm: LlmProvider;
-  calendars: CalendarResolver;
-  booking: BookingService;
-  /** Signs the platform's own tokens (sessions, invitations, unsubscribe links) with SESSION_SECRET. */
-  tokens: TokenSigner;
-  notifier: Notifier;
-  /** Absent when SMTP_URL is not set: email notices then fail with that reason. */
-  email?: EmailChannel;
-  sms: SmsChannel;
-  /** Absent when STRIPE_SECRET_KEY is not set (billing off). */
-  stripe?: Stripe;
-  /** Encrypts organizations' workflow payloads; the client and the worker share it. */
-  payloadCodec: OrganizationPayloadCodec;
-  close(): Promise<void>;
-}
+import type { Services } from './deps';
+import { REGISTRY } from './domains';
+
+export type { ActivityDeps, AppDeps, Services } from './deps';
 
 export async function createServices(config: Config, logger: Logger): Promise<Services> {
   if (!config.database.url) throw new Error('DATABASE_URL is required');
@@ -56,7 +35,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const resolved: Config = { ...config, masterKeys, auth: { ...config.auth, sessionSecret } };
   const db = createDb(config.database.url, config.database.poolMax);
   const keyring = new Keyring(dataKeysRepository(db), masterKeys);
-  const payloadCodec = new OrganizationPayloadCodec({ db, keyring });
+  const payloadCodec = new OrganizationPayloadCodec({ db, keyring, workflows: REGISTRY.workflows });
   const policyWatch = new PayloadPolicyWatch(config.database.url, payloadCodec, logger);
   await policyWatch.start();
   const temporal = await connectClient(config.temporal, (err) => logger.warn({ err: err.message }, 'Temporal not reachable yet, retrying'), payloadCodec);

@@ -1,4 +1,6 @@
-import { createActivities } from '../activities';
+import { composeActivities } from '../activities/platform/registry';
+import * as workflows from '../workflows';
+import { DOMAINS, REGISTRY } from './domains';
 import { loadConfig } from './platform/config';
 import { onShutdownSignal, runEntryPoint } from './platform/lifecycle';
 import { createLogger } from './platform/logger';
@@ -19,7 +21,8 @@ export interface RunningWorker {
 /** Registers search attributes, then polls the task queue with every workflow and activity. */
 export async function startWorker(services: Services, workflowBundle?: WorkerOptions['workflowBundle']): Promise<RunningWorker> {
   const { config, logger } = services;
-  await ensureSearchAttributes(services.temporal, config.temporal.namespace, (msg) => logger.warn(msg));
+  checkWorkflowsRegistered(Object.keys(workflows));
+  await ensureSearchAttributes(services.temporal, config.temporal.namespace, REGISTRY.searchAttributes, (msg) => logger.warn(msg));
   await ensureNotificationRelaySchedule(services.temporal, { taskQueue: config.temporal.taskQueue, everyMs: config.notifications.relayIntervalMs });
   await ensureUsageCatchUpSchedule(services.temporal, { taskQueue: config.temporal.taskQueue, everyMs: config.prepaid.usageCatchUpIntervalMs });
   await ensureRetentionSweepSchedule(services.temporal, { scheduleId: config.retention.scheduleId, taskQueue: config.temporal.taskQueue, everyMs: config.retention.intervalMs });
@@ -28,7 +31,7 @@ export async function startWorker(services: Services, workflowBundle?: WorkerOpt
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities(services),
+    activities: composeActivities(...DOMAINS.flatMap((d) => d.activities?.({ ...services, registry: REGISTRY }) ?? [])),
     codec: services.payloadCodec,
     workflowBundle,
   });
@@ -41,6 +44,18 @@ export async function startWorker(services: Services, workflowBundle?: WorkerOpt
       await done;
     },
   };
+}
+
+/**
+ * Every workflow the bundle exports is registered by a domain (so the codec can attribute its payloads),
+ * and every registered type is exported: either mismatch stops the worker before it polls.
+ */
+export function checkWorkflowsRegistered(exported: readonly string[]): void {
+  const registered = new Set(REGISTRY.workflows.map((w) => w.type));
+  const unregistered = exported.filter((name) => !registered.has(name));
+  const missing = [...registered].filter((name) => !exported.includes(name));
+  if (unregistered.length) throw new Error(`workflows no domain registers: ${unregistered.join(', ')}`);
+  if (missing.length) throw new Error(`registered workflows workflows/index.ts does not export: ${missing.join(', ')}`);
 }
 
 async function main(): Promise<void> {

@@ -12,9 +12,9 @@ import { isPermanentTwilioError } from '../../src/platform/providers/twilio';
 import { renderNotification } from '../../src/notifications/templates';
 import { unsubscribeUrl } from '../../src/notifications/unsubscribe';
 import type { DeliveryResult, NotificationInput } from '../../workflows/notifications/definitions';
-import type { ActivityDeps } from '..';
+import type { Services } from '../../src/deps';
 
-export type NotificationActivityDeps = Pick<ActivityDeps, 'config' | 'db' | 'fields' | 'tokens' | 'notifier' | 'temporal' | 'logger' | 'email' | 'sms'>;
+export type NotificationActivityDeps = Pick<Services, 'config' | 'db' | 'fields' | 'tokens' | 'notifier' | 'temporal' | 'logger' | 'email' | 'sms'>;
 
 interface NotificationRow {
   id: string;

@@ -7,6 +7,7 @@ import type { Db } from '../../src/platform/db/knex';
 import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { Notifier } from '../../src/notifications/notifier';
 import { buildArchive, type ExportScope } from '../../src/privacy/archive';
+import type { ExportSection } from '../../src/platform/registration';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
 
 export const EXPORT_CONTEXT = 'data_requests.archive';
@@ -20,7 +21,16 @@ export const exportDownloadPath = (requestId: string, token: string) => `/api/v1
  * step is safe to repeat: the archive is rebuilt the same, the link's token is derived from the request,
  * the notice has one cause, and an erasure finds nothing left the second time.
  */
-export function createDataRequestActivities(deps: { db: Db; config: Config; fields: FieldCipher; tokens: TokenSigner; notifier: Notifier; twilio: TwilioProvider }) {
+export function createDataRequestActivities(deps: {
+  db: Db;
+  config: Config;
+  fields: FieldCipher;
+  tokens: TokenSigner;
+  notifier: Notifier;
+  twilio: TwilioProvider;
+  /** Every domain's part of an export. */
+  exportSections: readonly ExportSection[];
+}) {
   const { db } = deps;
   const requestOf = (id: string) => db('data_requests').where({ id }).first();
 
@@ -30,7 +40,7 @@ export function createDataRequestActivities(deps: { db: Db; config: Config; fiel
       const request = await requestOf(input.requestId);
       const scope: ExportScope =
         request.scope === 'organization' ? { scope: 'organization' } : request.scope === 'user' ? { scope: 'user', userId: request.subject } : { scope: 'caller', e164: request.subject };
-      const { zip, counts } = await buildArchive(db, deps.fields, request.org_id, scope);
+      const { zip, counts } = await buildArchive(deps.exportSections, db, deps.fields, request.org_id, scope);
       Context.current().heartbeat();
       const archive = await deps.fields.encrypt(request.org_id, EXPORT_CONTEXT, Buffer.from(zip).toString('base64'));
       const token = deps.tokens.exportToken(request.id);

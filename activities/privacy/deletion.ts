@@ -12,40 +12,20 @@ import { TOKEN_CONTEXTS } from '../../src/booking/calendars/resolver';
 import { revokeGoogleToken } from '../../src/booking/calendars/google';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import { billingWorkflowId, cancelBillingSignal } from '../../workflows/billing/definitions';
+import type { TableRule } from '../../src/platform/registration';
 
 /**
- * What account deletion erases, in an order the foreign keys accept. Each is the organization's rows of
- * that table; children not listed (transcript turns, recordings, identities...) go with their parents.
- * Kept, and why (the deletion certificate says so): billing records, the usage and balance ledgers (kept
- * 7 years for tax and accounting), the audit log (the record of what happened, this deletion included),
- * retention sweep counts (figures only), and the organization row itself, scrubbed to a tombstone those
- * rows still point at. test/deletion.test.ts checks that every table with an org_id is in one list or the other.
+ * What account deletion erases, in an order the foreign keys accept, and what it keeps and why: each
+ * domain says so for every table it owns (its `tables` in src/<domain>/domain.ts); children erased with
+ * their parent (transcript turns, recordings) go through their foreign keys. Kept: billing records and the
+ * ledgers (7 years), the audit log, sweep figures, and the organization row itself, scrubbed to a tombstone
+ * those rows still point at. test/privacy/deletion.test.ts checks every table with an org_id is claimed.
  */
-export const ERASED_TABLES = [
-  'appointment_texts',
-  'appointments',
-  'closures',
-  'messages',
-  'calls',
-  'services',
-  'calendar_connections',
-  'phone_numbers',
-  'api_keys',
-  'invitations',
-  'sessions',
-  'oauth_states',
-  'notifications',
-  'data_requests',
-  'memberships',
-] as const;
-export const KEPT_TABLES = {
-  billing_records: 'billing records are kept 7 years (tax and accounting)',
-  usage_records: 'the usage ledger billing records are made from, kept with them',
-  balance_ledger: 'the prepaid balance ledger, kept with the billing records',
-  audit_log: 'the record of what happened, this deletion included',
-  retention_sweep_orgs: 'retention sweep figures (counts only, no content)',
-  org_data_keys: 'destroyed, not deleted: the key material is gone, the row records when',
-} as const;
+export function erasurePlan(tables: readonly TableRule[]): { erased: string[]; kept: Record<string, string> } {
+  const erased = tables.flatMap((t) => (t.onDeletion === 'erase' ? [t] : [])).sort((a, b) => a.order - b.order).map((t) => t.table);
+  const kept = Object.fromEntries(tables.flatMap((t) => (t.onDeletion === 'keep' ? [[t.table, t.why]] : [])));
+  return { erased, kept };
+}
 
 const CALL_BATCH = 5_000;
 
@@ -59,8 +39,11 @@ export function createDeletionActivities(deps: {
   notifier: Notifier;
   temporal: Client;
   logger: Logger;
+  /** Every domain's tables, with what deletion does to each. */
+  tables: readonly TableRule[];
 }) {
   const { db } = deps;
+  const { erased: ERASED_TABLES, kept: KEPT_TABLES } = erasurePlan(deps.tables);
 
   return {
     /** The organization is marked for deletion and its owners told when erasure begins and how to stop it. */

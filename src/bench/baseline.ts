@@ -1,5 +1,5 @@
 import express from 'express';
-import { verifyTwilioSignature } from '../calls/api/twilioSignature';
+import { verifyTwilioSignature } from '../platform/providers/twilioSignature';
 import { renderCallAction } from '../calls/api/twiml';
 import type { LlmProvider } from '../platform/providers/llm';
 

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { Config } from '../platform/config';
 import { connectWorker } from '../platform/temporal/connection';
@@ -20,7 +20,9 @@ export async function measureTemporalFloor(client: Client, temporal: Config['tem
   });
   const running = worker.run();
   try {
-    const handle = await client.workflow.start('floorWorkflow', { taskQueue, workflowId: `bench-floor-${Date.now()}` });
+    // The bare floor: no payload codec (the product's codec knows no such workflow, and would refuse it).
+    const bare = new Client({ connection: client.connection, namespace: temporal.namespace });
+    const handle = await bare.workflow.start('floorWorkflow', { taskQueue, workflowId: `bench-floor-${Date.now()}` });
     const times: number[] = [];
     for (let i = 0; i < samples + 5; i++) {
       const started = performance.now();

@@ -27,7 +27,7 @@ export async function measureRetention(services: Services, options: { calls: num
     return id;
   };
   const sweep = () =>
-    services.temporal.workflow.execute('retentionSweepWorkflow', { workflowId: `bench-retention-${Date.now()}`, taskQueue: services.config.temporal.taskQueue, args: [{}] });
+    services.temporal.workflow.execute('retentionSweepWorkflow', { workflowId: `retention-sweep:bench-${Date.now()}`, taskQueue: services.config.temporal.taskQueue, args: [{}] });
 
   say(`Seeding ${options.calls.toLocaleString('en')} expired calls (4 transcript turns each, a message per ten)...`);
   const bare = await seed('Retention baseline', options.calls, 120);

@@ -10,7 +10,8 @@ import {
   type BookingOutcome,
   type BookingRequest,
 } from '../../workflows/booking/definitions';
-import { BookingStatus, OrgId } from '../../workflows/platform/searchAttributes';
+import { OrgId } from '../../workflows/platform/searchAttributes';
+import { BookingStatus } from '../../workflows/booking/definitions';
 import type { Db } from '../platform/db/knex';
 import { newId } from '../platform/db/ids';
 import { bookingRepository, serviceShape, type ServiceRow } from './repositories/booking';

@@ -12,11 +12,12 @@
  *   BENCH_ONLY=usage npm run bench          only the usage-recording figures
  *   BENCH_ONLY=retention BENCH_RETENTION_CALLS=100000 npm run bench    only the retention sweep
  */
+import { REGISTRY } from '../domains';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createApp } from '../platform/http/app';
+import { createApp } from '../app';
 import { listen } from '../platform/http/httpServer';
 import { baselineApp } from '../bench/baseline';
 import { PAUSE_MS, startCallers } from '../bench/callers';
@@ -69,7 +70,7 @@ async function main(): Promise<void> {
       stops.unshift(() => pg.stop());
       databaseUrl = pg.url;
     }
-    const temporal = await startDevServer({ cli: resolveTemporalCli(process.env.TEMPORAL_CLI, say), namespace: 'default' });
+    const temporal = await startDevServer({ cli: resolveTemporalCli(process.env.TEMPORAL_CLI, say), namespace: 'default', searchAttributes: REGISTRY.searchAttributes });
     stops.unshift(() => temporal.stop());
     const callers = await startCallers({ publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, accountSid: ACCOUNT_SID, number: NUMBER, llmLatencyMs: LLM_LATENCY_MS });
     stops.unshift(() => callers.stop());

@@ -18,6 +18,7 @@ import { resolveTemporalCli } from '../platform/temporal/cliBinary';
 import { startDevServer } from '../platform/temporal/devServer';
 import { installTemporalRuntime } from '../platform/temporal/runtime';
 import { startWorker } from '../worker';
+import { REGISTRY } from '../domains';
 import { devMailDir, startDevMailbox } from '../notifications/devMailbox';
 import { scheduleUsageReport } from '../notifications/schedules';
 import { startBillingCycle } from '../billing/cycle';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
     const cli = resolveTemporalCli(config.temporal.cliPath, say);
     say(`Starting the Temporal dev server (${cli.source}) on port ${config.temporal.devPort}, UI on ${config.temporal.uiPort}...`);
     const server = await startDevServer({
+      searchAttributes: REGISTRY.searchAttributes,
       cli,
       namespace: config.temporal.namespace,
       port: config.temporal.devPort,

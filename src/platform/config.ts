@@ -142,7 +142,7 @@ const schema = z.object({
   BILLING_PERIOD_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
   BILLING_DUNNING_MS: milliseconds(14 * 24 * 3600_000, 1_000),
   BILLING_RECORD_RETENTION_YEARS: z.coerce.number({ error: 'must be a number' }).int().min(1).max(30).default(7),
-  RETENTION_SCHEDULE_ID: z.string().regex(/^[\w:.-]{1,200}$/, 'must be letters, digits, and _ : . -').default('retention-sweep'),
+  RETENTION_SCHEDULE_ID: z.string().regex(/^retention-sweep(?:[_:-][\w:.-]{0,180})?$/, 'must be retention-sweep, or begin retention-sweep followed by _ : or - (letters, digits, _ : . -)').default('retention-sweep'),
   RETENTION_SWEEP_INTERVAL_MS: z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).optional(),
   RETENTION_BATCH_SIZE: z.coerce.number({ error: 'must be a number' }).int().min(1).max(50_000).default(5_000),
   CODEC_CORS_ORIGINS: z

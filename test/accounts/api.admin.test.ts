@@ -1,5 +1,7 @@
 import request from 'supertest';
-import { V1_ROUTES } from '../../src/platform/http/v1/router';
+import { REGISTRY } from '../../src/domains';
+
+const V1_ROUTES = REGISTRY.routes;
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
 import { randomPhone } from '../helpers/organizations';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { apiKeyFor, makeOrganization } from '../helpers/organizations';

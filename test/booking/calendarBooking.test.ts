@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { TOKEN_CONTEXTS } from '../../src/booking/calendars/resolver';
 import { googleEventId } from '../../src/booking/calendars/google';
 import { withTenant } from '../../src/platform/db/tenancy';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { apiKeyFor, makeOrganization } from '../helpers/organizations';

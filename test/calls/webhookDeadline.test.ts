@@ -5,7 +5,7 @@ import { startCallStack, type CallStack } from '../helpers/callStack';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { listen } from '../../src/platform/http/httpServer';
 
 /**

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import type { Services } from '../../src/services';
 import { testConfig, testServices } from './stack';
 

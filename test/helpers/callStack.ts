@@ -1,4 +1,4 @@
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { listen, type RunningHttpServer } from '../../src/platform/http/httpServer';
 import type { OrganizationRow } from '../../src/accounts/repositories/organizations';
 import type { Services } from '../../src/services';

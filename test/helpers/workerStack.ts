@@ -1,4 +1,4 @@
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import type { Services } from '../../src/services';
 import { startFakeSmtp, type FakeSmtp } from '../fakes/smtp';
 import { startFakeTwilioRest, type FakeTwilioRest } from '../fakes/twilioRest';

@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import type { Services } from '../../src/services';
 import type { RunningWorker } from '../../src/worker';
 import { startFakeSmtp, type FakeSmtp, type FakeSmtpMessage } from '../fakes/smtp';

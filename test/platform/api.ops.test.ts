@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { createDb } from '../../src/platform/db/knex';
 import type { Services } from '../../src/services';
 import { testServices } from '../helpers/stack';

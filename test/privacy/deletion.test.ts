@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Services } from '../../src/services';
 import { tokenColumns } from '../../src/booking/calendars/resolver';
-import { ERASED_TABLES, KEPT_TABLES } from '../../activities/privacy/deletion';
+import { erasurePlan } from '../../activities/privacy/deletion';
+import { REGISTRY } from '../../src/domains';
+
+const { erased: ERASED_TABLES, kept: KEPT_TABLES } = erasurePlan(REGISTRY.tables);
 import { ScheduleNotFoundError, WithStartWorkflowOperation } from '@temporalio/client';
 import { callWorkflowId, turnUpdate, type CallStart } from '../../workflows/calls/definitions';
 import { deletionProgressQuery, deletionWorkflowId } from '../../workflows/privacy/deletionDefinitions';
@@ -57,9 +60,8 @@ const id = (prefix: string) => `${prefix}_${randomBytes(13).toString('hex').slic
 
 test('every table holding organization data is either erased by deletion or kept for a stated reason', async () => {
   const { rows } = await db().raw(`select table_name from information_schema.columns where table_schema = 'public' and column_name = 'org_id' order by 1`);
-  // Erased with their parents through foreign keys: transcript turns and recordings with calls.
-  const withParents = ['transcript_turns', 'recordings'];
-  const accounted = new Set<string>([...ERASED_TABLES, ...Object.keys(KEPT_TABLES), ...withParents]);
+  // Every domain says what happens to each of its tables: erased, erased with its parent, or kept and why.
+  const accounted = new Set<string>(REGISTRY.tables.map((t) => t.table));
   expect(rows.map((r: { table_name: string }) => r.table_name).filter((t: string) => !accounted.has(t))).toEqual([]);
 });
 

@@ -1,6 +1,7 @@
+import { REGISTRY } from '../../src/domains';
 import { Client } from '@temporalio/client';
 import request from 'supertest';
-import { createApp } from '../../src/platform/http/app';
+import { createApp } from '../../src/app';
 import { callWorkflowId } from '../../workflows/calls/definitions';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { apiKeyFor, makeOrganization, randomPhone } from '../helpers/organizations';
@@ -130,7 +131,7 @@ test('switching HIPAA mode on seals the very next call, though every process had
 
 test("another process's cached policy is dropped as the change commits, whoever makes it", async () => {
   const clinic = await makeOrganization(stack.services);
-  const elsewhere = new OrganizationPayloadCodec({ db: stack.services.db, keyring: stack.services.keyring });
+  const elsewhere = new OrganizationPayloadCodec({ db: stack.services.db, keyring: stack.services.keyring, workflows: REGISTRY.workflows });
   const heard: string[] = [];
   const watch = new PayloadPolicyWatch(stack.services.config.database.url!, { changed: (orgId) => (heard.push(orgId), elsewhere.changed(orgId)), inDoubt: (d) => elsewhere.inDoubt(d) }, createLogger('silent'));
   await watch.start();

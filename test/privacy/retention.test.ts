@@ -3,7 +3,7 @@ import { generateMasterKeySpec } from '../../src/platform/crypto/masterKeys';
 import { seedCalls } from '../../src/bench/expiredCalls';
 import type { Services } from '../../src/services';
 import { sweepProgressQuery, type RetentionSweepInput } from '../../workflows/privacy/retentionDefinitions';
-import { SweepStatus } from '../../workflows/platform/searchAttributes';
+import { SweepStatus } from '../../workflows/privacy/retentionDefinitions';
 import type { FakeTwilioRest } from '../fakes/twilioRest';
 import { until } from '../helpers/booking';
 import { spawnChildWorker } from '../helpers/childWorker';
@@ -125,7 +125,7 @@ test('the schedule exists at start-up, and a sweep of the same instant run twice
   const org = await makeOrganization(services);
   await seedCalls(db(), org.id, { count: 120, ageDays: 91 });
   const now = new Date().toISOString();
-  const sweepId = uniqueName('sweep');
+  const sweepId = uniqueName('retention-sweep');
   // The same sweep (id, clock) twice over: as an activity retried after a crash would see it.
   const first = await (await sweep({ sweepId, now })).result();
   const again = await (await sweep({ sweepId, now })).result();
@@ -151,7 +151,7 @@ test('a worker killed mid-sweep: another finishes it, and every count is exact',
   const elsewhere = await testServices(testConfig(env));
   let rescuer: Awaited<ReturnType<typeof startTestWorker>> | undefined;
   try {
-    const sweepId = uniqueName('sweep');
+    const sweepId = uniqueName('retention-sweep');
     const handle = await elsewhere.temporal.workflow.start('retentionSweepWorkflow', { workflowId: sweepId, taskQueue: env.TEMPORAL_TASK_QUEUE, args: [{ sweepId }] });
     const progress = () => db()('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: org.id }).first();
     await until(async () => Number((await progress())?.calls_deleted ?? 0) > 0, 90_000).catch((error) => {

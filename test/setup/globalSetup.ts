@@ -1,3 +1,4 @@
+import { REGISTRY } from '../../src/domains';
 /**
  * Once per `npm test`: a real Temporal dev server (in memory) and a real PostgreSQL with a fresh, migrated
  * database, plus the workflow bundle every test worker reuses. TEMPORAL_ADDRESS / DATABASE_URL point the
@@ -66,7 +67,7 @@ async function startTemporal(handles: TestStackHandles): Promise<string> {
   if (process.env.TEMPORAL_ADDRESS) return process.env.TEMPORAL_ADDRESS;
   const cli = resolveTemporalCli(process.env.TEMPORAL_CLI, (line) => process.stdout.write(`${line}\n`));
   process.env.TEST_TEMPORAL_CLI = cli.executable.type === 'existing-path' ? cli.executable.path : '';
-  const server = await startDevServer({ cli, namespace: 'default' });
+  const server = await startDevServer({ cli, namespace: 'default', searchAttributes: REGISTRY.searchAttributes });
   handles.stops.push(() => server.stop());
   return server.address;
 }

@@ -12,7 +12,8 @@ import {
   type BillingState,
   type PaymentEvent,
 } from './definitions';
-import { BillingStatus, OrgId } from '../platform/searchAttributes';
+import { OrgId } from '../platform/searchAttributes';
+import { BillingStatus } from './definitions';
 
 /**
  * One organization's billing, `billing:<orgId>`, one period per run:

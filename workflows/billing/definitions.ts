@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
@@ -67,3 +68,6 @@ export const cancelBillingSignal = defineSignal<[{ reason: 'requested' | 'subscr
 export const periodUsageQuery = defineQuery<BillingPeriodUsage>('period-usage');
 
 export const billingWorkflowId = (orgId: string) => `billing:${orgId}`;
+
+/** Search attribute: BillingStatus, filterable in the Temporal UI (never personal data). */
+export const BillingStatus = defineSearchAttributeKey('BillingStatus', SearchAttributeType.KEYWORD);

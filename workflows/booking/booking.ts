@@ -10,7 +10,7 @@ import {
   type BookingRequest,
   type BookingState,
 } from './definitions';
-import { BookingStatus } from '../platform/searchAttributes';
+import { BookingStatus } from './definitions';
 
 /**
  * One appointment, `booking:<appointmentId>`: hold the slot, create the calendar event, confirm, text the

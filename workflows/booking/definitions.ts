@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /**
@@ -33,3 +34,6 @@ export const cancelSignal = defineSignal<[{ reason: string }]>('cancel-request')
 export const bookingStateQuery = defineQuery<{ state: BookingState; start: string }>('state');
 
 export const bookingWorkflowId = (appointmentId: string) => `booking:${appointmentId}`;
+
+/** Search attribute: BookingStatus, filterable in the Temporal UI (never personal data). */
+export const BookingStatus = defineSearchAttributeKey('BookingStatus', SearchAttributeType.KEYWORD);

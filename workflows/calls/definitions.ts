@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /**
@@ -75,3 +76,6 @@ export interface RecordingDeletionInput {
   callId: string;
 }
 export const recordingDeletionWorkflowId = (callId: string) => `recordings-delete:${callId}`;
+
+/** Search attribute: CallStatus, filterable in the Temporal UI (never personal data). */
+export const CallStatus = defineSearchAttributeKey('CallStatus', SearchAttributeType.KEYWORD);

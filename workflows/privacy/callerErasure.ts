@@ -1,7 +1,7 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DataRequestActivities } from '../../activities/privacy/dataRequests';
 import type { CallerErasureInput } from './dataRequestDefinitions';
-import { DeletionStatus } from '../platform/searchAttributes';
+import { DeletionStatus } from './deletionDefinitions';
 
 /** A caller's erasure (a data-subject request), `caller-erasure:<requestId>`: everything about one number, once. */
 const { eraseCaller } = proxyActivities<DataRequestActivities>({

@@ -1,7 +1,7 @@
 import { ActivityFailure, proxyActivities, sleep, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DataRequestActivities } from '../../activities/privacy/dataRequests';
 import type { DataExportInput } from './dataRequestDefinitions';
-import { ExportStatus } from '../platform/searchAttributes';
+import { ExportStatus } from './dataRequestDefinitions';
 
 /**
  * A data export, `export:<requestId>`: the archive is built and stored encrypted, the requester gets a

@@ -1,7 +1,7 @@
 import { condition, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, CancellationScope } from '@temporalio/workflow';
 import type { DeletionActivities } from '../../activities/privacy/deletion';
 import { cancelDeletionSignal, deletionProgressQuery, type DeletionRequest, type DeletionState } from './deletionDefinitions';
-import { DeletionStatus } from '../platform/searchAttributes';
+import { DeletionStatus } from './deletionDefinitions';
 
 /**
  * Account deletion, `deletion:<orgId>`: the owners are told, the grace period runs (an owner can cancel

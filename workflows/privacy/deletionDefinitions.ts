@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**
@@ -30,3 +31,6 @@ export const cancelDeletionSignal = defineSignal<[{ by: string }]>('cancel');
 export const deletionProgressQuery = defineQuery<DeletionProgress>('progress');
 
 export const deletionWorkflowId = (orgId: string) => `deletion:${orgId}`;
+
+/** Search attribute: DeletionStatus, filterable in the Temporal UI (never personal data). */
+export const DeletionStatus = defineSearchAttributeKey('DeletionStatus', SearchAttributeType.KEYWORD);

@@ -1,3 +1,4 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import type { OrganizationSweep, SweepTotals } from '../../activities/privacy/retention';
 
@@ -19,3 +20,6 @@ export interface SweepProgress {
 }
 
 export const sweepProgressQuery = defineQuery<SweepProgress>('progress');
+
+/** Search attribute: SweepStatus, filterable in the Temporal UI (never personal data). */
+export const SweepStatus = defineSearchAttributeKey('SweepStatus', SearchAttributeType.KEYWORD);

@@ -1,7 +1,7 @@
 import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { OrganizationSweep, RetentionActivities, SweepTotals } from '../../activities/privacy/retention';
 import { sweepProgressQuery, type RetentionSweepInput } from './retentionDefinitions';
-import { SweepStatus } from '../platform/searchAttributes';
+import { SweepStatus } from './retentionDefinitions';
 
 /**
  * One retention sweep, started by the `retention-sweep` schedule: every organization's policy applied as

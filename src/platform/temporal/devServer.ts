@@ -1,5 +1,5 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/platform/searchAttributes';
+import type { SearchAttributeKey } from '../registration';
 import type { CliResolution } from './cliBinary';
 
 export interface DevServerOptions {
@@ -12,6 +12,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** The UI reads encrypted payloads through this codec server. */
   uiCodecEndpoint?: string;
+  /** The custom search attributes the domains register. */
+  searchAttributes: readonly SearchAttributeKey[];
 }
 
 export interface DevServer {
@@ -34,7 +36,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       ui: options.uiPort !== undefined,
       uiPort: options.uiPort,
       dbFilename: options.dbFilename,
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      searchAttributes: [...options.searchAttributes],
       log: { format: 'json', level: 'error' },
       // One partition per task queue: the dev server's default four only add matching latency here.
       extraArgs: [

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/platform/searchAttributes';
+import type { SearchAttributeKey } from '../registration';
 
 const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
 
@@ -10,17 +10,17 @@ const KEYWORD = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWOR
  * a missing one would otherwise fail the first workflow that upserts it. A managed namespace (Temporal
  * Cloud) refuses this call; then we only say which attributes the operator must add.
  */
-export async function ensureSearchAttributes(client: Client, namespace: string, warn: (msg: string) => void): Promise<void> {
+export async function ensureSearchAttributes(client: Client, namespace: string, keys: readonly SearchAttributeKey[], warn: (msg: string) => void): Promise<void> {
   const { operatorService } = client.connection;
   let existing: Set<string>;
   try {
     const listed = await operatorService.listSearchAttributes({ namespace });
     existing = new Set(Object.keys(listed.customAttributes ?? {}));
   } catch (err) {
-    warn(`Could not list search attributes (${(err as Error).message}); make sure these exist as Keyword: ${names().join(', ')}`);
+    warn(`Could not list search attributes (${(err as Error).message}); make sure these exist as Keyword: ${keys.map((k) => k.name).join(', ')}`);
     return;
   }
-  const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !existing.has(k.name));
+  const missing = keys.filter((k) => !existing.has(k.name));
   if (missing.length === 0) return;
   try {
     await operatorService.addSearchAttributes({
@@ -34,6 +34,3 @@ export async function ensureSearchAttributes(client: Client, namespace: string, 
   }
 }
 
-function names(): string[] {
-  return ALL_SEARCH_ATTRIBUTES.map((k) => k.name);
-}

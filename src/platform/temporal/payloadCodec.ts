@@ -4,6 +4,7 @@ import { open, seal } from '../crypto/aesGcm';
 import type { Keyring } from '../crypto/keyring';
 import type { Db } from '../db/knex';
 import type { PolicyListener } from './payloadPolicyWatch';
+import { registrationOf, type WorkflowRegistration } from '../registration';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
@@ -21,16 +22,6 @@ export function keyIdOf(payload: Payload): { orgId: string; version: number } | 
   return match ? { orgId: match[1]!, version: Number(match[2]) } : undefined;
 }
 
-/** Workflow ids that name their organization; others are looked up by the row they name. */
-const ORG_IN_ID = /^(?:billing|deletion|usage-report):(org_[0-9a-z]+)$/;
-const ROW_OF_ID: Array<[RegExp, string, string]> = [
-  [/^call:(.+)$/, 'calls', 'call_sid'],
-  [/^recordings-delete:(.+)$/, 'calls', 'id'],
-  [/^booking:(.+)$/, 'appointments', 'id'],
-  [/^notification:(.+)$/, 'notifications', 'id'],
-  [/^(?:export|caller-erasure):(.+)$/, 'data_requests', 'id'],
-];
-
 /**
  * Encrypts the payloads of an organization's workflows and activities (inputs, results, signals, updates,
  * queries, heartbeats) with its data key, AES-256-GCM, the key id in the payload's metadata, when the
@@ -38,10 +29,12 @@ const ROW_OF_ID: Array<[RegExp, string, string]> = [
  * plaintext transcripts or phone numbers, and destroying the key (account deletion) makes every copy
  * unreadable. Decoding needs only the key id, so the codec server can read a payload for its own
  * organization's admin. Which organization a payload belongs to comes from Temporal's serialization
- * context (the workflow id), remembered once seen, or from the payload itself (a start input's orgId).
+ * context (the workflow id, read as the workflow's domain registered it), remembered once seen, or from the
+ * payload itself (a start input's orgId). It fails closed: a workflow id no domain registered, or a
+ * per-organization workflow whose organization cannot be found, is an error, never plaintext.
  */
 export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
-  private readonly orgOfWorkflow = new Map<string, string | null>();
+  private readonly orgOfWorkflow = new Map<string, string>();
   private readonly policy = new Map<string, { encrypt: boolean; until: number }>();
   /** Workflows whose payloads arrived sealed: everything they produce is sealed too, whatever a cache says. */
   private readonly sealedWorkflows = new Set<string>();
@@ -50,7 +43,7 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
   /** Bumped by every announcement, so a read that raced one is not cached. */
   private policyGeneration = 0;
 
-  constructor(private readonly deps: { db: Db; keyring: Keyring }) {}
+  constructor(private readonly deps: { db: Db; keyring: Keyring; workflows: readonly WorkflowRegistration[] }) {}
 
   changed(orgId: string): void {
     this.policyGeneration += 1;
@@ -65,11 +58,15 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
 
   async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (payloads.length === 0) return payloads;
-    const orgId = (await this.orgOfContext(context)) ?? orgIdInside(payloads);
-    if (!orgId) return payloads;
+    const owner = await this.ownerOf(context);
+    const orgId = owner.orgId ?? orgIdInside(payloads);
+    if (!orgId) {
+      if (owner.perOrganization) throw new Error(`payload codec: the organization of workflow ${context?.workflowId} cannot be determined; refusing to write its payloads in plaintext`);
+      return payloads;
+    }
+    if (context?.workflowId && owner.perOrganization) this.remember(context.workflowId, orgId);
     const sealedWorkflow = context?.workflowId !== undefined && this.sealedWorkflows.has(context.workflowId);
     if (!sealedWorkflow && !(await this.encrypts(orgId))) return payloads;
-    if (context?.workflowId) this.remember(context.workflowId, orgId);
     const { version, key } = await this.deps.keyring.activeKey(orgId);
     return payloads.map((payload) => sealed(orgId, version, key, payload));
   }
@@ -96,22 +93,30 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     );
   }
 
-  private async orgOfContext(context: SerializationContext | undefined): Promise<string | undefined> {
+  /**
+   * Whose payloads a workflow's are, from its id as its domain registered it. No workflow id (a client
+   * call about no workflow): only the payload itself can say. An id no domain registered: an error.
+   */
+  private async ownerOf(context: SerializationContext | undefined): Promise<{ orgId?: string; perOrganization: boolean }> {
     const workflowId = context?.workflowId;
-    if (!workflowId) return undefined;
-    if (this.orgOfWorkflow.has(workflowId)) return this.orgOfWorkflow.get(workflowId) ?? undefined;
-    const named = ORG_IN_ID.exec(workflowId)?.[1];
-    if (named) return named;
-    for (const [pattern, table, column] of ROW_OF_ID) {
-      const key = pattern.exec(workflowId)?.[1];
-      if (!key) continue;
-      const row = await this.deps.db(table).where({ [column]: key }).first('org_id');
-      // Not there yet (the workflow is being started): the start input names it; do not remember a miss.
-      if (row?.org_id) this.remember(workflowId, row.org_id);
-      return row?.org_id ?? undefined;
+    if (!workflowId) return { perOrganization: false };
+    const remembered = this.orgOfWorkflow.get(workflowId);
+    if (remembered) return { orgId: remembered, perOrganization: true };
+    const registration = registrationOf(this.deps.workflows, workflowId);
+    if (!registration) throw new Error(`payload codec: no domain registers a workflow with the id ${workflowId}; refusing to write its payloads in plaintext`);
+    const { owner } = registration;
+    if (owner.kind === 'platform') return { perOrganization: false };
+    const key = registration.id.exec(workflowId)?.[1];
+    if (owner.kind === 'org-in-id') {
+      if (!key || !/^org_[0-9a-z]+$/.test(key)) throw new Error(`payload codec: workflow id ${workflowId} does not name an organization`);
+      return { orgId: key, perOrganization: true };
     }
-    this.remember(workflowId, null); // a platform chore: nobody's personal data
-    return undefined;
+    const row = key ? await this.deps.db(owner.table).where({ [owner.column]: key }).first('org_id') : undefined;
+    // A row of no organization (a platform notice to a person): nobody's organization data.
+    if (row && !row.org_id) return { perOrganization: false };
+    // Not there yet (the workflow is being started): its start input names the organization.
+    if (row?.org_id) this.remember(workflowId, row.org_id);
+    return { orgId: row?.org_id ?? undefined, perOrganization: true };
   }
 
   private markSealed(workflowId: string): void {
@@ -119,7 +124,7 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     this.sealedWorkflows.add(workflowId);
   }
 
-  private remember(workflowId: string, orgId: string | null): void {
+  private remember(workflowId: string, orgId: string): void {
     if (this.orgOfWorkflow.size >= CACHE_LIMIT) this.orgOfWorkflow.delete(this.orgOfWorkflow.keys().next().value!);
     this.orgOfWorkflow.set(workflowId, orgId);
   }

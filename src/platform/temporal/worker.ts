@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import type { Activities } from '../../../activities';
 
 /** workflows/index in whichever tree we run from (src via tsx/jest, dist/ after a build). */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../../../workflows', `index${path.extname(__filename)}`);
@@ -10,7 +9,7 @@ export interface WorkerParams {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  activities: Activities;
+  activities: object;
   /** Encrypts organizations' payloads (payloadCodec.ts); the client uses the same one. */
   codec: PayloadCodec;
   /** A prebuilt bundle (tests build one per run); otherwise workflow code is bundled at start-up. */

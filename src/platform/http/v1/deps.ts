@@ -2,7 +2,7 @@ import type { OidcClient } from '../../../accounts/auth/oidc';
 import type { SsoProvider } from '../../../accounts/repositories/identities';
 import type { Sessions } from '../../../accounts/auth/sessions';
 import type { TokenSigner } from '../../../accounts/auth/tokens';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../../../deps';
 
 /** What the admin API's handlers use: the app's services plus the auth layer built from them. */
 export interface V1Deps extends AppDeps {

@@ -20,7 +20,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
  * The OpenAPI 3.1 document, built from the same route specs (and so the same zod schemas) the router
  * validates with. Served at /api/v1/openapi.json.
  */
-export function buildOpenApiDocument(routes: RouteSpec[], serverUrl: string) {
+export function buildOpenApiDocument(routes: readonly RouteSpec[], serverUrl: string) {
   const paths: ZodOpenApiPathsObject = {};
   for (const route of routes) {
     const errors = new Set<number>([400, ...(route.access === 'public' ? [] : [401, 403]), ...(route.errors ?? [])]);

@@ -1,0 +1,27 @@
+import type { Domain } from '../platform/domainContract';
+import { apiKeyRoutes } from './api/apiKeys';
+import { auditLogRoutes } from './api/auditLog';
+import { authRoutes } from './api/auth';
+import { invitationRoutes } from './api/invitations';
+import { meRoutes } from './api/me';
+import { memberRoutes } from './api/members';
+import { organizationRoutes } from './api/organization';
+import { phoneNumberRoutes } from './api/phoneNumbers';
+import { ssoRoutes } from './api/sso';
+import { accountsExport } from './exportSection';
+
+/** People and organizations: sign-in, sessions, members, invitations, API keys, settings, the audit log. */
+export const accountsDomain: Domain<never, never> = {
+  name: 'accounts',
+  workflows: [],
+  routes: [...authRoutes, ...ssoRoutes, ...organizationRoutes, ...memberRoutes, ...invitationRoutes, ...apiKeyRoutes, ...phoneNumberRoutes, ...auditLogRoutes, ...meRoutes],
+  tables: [
+    { table: 'phone_numbers', onDeletion: 'erase', order: 80 },
+    { table: 'api_keys', onDeletion: 'erase', order: 90 },
+    { table: 'invitations', onDeletion: 'erase', order: 100 },
+    { table: 'sessions', onDeletion: 'erase', order: 110 },
+    { table: 'memberships', onDeletion: 'erase', order: 150 },
+    { table: 'audit_log', onDeletion: 'keep', why: 'the record of what happened, this deletion included' },
+  ],
+  exports: [accountsExport],
+};

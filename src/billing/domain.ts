@@ -1,0 +1,31 @@
+import { createBillingCycleActivities } from '../../activities/billing/billingCycle';
+import { createBillingActivities } from '../../activities/billing/usage';
+import { BillingStatus } from '../../workflows/billing/definitions';
+import type { Domain } from '../platform/domainContract';
+import { idPattern } from '../platform/registration';
+import type { ActivityDeps, AppDeps } from '../deps';
+import { billingRoutes } from './api/billing';
+import { stripeWebhookRoutes } from './api/stripeWebhook';
+import { billingExport } from './exportSection';
+
+/** Plans, usage, the billing cycle with Stripe, and the prepaid balance. */
+export const billingDomain: Domain<ActivityDeps, AppDeps> = {
+  name: 'billing',
+  workflows: [
+    { type: 'billingCycleWorkflow', id: idPattern('billing'), owner: { kind: 'org-in-id' } },
+    { type: 'usageCatchUpWorkflow', id: idPattern('usage-catch-up', { scheduled: true }), owner: { kind: 'platform', why: 'finds unbilled usage rows; its payloads are counts' } },
+  ],
+  activities: (deps) => {
+    const usage = createBillingActivities(deps);
+    return [usage, createBillingCycleActivities({ ...deps, usage })];
+  },
+  routes: billingRoutes,
+  mounts: (deps) => [{ path: '/stripe', router: stripeWebhookRoutes(deps) }],
+  searchAttributes: [BillingStatus],
+  tables: [
+    { table: 'billing_records', onDeletion: 'keep', why: 'billing records are kept 7 years (tax and accounting)' },
+    { table: 'usage_records', onDeletion: 'keep', why: 'the usage ledger billing records are made from, kept with them' },
+    { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records' },
+  ],
+  exports: [billingExport],
+};

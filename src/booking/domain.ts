@@ -1,0 +1,26 @@
+import { createBookingActivities } from '../../activities/booking/booking';
+import { BookingStatus } from '../../workflows/booking/definitions';
+import type { Domain } from '../platform/domainContract';
+import { idPattern } from '../platform/registration';
+import type { ActivityDeps, AppDeps } from '../deps';
+import { bookingRoutes } from './api/booking';
+import { calendarConnectionRoutes } from './api/calendarConnections';
+import { bookingExport } from './exportSection';
+
+/** Services, availability, appointments (one workflow each), calendar connections and reminders. */
+export const bookingDomain: Domain<ActivityDeps, AppDeps> = {
+  name: 'booking',
+  workflows: [{ type: 'bookingWorkflow', id: idPattern('booking'), owner: { kind: 'row', table: 'appointments', column: 'id' } }],
+  activities: (deps) => [createBookingActivities(deps)],
+  routes: [...bookingRoutes, ...calendarConnectionRoutes],
+  searchAttributes: [BookingStatus],
+  tables: [
+    { table: 'appointment_texts', onDeletion: 'erase', order: 10 },
+    { table: 'appointments', onDeletion: 'erase', order: 20 },
+    { table: 'closures', onDeletion: 'erase', order: 30 },
+    { table: 'services', onDeletion: 'erase', order: 60 },
+    { table: 'calendar_connections', onDeletion: 'erase', order: 70 },
+    { table: 'oauth_states', onDeletion: 'erase', order: 120 },
+  ],
+  exports: [bookingExport],
+};

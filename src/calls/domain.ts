@@ -1,0 +1,34 @@
+import { createAgentActivities } from '../../activities/calls/agent';
+import { createCallAnalysisActivities } from '../../activities/calls/callAnalysis';
+import { createCallActivities } from '../../activities/calls/calls';
+import { CallStatus } from '../../workflows/calls/definitions';
+import type { Domain } from '../platform/domainContract';
+import { idPattern } from '../platform/registration';
+import type { ActivityDeps, AppDeps } from '../deps';
+import { callRoutes } from './api/calls';
+import { voiceRoutes } from './api/voice';
+import { callsExport } from './exportSection';
+
+/** Answering a call: the voice webhooks, the call workflow and its agent, transcripts, messages, recordings. */
+export const callsDomain: Domain<ActivityDeps, AppDeps> = {
+  name: 'calls',
+  workflows: [
+    { type: 'callWorkflow', id: idPattern('call'), owner: { kind: 'row', table: 'calls', column: 'call_sid' } },
+    { type: 'recordingDeletionWorkflow', id: idPattern('recordings-delete'), owner: { kind: 'row', table: 'calls', column: 'id' } },
+  ],
+  activities: (deps) => [
+    createCallActivities(deps),
+    createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
+    createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
+  ],
+  routes: callRoutes,
+  mounts: (deps) => [{ path: '/twilio/voice', router: voiceRoutes(deps) }],
+  searchAttributes: [CallStatus],
+  tables: [
+    { table: 'messages', onDeletion: 'erase', order: 40 },
+    { table: 'calls', onDeletion: 'erase', order: 50 },
+    { table: 'transcript_turns', onDeletion: 'with-parent', parent: 'calls' },
+    { table: 'recordings', onDeletion: 'with-parent', parent: 'calls' },
+  ],
+  exports: [callsExport],
+};

@@ -1,0 +1,59 @@
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../platform/crypto/fieldContexts';
+import type { ExportContext, ExportSection } from '../platform/registration';
+import { toCsv } from '../privacy/csv';
+
+const CALL_COLUMNS = ['id', 'direction', 'from', 'to', 'status', 'outcome', 'startedAt', 'endedAt', 'durationSeconds', 'billableSeconds', 'summary'];
+
+/** Calls with their decrypted transcripts, summaries and entities, and the messages callers left. */
+export const callsExport: ExportSection = {
+  scopes: ['organization', 'caller'],
+  async build({ db, orgId, scope, decrypt }: ExportContext) {
+    const e164 = scope.scope === 'caller' ? scope.e164 : undefined;
+    const callRows: Array<Record<string, any>> = await db('calls')
+      .where({ org_id: orgId })
+      .modify((q) => void (e164 && q.where((w) => w.where('from_e164', e164).orWhere('to_e164', e164))))
+      .orderBy('started_at');
+    const calls = [];
+    for (const c of callRows) {
+      const turns: Array<Record<string, any>> = await db('transcript_turns').where({ org_id: orgId, call_id: c.id }).orderBy('seq');
+      calls.push({
+        id: c.id,
+        direction: c.direction,
+        from: c.from_e164,
+        to: c.to_e164,
+        status: c.status,
+        outcome: c.outcome,
+        intents: c.intents,
+        startedAt: c.started_at,
+        endedAt: c.ended_at,
+        durationSeconds: c.duration_seconds,
+        billableSeconds: c.billable_seconds,
+        summary: await decrypt(CALL_SUMMARY_CONTEXT, c.summary_ciphertext),
+        entities: JSON.parse((await decrypt(CALL_ENTITIES_CONTEXT, c.entities_ciphertext)) ?? 'null'),
+        transcript: await Promise.all(turns.map(async (t) => ({ seq: t.seq, role: t.role, text: await decrypt(TRANSCRIPT_CONTEXT, t.text_ciphertext), at: t.created_at }))),
+      });
+    }
+    const messageRows: Array<Record<string, any>> = await db('messages')
+      .where({ org_id: orgId })
+      .modify(
+        (q) =>
+          void (
+            e164 &&
+            q.where((w) => w.where('callback_e164', e164).orWhereIn('call_id', db('calls').where({ org_id: orgId }).where((c) => c.where('from_e164', e164).orWhere('to_e164', e164)).select('id')))
+          ),
+      )
+      .orderBy('created_at');
+    const messages = await Promise.all(
+      messageRows.map(async (m) => ({
+        id: m.id,
+        callId: m.call_id,
+        callerName: await decrypt(MESSAGE_CALLER_CONTEXT, m.caller_name_ciphertext),
+        callbackNumber: m.callback_e164,
+        body: await decrypt(MESSAGE_BODY_CONTEXT, m.body_ciphertext),
+        status: m.status,
+        createdAt: m.created_at,
+      })),
+    );
+    return { json: { 'calls.json': calls, 'messages.json': messages }, csv: { 'calls.csv': toCsv(CALL_COLUMNS, calls) } };
+  },
+};

@@ -1,0 +1,64 @@
+import type { defineSearchAttributeKey } from '@temporalio/common';
+import type { Db } from './db/knex';
+
+export type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
+
+/**
+ * Whose payloads a workflow's are, read from its workflow id by the payload codec:
+ * - `org-in-id`: the id is `<prefix>:<orgId>` (a scheduled run adds `-<time>`);
+ * - `row`: the id is `<prefix>:<key>`, and the organization is the `org_id` of the row whose `column` is the key;
+ * - `platform`: system work that carries nobody's personal data (sealed anyway if a payload names an
+ *   organization that encrypts).
+ */
+export type WorkflowOwner = { kind: 'org-in-id' } | { kind: 'row'; table: string; column: string } | { kind: 'platform'; why: string };
+
+export interface WorkflowRegistration {
+  /** The workflow function's name, its Temporal workflow type. */
+  type: string;
+  /** Matches every workflow id of this type (and nothing else). */
+  id: RegExp;
+  owner: WorkflowOwner;
+}
+
+/** An id `<prefix>:<key>`, or `<prefix>:<key>-<RFC 3339 time>` for a run a Temporal Schedule started. */
+export const idPattern = (prefix: string, options: { scheduled?: boolean } = {}) =>
+  new RegExp(`^${prefix.replace(/[-]/g, '\\-')}:(.+?)${options.scheduled ? '(?:-\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z)?' : ''}$`);
+
+/**
+ * What account deletion does with a table: erased in `order` (lower first, so foreign keys accept it),
+ * erased with the parent row it cascades from, or kept with the reason (billing records: the law).
+ */
+export type TableRule =
+  | { table: string; onDeletion: 'erase'; order: number }
+  | { table: string; onDeletion: 'with-parent'; parent: string }
+  | { table: string; onDeletion: 'keep'; why: string };
+
+export type ExportScope = { scope: 'organization' } | { scope: 'user'; userId: string } | { scope: 'caller'; e164: string };
+
+/** A domain's files in an export: JSON files by name (and CSV beside some), for the scopes it has data in. */
+export interface ExportSection {
+  scopes: ReadonlyArray<ExportScope['scope']>;
+  build(ctx: ExportContext): Promise<{ json: Record<string, unknown>; csv?: Record<string, string> }>;
+}
+
+export interface ExportContext {
+  db: Db;
+  orgId: string;
+  scope: ExportScope;
+  /** Decrypts one of the organization's encrypted columns (null stays null). */
+  decrypt(context: string, value: Buffer | null): Promise<string | null>;
+}
+
+/** The workflow registration whose id pattern matches, or undefined: no domain runs such a workflow. */
+export function registrationOf(registrations: readonly WorkflowRegistration[], workflowId: string): WorkflowRegistration | undefined {
+  return registrations.find((r) => r.id.test(workflowId));
+}
+
+/** Fails on a name two domains (or one, twice) give: the later would silently replace the earlier. */
+export function assertUnique(kind: string, names: readonly string[]): void {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`${kind} ${name} is registered twice`);
+    seen.add(name);
+  }
+}

@@ -1,0 +1,34 @@
+import { createDataRequestActivities } from '../../activities/privacy/dataRequests';
+import { createDeletionActivities } from '../../activities/privacy/deletion';
+import { createRetentionActivities } from '../../activities/privacy/retention';
+import { ExportStatus } from '../../workflows/privacy/dataRequestDefinitions';
+import { DeletionStatus } from '../../workflows/privacy/deletionDefinitions';
+import { SweepStatus } from '../../workflows/privacy/retentionDefinitions';
+import type { Domain } from '../platform/domainContract';
+import { idPattern } from '../platform/registration';
+import type { ActivityDeps } from '../deps';
+import { dataRequestRoutes } from './api/dataRequests';
+import { deletionRoutes } from './api/deletion';
+
+/** Retention, account deletion, exports and caller erasure: what the privacy policy promises. */
+export const privacyDomain: Domain<ActivityDeps, never> = {
+  name: 'privacy',
+  workflows: [
+    // The sweep's schedule id is RETENTION_SCHEDULE_ID, which must begin `retention-sweep`.
+    { type: 'retentionSweepWorkflow', id: /^retention-sweep(?:[_:-].*)?$/, owner: { kind: 'platform', why: "applies every organization's policy; its payloads are counts" } },
+    { type: 'deletionWorkflow', id: idPattern('deletion'), owner: { kind: 'org-in-id' } },
+    { type: 'dataExportWorkflow', id: idPattern('export'), owner: { kind: 'row', table: 'data_requests', column: 'id' } },
+    { type: 'callerErasureWorkflow', id: idPattern('caller-erasure'), owner: { kind: 'row', table: 'data_requests', column: 'id' } },
+  ],
+  activities: (deps) => [
+    createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
+    createDeletionActivities({ ...deps, tables: deps.registry.tables }),
+    createDataRequestActivities({ ...deps, exportSections: deps.registry.exports }),
+  ],
+  routes: [...deletionRoutes, ...dataRequestRoutes],
+  searchAttributes: [SweepStatus, DeletionStatus, ExportStatus],
+  tables: [
+    { table: 'data_requests', onDeletion: 'erase', order: 140 },
+    { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)' },
+  ],
+};
