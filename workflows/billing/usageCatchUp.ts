@@ -1,4 +1,4 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { deprecatePatch, proxyActivities } from '@temporalio/workflow';
 import type { BillingActivities } from '../../activities/billing/usage';
 import type { BillingCycleActivities } from '../../activities/billing/billingCycle';
 
@@ -14,6 +14,6 @@ const { billUnreportedUsage, startMissingBillingCycles } = proxyActivities<Billi
 
 export async function usageCatchUpWorkflow(): Promise<{ billed: number; failed: number; cyclesStarted?: number }> {
   const billed = await billUnreportedUsage({ limit: 500 });
-  if (!patched('start-missing-billing-cycles')) return billed;
+  deprecatePatch('start-missing-billing-cycles'); // 2026-11-24; deprecated 2026-11-29 (an hourly chore lives minutes)
   return { ...billed, cyclesStarted: await startMissingBillingCycles() };
 }
