@@ -33,7 +33,7 @@ export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppD
   const searchAttributes = domains.flatMap((d) => d.searchAttributes ?? []);
   assertUnique('search attribute', searchAttributes.map((k) => k.name));
   const tables = domains.flatMap((d) => d.tables ?? []);
-  assertUnique('table', tables.map((t) => t.table));
+  assertUnique('table', [...tables.map((t) => t.table), ...domains.flatMap((d) => d.globalTables ?? [])]);
   return { workflows, routes, searchAttributes, tables, exports: domains.flatMap((d) => d.exports ?? []) };
 }
 

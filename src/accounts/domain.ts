@@ -24,4 +24,5 @@ export const accountsDomain: Domain<never, never> = {
     { table: 'audit_log', onDeletion: 'keep', why: 'the record of what happened, this deletion included' },
   ],
   exports: [accountsExport],
+  globalTables: ['organizations', 'users', 'user_identities', 'sign_in_lockouts'],
 };

@@ -28,4 +28,5 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records' },
   ],
   exports: [billingExport],
+  reads: ['organizations', 'webhook_receipts'],
 };

@@ -23,4 +23,5 @@ export const bookingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'oauth_states', onDeletion: 'erase', order: 120 },
   ],
   exports: [bookingExport],
+  reads: ['organizations', 'audit_log', 'phone_numbers'],
 };

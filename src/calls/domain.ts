@@ -31,4 +31,5 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'recordings', onDeletion: 'with-parent', parent: 'calls' },
   ],
   exports: [callsExport],
+  reads: ['organizations', 'usage_records'],
 };

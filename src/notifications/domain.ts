@@ -27,4 +27,6 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
   ],
   tables: [{ table: 'notifications', onDeletion: 'erase', order: 130 }],
   exports: [notificationsExport],
+  globalTables: ['notification_preferences', 'sms_opt_outs'],
+  reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],
 };

@@ -14,4 +14,6 @@ export const platformDomain: Domain<ActivityDeps, AppDeps> = {
   mounts: (deps) => [{ path: '/codec', router: codecRoutes(deps) }],
   searchAttributes: [OrgId, KeyRotationStatus],
   tables: [{ table: 'org_data_keys', onDeletion: 'keep', why: 'destroyed, not deleted: the key material is gone, the row records when' }],
+  globalTables: ['rate_limit_hits', 'webhook_receipts'],
+  reads: ['organizations'],
 };

@@ -23,6 +23,13 @@ export interface Domain<ActivityDeps = never, AppDeps = never> {
   searchAttributes?: readonly SearchAttributeKey[];
   /** Every table with an `org_id` that the domain owns, and what account deletion does with it. */
   tables?: readonly TableRule[];
+  /** Tables without an `org_id` that the domain owns (people, platform-wide state). */
+  globalTables?: readonly string[];
+  /**
+   * Other domains' tables its SQL names (reads them, or for privacy, erases and exports them). Its own
+   * queries name only its tables and these: test/platform/sqlHomes.test.ts checks both ways.
+   */
+  reads?: readonly string[];
   /** Its part of a data export, for each scope it has data in. */
   exports?: readonly ExportSection[];
 }

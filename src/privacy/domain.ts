@@ -31,4 +31,6 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     { table: 'data_requests', onDeletion: 'erase', order: 140 },
     { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)' },
   ],
+  globalTables: ['retention_runs'],
+  reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications'],
 };
