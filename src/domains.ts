@@ -34,7 +34,9 @@ export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppD
   assertUnique('search attribute', searchAttributes.map((k) => k.name));
   const tables = domains.flatMap((d) => d.tables ?? []);
   assertUnique('table', [...tables.map((t) => t.table), ...domains.flatMap((d) => d.globalTables ?? [])]);
-  return { workflows, routes, searchAttributes, tables, exports: domains.flatMap((d) => d.exports ?? []) };
+  const notificationKinds = domains.flatMap((d) => d.notificationKinds ?? []);
+  assertUnique('notification kind', notificationKinds);
+  return { workflows, routes, searchAttributes, tables, exports: domains.flatMap((d) => d.exports ?? []), notificationKinds };
 }
 
 export const REGISTRY = composeRegistry();

@@ -24,4 +24,5 @@ export const bookingDomain: Domain<ActivityDeps, AppDeps> = {
   ],
   exports: [bookingExport],
   reads: ['organizations', 'audit_log', 'phone_numbers'],
+  notificationKinds: ['calendar.connection_broken'],
 };

@@ -32,4 +32,5 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
   ],
   exports: [callsExport],
   reads: ['organizations', 'usage_records'],
+  notificationKinds: ['calls.message_taken'],
 };

@@ -9,6 +9,7 @@
  * bare ledger inserts. Then the retention sweep: expired calls deleted per minute beside a bare DELETE.
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
+ *   BENCH_ONLY=turns npm run bench          only the turn, answer, floor and saturation figures
  *   BENCH_ONLY=usage npm run bench          only the usage-recording figures
  *   BENCH_ONLY=retention BENCH_RETENTION_CALLS=100000 npm run bench    only the retention sweep
  */
@@ -44,6 +45,7 @@ import { resolveStripeMock, startStripeMock } from '../platform/tools/stripeMock
 const CALLS = Number(process.env.BENCH_CALLS ?? 50);
 const ONLY_USAGE = process.env.BENCH_ONLY === 'usage';
 const ONLY_RETENTION = process.env.BENCH_ONLY === 'retention';
+const ONLY_TURNS = process.env.BENCH_ONLY === 'turns';
 const RETENTION_CALLS = Number(process.env.BENCH_RETENTION_CALLS ?? 100_000);
 const USAGE_WRITES = Number(process.env.BENCH_USAGE_WRITES ?? 2000);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
+    if (ONLY_TURNS) return;
     await usageFigures(services, orgId, say);
     say();
     await measureRetention(services, { calls: RETENTION_CALLS, recentFactor: 2 }, say);

@@ -29,4 +29,5 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
   exports: [notificationsExport],
   globalTables: ['notification_preferences', 'sms_opt_outs'],
   reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],
+  notificationKinds: ['usage.weekly_report', 'policy.changed'],
 };

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import type { NotificationKind } from '../notifications/kinds';
 import type { RouteSpec } from './http/v1/route';
 import type { ExportSection, SearchAttributeKey, TableRule, WorkflowRegistration } from './registration';
 
@@ -30,6 +31,8 @@ export interface Domain<ActivityDeps = never, AppDeps = never> {
    * queries name only its tables and these: test/platform/sqlHomes.test.ts checks both ways.
    */
   reads?: readonly string[];
+  /** The notification kinds it sends (their templates and rules are in src/notifications/). */
+  notificationKinds?: readonly NotificationKind[];
   /** Its part of a data export, for each scope it has data in. */
   exports?: readonly ExportSection[];
 }
@@ -41,4 +44,5 @@ export interface DomainRegistry {
   searchAttributes: readonly SearchAttributeKey[];
   tables: readonly TableRule[];
   exports: readonly ExportSection[];
+  notificationKinds: readonly NotificationKind[];
 }

@@ -33,4 +33,5 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
   ],
   globalTables: ['retention_runs'],
   reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications'],
+  notificationKinds: ['privacy.export_ready', 'privacy.deletion_requested', 'privacy.deletion_cancelled', 'privacy.deletion_completed'],
 };

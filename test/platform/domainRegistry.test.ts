@@ -4,6 +4,7 @@ import * as exportedWorkflows from '../../workflows';
 import { composeActivities } from '../../activities/platform/registry';
 import { composeRegistry, DOMAINS, REGISTRY } from '../../src/domains';
 import type { Services } from '../../src/services';
+import { NOTIFICATION_KINDS } from '../../src/notifications/kinds';
 import { checkWorkflowsRegistered } from '../../src/worker';
 import { makeOrganization, randomPhone } from '../helpers/organizations';
 import { testServices, uniqueName } from '../helpers/stack';
@@ -34,6 +35,10 @@ test('a name given twice is refused at start-up: workflow types, activities, rou
   // The real composition has no duplicate: the worker builds it at start-up.
   const activities = composeActivities(...DOMAINS.flatMap((d) => d.activities?.({ ...services, registry: REGISTRY }) ?? []));
   expect(Object.keys(activities).length).toBeGreaterThan(40);
+});
+
+test('every notification kind is sent by exactly one domain, and every kind a domain sends has its rule and template', () => {
+  expect([...REGISTRY.notificationKinds].sort()).toEqual([...NOTIFICATION_KINDS].sort());
 });
 
 test('every table with an org_id belongs to exactly one domain, with its deletion rule', async () => {
