@@ -8,7 +8,7 @@ import { audit } from '../platform/http/v1/audit';
 import type { V1Deps } from '../platform/http/v1/deps';
 
 /** A new organization with `userId` as its owner, and its creation in the audit log (sign-up, first SSO sign-in). */
-export async function createOwnedOrganization(trx: Tx, deps: V1Deps, req: Request, userId: string, input: { name: string; timeZone: string }): Promise<string> {
+export async function createOwnedOrganization(trx: Tx, deps: V1Deps, req: Request, userId: string, input: { name: string; timeZone: string; product?: 'receptionist' | 'coach' }): Promise<string> {
   const org = await createOrganization(trx, deps.keyring, input);
   await usersRepository(trx).addMembership(org.id, userId, 'owner');
   await audit(trx, req, undefined, { orgId: org.id, actorType: 'user', actorId: userId, action: 'organization.created', targetType: 'organization', targetId: org.id });

@@ -65,6 +65,31 @@ test('sign up → sign in → change settings → sign out, through HTTP with co
   expect((await browser.get('/api/v1/auth/session')).status).toBe(200);
 });
 
+test('sign-up chooses the product: a receptionist by default, or an English coaching service', async () => {
+  const coach = new Browser(api.app, randomIp());
+  const signedUp = await coach.post('/api/v1/auth/signup', {
+    email: uniqueEmail('coach'),
+    password: PASSWORD,
+    name: 'Selin',
+    organization: { name: 'Speak Up English', timeZone: 'Europe/Istanbul', product: 'coach' },
+  });
+  expect(signedUp.status).toBe(201);
+  coach.remember(signedUp);
+  expect((await coach.get('/api/v1/organization')).body.product).toBe('coach');
+
+  const clinic = new Browser(api.app, randomIp());
+  await clinic.signUp();
+  expect((await clinic.get('/api/v1/organization')).body.product).toBe('receptionist');
+
+  const unknown = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', {
+    email: uniqueEmail('bakery'),
+    password: PASSWORD,
+    name: 'Ben',
+    organization: { name: 'Bakery', timeZone: 'UTC', product: 'bakery' },
+  });
+  expect([unknown.status, unknown.body.error.field]).toEqual([400, 'organization.product']);
+});
+
 test('a wrong password is 401 without saying which part was wrong; unknown emails answer the same', async () => {
   const browser = new Browser(api.app, randomIp());
   const { user } = await browser.signUp();

@@ -42,12 +42,12 @@ test.each(['google', 'microsoft'] as const)('first sign-in with %s creates the u
   const email = uniqueEmail(provider);
   idp.nextUser = { sub: `sub-${email}`, email, emailVerified: true, name: 'Robin Ortiz' };
   const browser = new Browser(api.app, randomIp());
-  const first = await signInWith(browser, provider, '?timeZone=Europe/Dublin');
+  const first = await signInWith(browser, provider, `?timeZone=Europe/Dublin${provider === 'microsoft' ? '&product=coach' : ''}`);
   expect(first.status).toBe(200);
   expect(first.body.user).toMatchObject({ email, name: 'Robin Ortiz' });
   expect(first.body.organization).toMatchObject({ name: "Robin Ortiz's organization", role: 'owner' });
   browser.remember(first);
-  expect((await browser.get('/api/v1/organization')).body.timeZone).toBe('Europe/Dublin');
+  expect((await browser.get('/api/v1/organization')).body).toMatchObject({ timeZone: 'Europe/Dublin', product: provider === 'microsoft' ? 'coach' : 'receptionist' });
   // The token request carried the PKCE verifier and the client secret.
   expect(idp.tokenRequests.at(-1)).toMatchObject({ grant_type: 'authorization_code', client_secret: idp.clientSecret });
   expect(idp.tokenRequests.at(-1)!.code_verifier).toMatch(/^[\w-]{43}$/);

@@ -12,7 +12,7 @@ import { audit } from '../../platform/http/v1/audit';
 import { createOwnedOrganization, organizationCreated } from '../ownedOrganization';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
-import { Email, idOf } from '../../platform/http/v1/schemas';
+import { Email, idOf, Product } from '../../platform/http/v1/schemas';
 import { clearSessionCookies } from '../auth/sessionCookies';
 import { SessionInfo, sessionInfo, signIn } from '../auth/sessionInfo';
 
@@ -22,7 +22,7 @@ const SignUp = z.object({
   email: Email,
   password: passwordSchema,
   name: z.string().trim().min(1).max(200),
-  organization: z.object({ name: z.string().trim().min(1).max(200), timeZone: TimeZone }),
+  organization: z.object({ name: z.string().trim().min(1).max(200), timeZone: TimeZone, product: Product.default('receptionist') }),
 });
 
 const SignInBody = z.object({

@@ -4,7 +4,7 @@ import { withTenant } from '../../platform/db/tenancy';
 import { currentOrganizationRepository, type OrganizationRow, type OrganizationSettingsPatch } from '../repositories/organizations';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
-import { iso, PhoneNumber, Timestamp } from '../../platform/http/v1/schemas';
+import { iso, PhoneNumber, Product, Timestamp } from '../../platform/http/v1/schemas';
 import { scheduleUsageReport } from '../../notifications/schedules';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
@@ -23,7 +23,7 @@ const Organization = z
   .object({
     id: z.string(),
     name: z.string(),
-    product: z.enum(['receptionist', 'coach']),
+    product: Product,
     timeZone: z.string(),
     businessHours: BusinessHours,
     faq: Faq,

@@ -9,6 +9,7 @@ import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { createOwnedOrganization, organizationCreated } from '../ownedOrganization';
 import { defineRoute } from '../../platform/http/v1/route';
+import { Product } from '../../platform/http/v1/schemas';
 import { SessionInfo, signIn } from '../auth/sessionInfo';
 import { notifyAfterCommit } from '../../notifications/notifyAfterCommit';
 
@@ -39,12 +40,13 @@ export const ssoRoutes = [
     params: z.object({ provider: Provider }),
     query: z.object({
       timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone').default('UTC').meta({ description: "Time zone for the organization created on a first sign-in, if one is" }),
+      product: Product.default('receptionist').meta({ description: 'The product of the organization created on a first sign-in, if one is' }),
     }),
     errors: [404],
     async handle({ params, query, deps, res }) {
       const client = clientFor(deps, params.provider);
       const attempt = newSsoAttempt();
-      const cookie = await deps.tokens.sign('sso-state', { provider: params.provider, ...attempt, timeZone: query.timeZone }, STATE_TTL_MS);
+      const cookie = await deps.tokens.sign('sso-state', { provider: params.provider, ...attempt, timeZone: query.timeZone, product: query.product }, STATE_TTL_MS);
       res.cookie(STATE_COOKIE, cookie, { ...stateCookieOptions(deps), maxAge: STATE_TTL_MS });
       res.redirect(302, await client.authorizationUrl(attempt));
     },
@@ -84,7 +86,7 @@ export const ssoRoutes = [
         throw new ApiError(401, 'sso_failed', `Single sign-on failed: ${err.message}`);
       }
       const userId = await findOrCreateUser(deps, params.provider, identity);
-      const orgId = await defaultOrganization(deps, req, userId, identity, String(saved.timeZone ?? 'UTC'));
+      const orgId = await defaultOrganization(deps, req, userId, identity, String(saved.timeZone ?? 'UTC'), saved.product === 'coach' ? 'coach' : 'receptionist');
       const info = await signIn(deps, req, res, { userId, orgId, method: params.provider });
       respond(deps, res, info);
     },
@@ -114,10 +116,10 @@ async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: V
 }
 
 /** The person's oldest organization, or, for someone who belongs to none yet, a new one they own. */
-async function defaultOrganization(deps: V1Deps, req: Request, userId: string, identity: VerifiedIdentity, timeZone: string): Promise<string> {
+async function defaultOrganization(deps: V1Deps, req: Request, userId: string, identity: VerifiedIdentity, timeZone: string, product: 'receptionist' | 'coach'): Promise<string> {
   const memberships = await usersRepository(deps.db).memberships(userId);
   if (memberships[0]) return memberships[0].org_id;
-  const orgId = await deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone }));
+  const orgId = await deps.db.transaction((trx) => createOwnedOrganization(trx, deps, req, userId, { name: `${identity.name || identity.email}'s organization`, timeZone, product }));
   await organizationCreated(deps, { id: orgId, timeZone });
   return orgId;
 }

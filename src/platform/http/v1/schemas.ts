@@ -6,6 +6,9 @@ import { ApiError } from '../errors';
 
 /** Schemas several route files share. Each `.meta({ id })` becomes a named component in the OpenAPI document. */
 
+/** Which product an organization runs: the AI receptionist, or the English-conversation coach. */
+export const Product = z.enum(['receptionist', 'coach']).meta({ description: 'receptionist (answers the business\'s calls) or coach (calls learners for English practice)' });
+
 export const ErrorBody = z
   .object({
     error: z.object({
