@@ -2,6 +2,7 @@ import { accountsDomain } from './accounts/domain';
 import { billingDomain } from './billing/domain';
 import { bookingDomain } from './booking/domain';
 import { callsDomain } from './calls/domain';
+import { coachingDomain } from './coaching/domain';
 import { notificationsDomain } from './notifications/domain';
 import { platformDomain } from './platform/domain';
 import type { Domain, DomainRegistry } from './platform/domainContract';
@@ -21,6 +22,7 @@ export const DOMAINS: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = [
   billingDomain,
   notificationsDomain,
   privacyDomain as Domain<ActivityDeps, AppDeps>,
+  coachingDomain as Domain<ActivityDeps, AppDeps>,
 ];
 
 export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = DOMAINS): DomainRegistry {

@@ -3,13 +3,10 @@ import path from 'node:path';
 import { createDb } from '../../src/platform/db/knex';
 import { migrateDownAll, migrateLatest } from '../../src/platform/db/migrate';
 import { freshDatabase } from '../helpers/stack';
+import { DOMAINS, REGISTRY } from '../../src/domains';
 
-const PRODUCT_TABLES = [
-  'organizations', 'org_data_keys', 'users', 'memberships', 'api_keys', 'phone_numbers', 'calls', 'transcript_turns',
-  'recordings', 'messages', 'services', 'calendar_connections', 'appointments', 'usage_records', 'billing_records', 'audit_log',
-  'sessions', 'user_identities', 'invitations', 'rate_limit_hits', 'sign_in_lockouts', 'closures', 'appointment_texts', 'oauth_states', 'webhook_receipts',
-  'notifications', 'notification_preferences', 'sms_opt_outs', 'balance_ledger', 'retention_runs', 'retention_sweep_orgs', 'data_requests',
-];
+/** Every table the domains register (with an org_id or without): migrations make exactly these. */
+const PRODUCT_TABLES = [...REGISTRY.tables.map((t) => t.table), ...DOMAINS.flatMap((d) => d.globalTables ?? [])];
 
 async function tables(url: string): Promise<string[]> {
   const db = createDb(url, 1);

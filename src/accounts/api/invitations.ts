@@ -8,7 +8,7 @@ import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
-import { Email, idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../../platform/http/v1/schemas';
+import { Email, idOf, iso, pageBody, pageOf, PageQuery, Role, StaffRole, Timestamp } from '../../platform/http/v1/schemas';
 import { SessionInfo, signIn } from '../auth/sessionInfo';
 import { checkPasswordAgainstEmail, emailTaken } from './auth';
 import { isUniqueViolation } from '../../platform/db/errors';
@@ -53,7 +53,7 @@ export const invitationRoutes = [
     tag: 'Members',
     access: 'admin',
     rateLimit: 'invitation',
-    body: z.object({ email: Email, role: Role.default('member') }),
+    body: z.object({ email: Email, role: StaffRole.default('member') }),
     response: {
       status: 201,
       schema: Invitation.extend({

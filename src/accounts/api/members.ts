@@ -8,7 +8,7 @@ import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
-import { idOf, iso, pageBody, pageOf, PageQuery, Role, Timestamp } from '../../platform/http/v1/schemas';
+import { idOf, iso, pageBody, pageOf, PageQuery, Role, StaffRole, Timestamp } from '../../platform/http/v1/schemas';
 import { usersRepository } from '../repositories/users';
 
 const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp }).meta({ id: 'Member' });
@@ -77,7 +77,7 @@ export const memberRoutes = [
     tag: 'Members',
     access: 'admin',
     params: UserParams,
-    body: z.object({ role: Role }),
+    body: z.object({ role: StaffRole }),
     response: { schema: Member, description: 'The member with the new role' },
     errors: [404, 409],
     async handle({ auth, body, deps, params, req }) {

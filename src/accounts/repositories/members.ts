@@ -10,11 +10,15 @@ export interface MemberRow {
   created_at: Date;
 }
 
-/** An organization's members; used inside `withTenant`, so another organization's members do not exist here. */
+/**
+ * An organization's members, its staff (learners are the coaching domain's); used inside `withTenant`, so
+ * another organization's members do not exist here.
+ */
 export function membersRepository(trx: Tx) {
   const base = () =>
     trx('memberships')
       .join('users', 'users.id', 'memberships.user_id')
+      .whereNot('memberships.role', 'learner')
       .select('memberships.user_id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at');
   return {
     list(page: { cursor?: string; limit: number }): Promise<Page<MemberRow>> {

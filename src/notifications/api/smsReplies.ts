@@ -10,6 +10,7 @@ import { withTenant } from '../../platform/db/tenancy';
 import { toE164 } from '../../platform/phone';
 import { parseWebhook } from '../../calls/api/webhookParams';
 import type { SmsChannel } from '../channels/sms';
+import { withdrawConsentOfNumber } from '../../coaching/consent';
 
 const smsParams = z.looseObject({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio MessageSid'),
@@ -43,6 +44,8 @@ export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChann
     const keyword = await deps.sms.handleKeyword({ from, to: params.To, body: params.Body });
     if (keyword) {
       req.log.info({ orgId: org.id, keyword }, 'SMS opt-out keyword recorded');
+      // STOP also revokes a learner's consent to be called by this organization (a "reasonable means").
+      if (keyword === 'opted_out') await withdrawConsentOfNumber(deps.db, { orgId: org.id, e164: from, via: 'sms', requestId: String(req.id ?? '') });
       return void res.send(reply());
     }
     if (params.Body.trim().toUpperCase() !== 'C') return void res.send(reply());

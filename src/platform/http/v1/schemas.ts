@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../../accounts/auth/roles';
+import { ROLES, STAFF_ROLES } from '../../../accounts/auth/roles';
 import type { Page } from '../../db/pagination';
 import { toE164 } from '../../phone';
 import { ApiError } from '../errors';
@@ -20,6 +20,8 @@ export const ErrorBody = z
   .meta({ id: 'Error' });
 
 export const Role = z.enum(ROLES).meta({ id: 'Role' });
+/** The roles staff are invited to and given (learners sign themselves up to a coaching organization). */
+export const StaffRole = z.enum(STAFF_ROLES).meta({ id: 'StaffRole' });
 
 export const Email = z
   .string()

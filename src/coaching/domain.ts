@@ -1,0 +1,18 @@
+import type { Domain } from '../platform/domainContract';
+import { learnerRoutes } from './api/learners';
+
+/**
+ * The English coach: learners of a coaching organization, their consent to be called, and (to come) their
+ * topics, call plans and practice calls. Built on the README's "Adding a domain".
+ */
+export const coachingDomain: Domain<never, never> = {
+  name: 'coaching',
+  workflows: [],
+  routes: learnerRoutes,
+  tables: [
+    // Before memberships (order 150): a learner's profile goes with the organization's people.
+    { table: 'learners', onDeletion: 'erase', order: 145 },
+    { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn' },
+  ],
+  reads: ['organizations', 'users'],
+};
