@@ -14,4 +14,6 @@ export const llm = {
 export const calls = {
   /** Ask Twilio for a call's status when no final status callback arrived after this long. */
   statusCheckAfterMs: setting('CALL_STATUS_CHECK_AFTER_MS', z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).default(300_000)),
+  /** Asking Twilio for it is retried this long at most; then the call ends with the status `unknown`. */
+  statusGiveUpMs: setting('CALL_STATUS_GIVE_UP_MS', z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(1_000).default(3_600_000)),
 };

@@ -334,6 +334,21 @@ test('no final status callback: the call asks Twilio and finishes', async () => 
   }
 });
 
+test('no final status, and Twilio cannot tell (it does not know the call, or is unreachable past CALL_STATUS_GIVE_UP_MS): the call ends as unknown, not retrying for ever', async () => {
+  const quick = await startCallStack({ CALL_STATUS_CHECK_AFTER_MS: '1000', CALL_STATUS_GIVE_UP_MS: '3000' });
+  try {
+    const call = quick.call();
+    await call.dial();
+    // Twilio's REST API does not know the call (404): the status check fails until it gives up.
+    expect(await quick.result(call)).toEqual({ outcome: 'failed', status: 'unknown' });
+    const row = await quick.services.db('calls').where({ call_sid: call.callSid }).first();
+    expect(row).toMatchObject({ status: 'failed', billable_seconds: 0 });
+    expect(row.ended_at).not.toBeNull();
+  } finally {
+    await quick.close();
+  }
+});
+
 test('recording on: the announcement comes first, then the recording starts; its metadata is stored', async () => {
   await stack.services.db('organizations').where({ id: stack.org.id }).update({ recording_enabled: true, recording_announcement: 'This call is recorded.' });
   try {

@@ -64,6 +64,12 @@ const recordStart = proxyLocalActivities<CallActivities>({
 export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
   // A caller is waiting: one attempt within the deadline; failing it is what the scripted path is for.
   const agent = proxyLocalActivities<AgentActivities>({ startToCloseTimeout: start.agentDeadlineMs + 500, retry: { maximumAttempts: 1 } });
+  // Twilio is asked patiently, but not for ever: then the call ends as `unknown`.
+  const statusCheck = proxyActivities<CallActivities>({
+    startToCloseTimeout: '30 seconds',
+    scheduleToCloseTimeout: start.statusGiveUpMs ?? 3_600_000,
+    retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+  });
   upsertSearchAttributes([{ key: CallStatus, value: 'in_progress' }]);
 
   const status = trackCallStatus();
@@ -116,7 +122,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   }
 
   // 2. The conversation runs in the turn handler until Twilio says the call is over.
-  const final: CallStatusEvent = await status.ended(start.statusCheckAfterMs, () => calls.fetchCallStatus({ callSid: start.callSid }));
+  const final: CallStatusEvent = await status.ended(start.statusCheckAfterMs, () => statusCheck.fetchCallStatus({ callSid: start.callSid }));
   await condition(allHandlersFinished);
   closing = true;
   await Promise.all(background);

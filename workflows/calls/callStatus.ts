@@ -19,14 +19,26 @@ export function trackCallStatus() {
     get final(): CallStatusEvent | undefined {
       return final;
     },
+    /**
+     * The final status: from a callback, or from Twilio when none came within `checkAfterMs`. If Twilio
+     * cannot tell us (its retries exhausted: the call is unknown to it, or it is unreachable for long), the
+     * call ends as `unknown`, with the reason, rather than running for ever.
+     */
     async ended(checkAfterMs: number, askTwilio: () => Promise<CallStatusEvent>): Promise<CallStatusEvent> {
       while (!final) {
         if (!(await condition(() => final !== undefined, checkAfterMs))) {
-          const known = await askTwilio();
+          let known: CallStatusEvent;
+          try {
+            known = await askTwilio();
+          } catch (err) {
+            const failure = err as { message: string; cause?: { message?: string } };
+            final ??= { status: 'unknown', reason: `no final status from Twilio: ${failure.cause?.message ?? failure.message}`.slice(0, 300) };
+            break;
+          }
           if (TERMINAL.has(known.status)) final ??= known;
         }
       }
-      return final;
+      return final!;
     },
   };
 }

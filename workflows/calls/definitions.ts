@@ -23,6 +23,11 @@ export interface CallStart {
   /** Ask Twilio for the call's status when no final status callback arrived after this long. */
   statusCheckAfterMs: number;
   /**
+   * Asking Twilio is retried this long at most; then the call ends with the status `unknown` (absent in
+   * calls started before it existed: an hour).
+   */
+  statusGiveUpMs?: number;
+  /**
    * A prepaid organization's call: how long the balance pays for, and how long before that the caller
    * is told the time is nearly up. Absent for everyone else (and in calls started before it existed).
    */
@@ -51,6 +56,8 @@ export interface CallStatusEvent {
   durationSeconds?: number;
   /** Twilio's SequenceNumber: events can arrive out of order. */
   sequence?: number;
+  /** Why the status is what it is, when we could not learn it from Twilio (`unknown`). */
+  reason?: string;
 }
 
 export type CallOutcome = 'booked' | 'rescheduled' | 'cancelled' | 'message_taken' | 'transferred' | 'info_only' | 'abandoned' | 'failed';

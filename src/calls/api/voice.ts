@@ -132,6 +132,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       transferE164: org.transfer_e164 ?? undefined,
       agentDeadlineMs: deps.config.llm.turnTimeoutMs,
       statusCheckAfterMs: deps.config.calls.statusCheckAfterMs,
+      statusGiveUpMs: deps.config.calls.statusGiveUpMs,
       prepaid,
       ...(messageOnly ? { messageOnly } : {}),
     };
