@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { TableRule } from '../../src/platform/registration';
 import type { Db, Tx } from '../../src/platform/db/knex';
 import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
@@ -30,7 +31,28 @@ const COACHING_RECORDING_DAYS = 30;
  * Each organization's counts live in `retention_sweep_orgs`, bumped in the same transaction as the batch
  * they count: a sweep resumed after a crash neither loses nor repeats a figure.
  */
-export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; batchSize: number }) {
+/**
+ * The tables the sweep knows how to age out, by retention class: calls go in batches (their transcript
+ * turns by cascade, their messages first, appointments unlinked), recordings are deleted at Twilio and
+ * marked. A domain registering another table in one of these classes must teach the sweep first: the
+ * worker refuses to start until then (the other classes are kept as long as their rule says).
+ */
+const SWEPT: Record<'call-content' | 'recordings', readonly string[]> = {
+  'call-content': ['calls', 'messages', 'transcript_turns'],
+  recordings: ['recordings'],
+};
+
+export function assertSweepCovers(tables: readonly TableRule[]): void {
+  for (const [retention, known] of Object.entries(SWEPT)) {
+    const registered = tables.filter((t) => t.retention === retention).map((t) => t.table).sort();
+    if (registered.join() !== [...known].sort().join()) {
+      throw new Error(`the retention sweep ages out ${retention} in ${[...known].sort().join(', ')}, but the domains register ${registered.join(', ') || 'none'} in that class`);
+    }
+  }
+}
+
+export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; batchSize: number; tables: readonly TableRule[] }) {
+  assertSweepCovers(deps.tables);
   const { db } = deps;
 
   const progressOf = (trx: Db | Tx, sweepId: string, orgId: string) => trx('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: orgId });

@@ -11,8 +11,8 @@ export const coachingDomain: Domain<never, never> = {
   routes: learnerRoutes,
   tables: [
     // Before memberships (order 150): a learner's profile goes with the organization's people.
-    { table: 'learners', onDeletion: 'erase', order: 145 },
-    { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn' },
+    { table: 'learners', onDeletion: 'erase', order: 145, retention: 'account' },
+    { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn', retention: 'consent-evidence' },
   ],
   reads: ['organizations', 'users'],
 };

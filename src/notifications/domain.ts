@@ -25,7 +25,7 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
     { path: '/notifications', router: unsubscribeRoutes(deps) },
     ...(deps.config.env === 'development' ? [{ path: '/', router: devMailRouter(devMailDir(deps.config.dataDir)) }] : []),
   ],
-  tables: [{ table: 'notifications', onDeletion: 'erase', order: 130 }],
+  tables: [{ table: 'notifications', onDeletion: 'erase', order: 130, retention: 'account' }],
   exports: [notificationsExport],
   globalTables: ['notification_preferences', 'sms_opt_outs'],
   reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],

@@ -13,7 +13,7 @@ export const platformDomain: Domain<ActivityDeps, AppDeps> = {
   activities: (deps) => [createKeyActivities({ keyring: deps.keyring, dataKeys: dataKeysRepository(deps.db), currentMasterKeyId: deps.config.masterKeys.current?.id })],
   mounts: (deps) => [{ path: '/codec', router: codecRoutes(deps) }],
   searchAttributes: [OrgId, KeyRotationStatus],
-  tables: [{ table: 'org_data_keys', onDeletion: 'keep', why: 'destroyed, not deleted: the key material is gone, the row records when' }],
+  tables: [{ table: 'org_data_keys', onDeletion: 'keep', why: 'destroyed, not deleted: the key material is gone, the row records when', retention: 'account' }],
   globalTables: ['rate_limit_hits', 'webhook_receipts'],
   reads: ['organizations'],
 };

@@ -28,10 +28,22 @@ export const idPattern = (prefix: string, options: { scheduled?: boolean } = {})
  * What account deletion does with a table: erased in `order` (lower first, so foreign keys accept it),
  * erased with the parent row it cascades from, or kept with the reason (billing records: the law).
  */
-export type TableRule =
+export type TableRule = (
   | { table: string; onDeletion: 'erase'; order: number }
   | { table: string; onDeletion: 'with-parent'; parent: string }
-  | { table: string; onDeletion: 'keep'; why: string };
+  | { table: string; onDeletion: 'keep'; why: string }
+) & { retention: RetentionClass };
+
+/**
+ * How long a table's rows are kept while the account lives (the retention sweep applies the first two):
+ * - `call-content`: the organization's retention period (`retention_days`, 90 by default): calls, their
+ *   transcripts and messages;
+ * - `recordings`: the recording retention period (deleted at Twilio; coaching services 30 days at most);
+ * - `billing-records`: seven years (`retain_until`), for tax and accounting;
+ * - `consent-evidence`: proof of consent to be called, five years (TCPA claims);
+ * - `account`: as long as the account (erased or kept by account deletion, as its rule says).
+ */
+export type RetentionClass = 'call-content' | 'recordings' | 'billing-records' | 'consent-evidence' | 'account';
 
 export type ExportScope = { scope: 'organization' } | { scope: 'user'; userId: string } | { scope: 'caller'; e164: string };
 

@@ -21,15 +21,15 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     { type: 'callerErasureWorkflow', id: idPattern('caller-erasure'), owner: { kind: 'row', table: 'data_requests', column: 'id' } },
   ],
   activities: (deps) => [
-    createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize }),
+    createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize, tables: deps.registry.tables }),
     createDeletionActivities({ ...deps, tables: deps.registry.tables }),
     createDataRequestActivities({ ...deps, exportSections: deps.registry.exports }),
   ],
   routes: [...deletionRoutes, ...dataRequestRoutes],
   searchAttributes: [SweepStatus, DeletionStatus, ExportStatus],
   tables: [
-    { table: 'data_requests', onDeletion: 'erase', order: 140 },
-    { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)' },
+    { table: 'data_requests', onDeletion: 'erase', order: 140, retention: 'account' },
+    { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)', retention: 'account' },
   ],
   globalTables: ['retention_runs'],
   reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications'],

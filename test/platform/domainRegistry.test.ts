@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import * as exportedWorkflows from '../../workflows';
 import { composeActivities } from '../../activities/platform/registry';
+import { assertSweepCovers } from '../../activities/privacy/retention';
 import { composeRegistry, DOMAINS, REGISTRY } from '../../src/domains';
 import type { Services } from '../../src/services';
 import { NOTIFICATION_KINDS } from '../../src/notifications/kinds';
@@ -30,7 +31,7 @@ test('every workflow the worker exports is registered by exactly one domain, and
 test('a name given twice is refused at start-up: workflow types, activities, routes, tables', () => {
   const calls = DOMAINS.find((d) => d.name === 'calls')!;
   expect(() => composeRegistry([...DOMAINS, { ...calls, name: 'calls-again', routes: [], tables: [], searchAttributes: [] }])).toThrow(/workflow type callWorkflow is registered twice/);
-  expect(() => composeRegistry([...DOMAINS, { name: 'x', workflows: [], tables: [{ table: 'calls', onDeletion: 'erase', order: 1 }] }])).toThrow(/table calls is registered twice/);
+  expect(() => composeRegistry([...DOMAINS, { name: 'x', workflows: [], tables: [{ table: 'calls', onDeletion: 'erase', order: 1, retention: 'call-content' }] }])).toThrow(/table calls is registered twice/);
   expect(() => composeActivities({ recordCallStarted: async () => 1 }, { recordCallStarted: async () => 2 })).toThrow(/activity name recordCallStarted is registered twice/);
   // The real composition has no duplicate: the worker builds it at start-up.
   const activities = composeActivities(...DOMAINS.flatMap((d) => d.activities?.({ ...services, registry: REGISTRY }) ?? []));
@@ -39,6 +40,12 @@ test('a name given twice is refused at start-up: workflow types, activities, rou
 
 test('every notification kind is sent by exactly one domain, and every kind a domain sends has its rule and template', () => {
   expect([...REGISTRY.notificationKinds].sort()).toEqual([...NOTIFICATION_KINDS].sort());
+});
+
+test("every table's retention class is one the platform applies: the sweep refuses a call-content or recordings table it cannot age out", () => {
+  expect(() => assertSweepCovers(REGISTRY.tables)).not.toThrow();
+  expect(() => assertSweepCovers([...REGISTRY.tables, { table: 'practice_transcripts', onDeletion: 'erase', order: 1, retention: 'call-content' }])).toThrow(/the domains register calls, messages, practice_transcripts, transcript_turns/);
+  expect(() => assertSweepCovers(REGISTRY.tables.filter((t) => t.table !== 'recordings'))).toThrow(/recordings/);
 });
 
 test('every table with an org_id belongs to exactly one domain, with its deletion rule', async () => {
