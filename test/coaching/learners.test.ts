@@ -71,6 +71,14 @@ test('a learner signs up with their phone and consent; the consent is kept as ev
   // Staff have no learner profile of their own.
   expect((await owner.get('/api/v1/me/learner')).status).toBe(404);
 
+  // The learner's own export holds their profile and the consent evidence.
+  const { REGISTRY } = await import('../../src/domains');
+  const { buildArchive } = await import('../../src/privacy/archive');
+  const { unzipSync, strFromU8 } = await import('fflate');
+  const own = unzipSync((await buildArchive(REGISTRY.exports, api.services.db, api.services.fields, orgId, { scope: 'user', userId: me.body.userId })).zip);
+  expect(JSON.parse(strFromU8(own['learner_profile.json']!))).toMatchObject({ phone_e164: '+905321234567', native_language: 'Turkish' });
+  expect(JSON.parse(strFromU8(own['call_consents.json']!))).toEqual([expect.objectContaining({ text: text.text, method: 'web' })]);
+
   // Another organization's staff: the learner does not exist for them.
   const other = await coachingOrganization('Other School');
   expect((await other.owner.get(`/api/v1/learners/${me.body.userId}`)).status).toBe(404);
