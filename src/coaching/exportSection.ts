@@ -4,6 +4,8 @@ import type { ExportContext, ExportSection } from '../platform/registration';
 export const coachingExport: ExportSection = {
   scopes: ['organization', 'user'],
   async build({ db, orgId, scope }: ExportContext) {
+    // A receptionist's export has no coaching files.
+    if ((await db('organizations').where({ id: orgId }).first('product'))?.product !== 'coach') return { json: {} };
     const consents = (userId?: string) =>
       db('coach_consents')
         .where({ org_id: orgId })
