@@ -1,11 +1,12 @@
 import type { ExportContext, ExportSection } from '../platform/registration';
+import { coachingOrganization } from './organizations';
 
 /** Learners, their consent records and the topic catalogue; or one learner's own profile and consents. */
 export const coachingExport: ExportSection = {
   scopes: ['organization', 'user'],
   async build({ db, orgId, scope }: ExportContext) {
     // A receptionist's export has no coaching files.
-    if ((await db('organizations').where({ id: orgId }).first('product'))?.product !== 'coach') return { json: {} };
+    if (!(await coachingOrganization(db, orgId))) return { json: {} };
     const consents = (userId?: string) =>
       db('coach_consents')
         .where({ org_id: orgId })

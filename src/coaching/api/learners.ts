@@ -13,6 +13,7 @@ import { Email, idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../../
 import { toE164 } from '../../platform/phone';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { consentText } from '../consent';
+import { coachingOrganization } from '../organizations';
 import { CEFR_LEVELS, learnersRepository, type LearnerWithPerson } from '../repositories/learners';
 
 /** The number the coach calls: international E.164 form, since learners live anywhere. */
@@ -50,8 +51,7 @@ const Learner = z
   })
   .meta({ id: 'Learner' });
 
-async function toApi(trx: Parameters<typeof learnersRepository>[0], row: LearnerWithPerson): Promise<z.input<typeof Learner>> {
-  const consent = row.consent_id ? await learnersRepository(trx).currentConsent(row.user_id) : undefined;
+function toApi(row: LearnerWithPerson): z.input<typeof Learner> {
   return {
     userId: row.user_id,
     name: row.name,
@@ -61,7 +61,7 @@ async function toApi(trx: Parameters<typeof learnersRepository>[0], row: Learner
     nativeLanguage: row.native_language,
     goals: row.goals,
     level: row.self_level,
-    consent: { status: consent ? 'granted' : 'none', phone: consent?.phone_e164 ?? null, grantedAt: iso(consent?.granted_at ?? null) },
+    consent: { status: row.consent_phone ? 'granted' : 'none', phone: row.consent_phone, grantedAt: iso(row.consent_granted_at) },
     createdAt: iso(row.created_at)!,
   };
 }
@@ -69,10 +69,17 @@ async function toApi(trx: Parameters<typeof learnersRepository>[0], row: Learner
 const notFound = () => new ApiError(404, 'not_found', 'No such coaching organization');
 
 /** A coaching organization open to sign-ups: anything else does not exist here. */
-async function coachingOrganization(deps: V1Deps, orgId: string) {
-  const org = await deps.db('organizations').where({ id: orgId }).first('id', 'name', 'product', 'status');
-  if (!org || org.product !== 'coach' || org.status !== 'active') throw notFound();
+async function openCoachingOrganization(deps: V1Deps, orgId: string) {
+  const org = await coachingOrganization(deps.db, orgId);
+  if (!org || org.status !== 'active') throw notFound();
   return org;
+}
+
+/** The consent text in force, when it is the version the learner was shown; otherwise 409. */
+function consentShown(organizationName: string, shownVersion: string, field: string) {
+  const consent = consentText(organizationName);
+  if (shownVersion !== consent.version) throw new ApiError(409, 'consent_text_changed', 'The consent text has changed since it was shown; show the current one and ask again', field);
+  return consent;
 }
 
 /** The signed-in learner's own profile in the current organization; staff and others have none. */
@@ -93,7 +100,7 @@ export const learnerRoutes = [
     response: { schema: z.object({ organization: z.string(), text: z.string(), version: z.string() }).meta({ id: 'ConsentText' }), description: 'The words the learner agrees to' },
     errors: [404],
     async handle({ deps, params }) {
-      const org = await coachingOrganization(deps, params.organizationId);
+      const org = await openCoachingOrganization(deps, params.organizationId);
       return { organization: org.name, ...consentText(org.name) };
     },
   }),
@@ -119,9 +126,8 @@ export const learnerRoutes = [
     response: { status: 201, schema: SessionInfo, description: 'Signed in as the new learner' },
     errors: [404, 409, 429],
     async handle({ body, deps, req, res }) {
-      const org = await coachingOrganization(deps, body.organizationId);
-      const consent = consentText(org.name);
-      if (body.consent.version !== consent.version) throw new ApiError(409, 'consent_text_changed', 'The consent text has changed since it was shown; show the current one and ask again', 'consent.version');
+      const org = await openCoachingOrganization(deps, body.organizationId);
+      const consent = consentShown(org.name, body.consent.version, 'consent.version');
       checkPasswordAgainstEmail(body.password, body.email);
       if (await usersRepository(deps.db).findByEmail(body.email)) throw emailTaken();
       const passwordHash = await hashPassword(body.password, deps.config.auth.bcryptCost);
@@ -159,7 +165,7 @@ export const learnerRoutes = [
     handle: ({ auth, deps, query }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await learnersRepository(trx).list(query);
-        return pageBody(page, (row) => toApi(trx, row));
+        return pageBody(page, toApi);
       }),
   }),
 
@@ -177,7 +183,7 @@ export const learnerRoutes = [
       withTenant(deps.db, auth.orgId, async (trx) => {
         const row = await learnersRepository(trx).find(params.userId);
         if (!row) throw new ApiError(404, 'not_found', 'No such learner');
-        return toApi(trx, row);
+        return toApi(row);
       }),
   }),
 
@@ -192,7 +198,7 @@ export const learnerRoutes = [
     errors: [404],
     async handle({ auth, deps }) {
       const userId = ownLearner(auth);
-      return withTenant(deps.db, auth.orgId, async (trx) => toApi(trx, (await learnersRepository(trx).find(userId))!));
+      return withTenant(deps.db, auth.orgId, async (trx) => toApi((await learnersRepository(trx).find(userId))!));
     },
   }),
 
@@ -221,7 +227,7 @@ export const learnerRoutes = [
         // Consent was given for a number: another number is not covered by it.
         if (body.phone !== undefined && body.phone !== before.phone_e164) await learners.withdrawConsent(userId, 'number_changed');
         await audit(trx, req, auth, { action: 'coaching.learner_updated', targetType: 'user', targetId: userId, metadata: { fields: Object.keys(body) } });
-        return toApi(trx, (await learners.find(userId))!);
+        return toApi((await learners.find(userId))!);
       });
     },
   }),
@@ -238,18 +244,17 @@ export const learnerRoutes = [
     errors: [404, 409],
     async handle({ auth, body, deps, req }) {
       const userId = ownLearner(auth);
-      const org = await coachingOrganization(deps, auth.orgId);
-      const consent = consentText(org.name);
-      if (body.version !== consent.version) throw new ApiError(409, 'consent_text_changed', 'The consent text has changed since it was shown; show the current one and ask again', 'version');
+      const org = await openCoachingOrganization(deps, auth.orgId);
+      const consent = consentShown(org.name, body.version, 'version');
       return withTenant(deps.db, auth.orgId, async (trx) => {
         const learners = learnersRepository(trx);
         const learner = (await learners.find(userId))!;
-        const current = await learners.currentConsent(userId);
-        if (!current || current.phone_e164 !== learner.phone_e164) {
+        // Already given for this number: nothing to add.
+        if (learner.consent_phone !== learner.phone_e164) {
           const grant = await learners.grantConsent({ orgId: auth.orgId, userId, phoneE164: learner.phone_e164, text: consent.text, textVersion: consent.version, method: auth.kind === 'session' ? 'web' : 'api', ip: req.ip });
           await audit(trx, req, auth, { action: 'coaching.consent_granted', targetType: 'consent', targetId: grant.id, metadata: { version: consent.version } });
         }
-        return toApi(trx, (await learners.find(userId))!);
+        return toApi((await learners.find(userId))!);
       });
     },
   }),

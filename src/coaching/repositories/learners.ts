@@ -31,7 +31,8 @@ export interface ConsentRow {
   withdrawn_via: 'api' | 'call' | 'sms' | 'staff' | 'number_changed' | null;
 }
 
-export type LearnerWithPerson = LearnerRow & { name: string; email: string; consent_id: string | null };
+/** A learner with their name and email, and the consent in force, if any (its number and when it was given). */
+export type LearnerWithPerson = LearnerRow & { name: string; email: string; consent_phone: string | null; consent_granted_at: Date | null };
 
 export interface LearnerProfile {
   phoneE164: string;
@@ -47,7 +48,7 @@ export function learnersRepository(trx: Tx) {
     trx('learners')
       .join('users', 'users.id', 'learners.user_id')
       .leftJoin('coach_consents', (j) => j.on('coach_consents.org_id', 'learners.org_id').andOn('coach_consents.user_id', 'learners.user_id').andOnNull('coach_consents.withdrawn_at'))
-      .select('learners.*', 'users.name', 'users.email', 'coach_consents.id as consent_id');
+      .select('learners.*', 'users.name', 'users.email', 'coach_consents.phone_e164 as consent_phone', 'coach_consents.granted_at as consent_granted_at');
   return {
     async create(orgId: string, userId: string, profile: LearnerProfile): Promise<LearnerRow> {
       const [row] = await trx<LearnerRow>('learners')
@@ -66,11 +67,6 @@ export function learnersRepository(trx: Tx) {
 
     async update(userId: string, patch: Partial<Pick<LearnerRow, 'phone_e164' | 'time_zone' | 'native_language' | 'goals' | 'self_level'>>): Promise<void> {
       await trx('learners').where({ user_id: userId }).update({ ...patch, updated_at: trx.fn.now() });
-    },
-
-    /** The grant in force for the learner, if any. */
-    currentConsent(userId: string): Promise<ConsentRow | undefined> {
-      return trx<ConsentRow>('coach_consents').where({ user_id: userId }).whereNull('withdrawn_at').orderBy('granted_at', 'desc').first();
     },
 
     async grantConsent(input: { orgId: string; userId: string; phoneE164: string; text: string; textVersion: string; method: ConsentRow['method']; ip?: string }): Promise<ConsentRow> {
