@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { assertUnique } from '../../src/platform/registration';
 
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
@@ -23,10 +24,10 @@ export function permanentFailureOf(err: unknown): ApplicationFailure | undefined
  * are marked non-retryable, so no activity retries a bad value forever.
  */
 export function composeActivities<G extends Array<Record<string, AnyActivity>>>(...groups: G): UnionToIntersection<G[number]> {
+  assertUnique('activity name', groups.flatMap((group) => Object.keys(group)));
   const composed: Record<string, AnyActivity> = {};
   for (const group of groups) {
     for (const [name, activity] of Object.entries(group)) {
-      if (name in composed) throw new Error(`activity name ${name} is registered twice`);
       composed[name] = (async (...args: never[]) => {
         try {
           return await activity(...args);

@@ -1,21 +1,13 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { ROOT, sourceFiles } from '../helpers/sourceFiles';
 
 /**
  * The dependency rules of the layout, checked over every module's imports (type-only ones included):
  * no import cycles; workflow code imports only workflow code, the workflow SDK and types; a domain's logic
  * never imports an API module (routes depend on logic, not the reverse).
  */
-const ROOT = path.join(__dirname, '../..');
 const LAYERS = ['src', 'workflows', 'activities'];
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return name.endsWith('.ts') ? [full] : [];
-  });
-}
 
 interface Edge {
   to: string;
@@ -45,7 +37,7 @@ function resolve(from: string, specifier: string): string {
   return base;
 }
 
-const files = LAYERS.flatMap((layer) => sourceFiles(path.join(ROOT, layer)));
+const files = LAYERS.flatMap(sourceFiles);
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const rel = (f: string) => path.relative(ROOT, f);
 

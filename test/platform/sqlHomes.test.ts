@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DOMAINS } from '../../src/domains';
+import { ROOT, sourceFiles } from '../helpers/sourceFiles';
 
 /**
  * Where SQL lives: each domain's queries are in its own folders (`src/<domain>/`, `activities/<domain>/`),
@@ -8,16 +9,6 @@ import { DOMAINS } from '../../src/domains';
  * registration). Workflow code has none (it imports nothing that runs). The command-line tools and the
  * benchmark (`src/cli/`, `src/bench/`) seed and measure, and are not held to it.
  */
-const ROOT = path.join(__dirname, '../..');
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return sourceFiles(full);
-    return name.endsWith('.ts') ? [full] : [];
-  });
-}
-
 /** A table named in a query: `db('calls')`, `trx<Row>('calls as c')`, `.join('services as s', …)`, `.from('x')`. */
 const TABLE = /\b(?:db|trx|tx|knex|tenant)\s*(?:<[^>()]*>)?\(\s*'([a-z_]+)(?: as \w+)?'\s*\)|\.(?:from|join|leftJoin|innerJoin|into|table)\(\s*'([a-z_]+)(?: as \w+)?'/g;
 
@@ -34,7 +25,7 @@ const domainOf = (file: string) => {
 const owner = new Map<string, string>();
 for (const d of DOMAINS) for (const t of [...(d.tables ?? []).map((r) => r.table), ...(d.globalTables ?? [])]) owner.set(t, d.name);
 
-const files = ['src', 'activities', 'workflows'].flatMap((layer) => sourceFiles(path.join(ROOT, layer))).filter((f) => !/src\/(cli|bench)\//.test(f));
+const files = ['src', 'activities', 'workflows'].flatMap(sourceFiles).filter((f) => !/src\/(cli|bench)\//.test(f));
 const named = new Map<string, Map<string, string[]>>(); // domain → table → files
 for (const file of files) {
   const domain = domainOf(file) ?? 'none';
