@@ -34,7 +34,8 @@ export function keyIdOf(payload: Payload): { orgId: string; version: number } | 
  * per-organization workflow whose organization cannot be found, is an error, never plaintext.
  */
 export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
-  private readonly orgOfWorkflow = new Map<string, string>();
+  /** Whose each workflow's payloads are, once known; null: nobody's organization (a platform notice's row). */
+  private readonly orgOfWorkflow = new Map<string, string | null>();
   private readonly policy = new Map<string, { encrypt: boolean; until: number }>();
   /** Workflows whose payloads arrived sealed: everything they produce is sealed too, whatever a cache says. */
   private readonly sealedWorkflows = new Set<string>();
@@ -101,7 +102,7 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     const workflowId = context?.workflowId;
     if (!workflowId) return { perOrganization: false };
     const remembered = this.orgOfWorkflow.get(workflowId);
-    if (remembered) return { orgId: remembered, perOrganization: true };
+    if (remembered !== undefined) return remembered ? { orgId: remembered, perOrganization: true } : { perOrganization: false };
     const registration = registrationOf(this.deps.workflows, workflowId);
     if (!registration) throw new Error(`payload codec: no domain registers a workflow with the id ${workflowId}; refusing to write its payloads in plaintext`);
     const { owner } = registration;
@@ -112,11 +113,11 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
       return { orgId: key, perOrganization: true };
     }
     const row = key ? await this.deps.db(owner.table).where({ [owner.column]: key }).first('org_id') : undefined;
-    // A row of no organization (a platform notice to a person): nobody's organization data.
-    if (row && !row.org_id) return { perOrganization: false };
-    // Not there yet (the workflow is being started): its start input names the organization.
-    if (row?.org_id) this.remember(workflowId, row.org_id);
-    return { orgId: row?.org_id ?? undefined, perOrganization: true };
+    // Not there yet (the workflow is being started): its start input names the organization, not remembered.
+    if (!row) return { perOrganization: true };
+    // A row of no organization (a platform notice to a person) is nobody's organization data.
+    this.remember(workflowId, row.org_id ?? null);
+    return row.org_id ? { orgId: row.org_id, perOrganization: true } : { perOrganization: false };
   }
 
   private markSealed(workflowId: string): void {
@@ -124,7 +125,7 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     this.sealedWorkflows.add(workflowId);
   }
 
-  private remember(workflowId: string, orgId: string): void {
+  private remember(workflowId: string, orgId: string | null): void {
     if (this.orgOfWorkflow.size >= CACHE_LIMIT) this.orgOfWorkflow.delete(this.orgOfWorkflow.keys().next().value!);
     this.orgOfWorkflow.set(workflowId, orgId);
   }
