@@ -293,6 +293,10 @@ test('invalid tool arguments go back to the model as an error; the call goes on'
 });
 
 test('a worker restarted mid-call loses nothing: the next turn has the whole conversation', async () => {
+  // A model answers in hundreds of milliseconds, and the turn's transcript write hides behind it; with an
+  // instant fake model a write still under way (a just-restarted worker, a loaded machine) would travel
+  // with the next turn instead, as designed, and the check below would see it missing.
+  stack.llm.latencyMs = 300;
   const call = stack.call();
   await call.dial();
   stack.llm.script({ content: 'Sure, what is your name?' });
@@ -341,6 +345,7 @@ test('no final status, and Twilio cannot tell (it does not know the call, or is 
     await call.dial();
     // Twilio's REST API does not know the call (404): the status check fails until it gives up.
     expect(await quick.result(call)).toEqual({ outcome: 'failed', status: 'unknown' });
+    await recordHistory(quick.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)), 'call-status-unknown');
     const row = await quick.services.db('calls').where({ call_sid: call.callSid }).first();
     expect(row).toMatchObject({ status: 'failed', billable_seconds: 0 });
     expect(row.ended_at).not.toBeNull();

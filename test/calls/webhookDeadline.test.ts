@@ -2,6 +2,7 @@ import { WithStartWorkflowOperation } from '@temporalio/client';
 import { callWorkflowId, turnUpdate, type CallStart } from '../../workflows/calls/definitions';
 import { OrgId } from '../../workflows/platform/searchAttributes';
 import { startCallStack, type CallStack } from '../helpers/callStack';
+import { recordHistory } from '../helpers/histories';
 import { randomBytes } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -77,6 +78,7 @@ test('a call whose row the database refuses is told so at once and ends; the ref
   expect(action).toEqual({ type: 'hangup', say: expect.stringContaining("can't take your call") });
   const handle = stack.services.temporal.workflow.getHandle(callWorkflowId(callSid));
   expect(await handle.result()).toEqual({ outcome: 'failed', status: 'not_recorded' });
+  await recordHistory(handle, 'call-not-recorded');
   const events = (await handle.fetchHistory()).events ?? [];
   const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
   // One local activity marker: one attempt, failed as non-retryable with the database's reason.
