@@ -1,7 +1,8 @@
 import { Context, log } from '@temporalio/activity';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { systemPrompt, type AgentContext } from '../../src/calls/agent/prompt';
-import { agentTools } from '../../src/calls/agent/tools';
+import { agentTools, personaTools } from '../../src/calls/agent/tools';
+import type { AgentPersona } from '../../workflows/calls/definitions';
 import type { BookingService } from '../../src/booking/bookingService';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import type { Db } from '../../src/platform/db/knex';
@@ -34,6 +35,8 @@ export interface AgentTurnInput {
   history: ConversationEntry[];
   /** Transcript lines not yet stored, written while the model thinks. */
   transcript?: TranscriptLines;
+  /** Another agent than the receptionist: its prompt and tools (absent: the receptionist). */
+  persona?: AgentPersona;
 }
 
 /** Tool rounds per caller turn: enough for check → answer, bounded so a looping model cannot stall a call. */
@@ -75,8 +78,13 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
   /** The model's answer to the conversation so far, after as many tool rounds as it needs (bounded). */
   async function respond(input: AgentTurnInput): Promise<Omit<AgentTurnResult, 'transcriptStored'>> {
     const org = await context(input.orgId);
+    const persona = input.persona;
+    // "Stop calling me" ends the call at once, whatever a model would have made of it.
+    const last = input.history.at(-1);
+    if (persona && last?.role === 'caller' && new RegExp(persona.optOutPattern, 'i').test(last.text)) return { say: persona.optOutGoodbye, effects: [{ type: 'opt_out' }] };
+    const tools = persona ? personaTools[persona.tools] : agentTools;
     const messages: ChatCompletionMessageParam[] = [
-      { role: 'system', content: systemPrompt(org, (deps.now ?? (() => new Date()))()) },
+      { role: 'system', content: persona ? persona.systemPrompt : systemPrompt(org, (deps.now ?? (() => new Date()))()) },
       ...input.history.map((h): ChatCompletionMessageParam => ({ role: h.role === 'caller' ? 'user' : 'assistant', content: h.text })),
     ];
     const effects: AgentEffect[] = [];
@@ -86,7 +94,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
     for (let round = 0; round < MAX_ROUNDS; round++) {
       let reply;
       try {
-        reply = await deps.llm.complete(messages, agentTools, budget);
+        reply = await deps.llm.complete(messages, tools, budget);
       } catch (error) {
         // What earlier rounds did (a message taken, a booking made) stands: report it, not a failure.
         if (effects.length === 0) throw error;
@@ -103,7 +111,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
         messages.push({ role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
       }
       // Transfer and hang-up end the turn: what the model says next would never be heard.
-      if (effects.some((e) => e.type === 'transfer' || e.type === 'end')) return { say: (reply.content ?? '').trim(), effects };
+      if (effects.some((e) => e.type === 'transfer' || e.type === 'end' || e.type === 'opt_out')) return { say: (reply.content ?? '').trim() || (effects.some((e) => e.type === 'opt_out') ? (persona?.optOutGoodbye ?? '') : ''), effects };
     }
     return { say: 'Sorry, could you say that again?', effects };
   }

@@ -14,6 +14,7 @@ export type AgentEffect =
   | { type: 'message'; callerName: string; callbackE164?: string; message: string }
   | { type: 'transfer' }
   | { type: 'end' }
+  | { type: 'opt_out' }
   | { type: 'booked' | 'rescheduled' | 'cancelled'; appointmentId: string };
 
 export interface ToolContext {
@@ -118,6 +119,9 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
       case 'end_call':
         effects.push({ type: 'end' });
         return { ok: true };
+      case 'stop_calling_me':
+        effects.push({ type: 'opt_out' });
+        return { ok: true, say: 'Confirm in one sentence that you will not call again, then say goodbye.' };
     }
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { readBody as body } from './http';
 
@@ -11,6 +12,8 @@ export interface FakeTwilioRest {
   messages: Array<{ From: string; To: string; Body: string }>;
   /** What GET Calls/{sid}.json answers, per CallSid. */
   calls: Map<string, { status: string; duration?: string }>;
+  /** Calls placed with POST Calls.json, form fields as sent. */
+  placed: Array<{ sid: string; form: Record<string, string[]>; at: Date }>;
   deletedRecordings: string[];
   /** The next N recording deletes answer 503 (Twilio having a bad minute). */
   failRecordingDeletes: number;
@@ -23,6 +26,7 @@ export async function startFakeTwilioRest(accountSid: string, authToken: string)
     baseUrl: '',
     messages: [],
     calls: new Map(),
+    placed: [],
     deletedRecordings: [],
     failRecordingDeletes: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -42,6 +46,20 @@ export async function startFakeTwilioRest(accountSid: string, authToken: string)
       fake.messages.push(message);
       const sid = `SM${String(++counter).padStart(32, '0')}`;
       return send(201, { sid, account_sid: accountSid, from: message.From, to: message.To, body: message.Body, status: 'queued' });
+    }
+    if (req.method === 'POST' && url.pathname === `${base}/Calls.json`) {
+      const fields: Record<string, string[]> = {};
+      for (const [k, v] of form) (fields[k] ??= []).push(v);
+      if (!form.get('To') || !form.get('From') || !form.get('Url')) return send(400, { code: 21205, message: 'Url, To and From are required', status: 400 });
+      const sid = `CA${randomBytes(16).toString('hex')}`;
+      fake.placed.push({ sid, form: fields, at: new Date() });
+      fake.calls.set(sid, { status: 'queued' });
+      return send(201, { sid, account_sid: accountSid, to: form.get('To'), from: form.get('From'), status: 'queued' });
+    }
+    if (req.method === 'GET' && url.pathname === `${base}/Calls.json`) {
+      const after = url.searchParams.get('StartTime>');
+      const calls = fake.placed.filter((p) => p.form.To?.[0] === url.searchParams.get('To') && p.form.From?.[0] === url.searchParams.get('From') && (!after || p.at >= new Date(after)));
+      return send(200, { calls: calls.map((p) => ({ sid: p.sid, account_sid: accountSid, status: fake.calls.get(p.sid)?.status ?? 'queued' })), page: 0, page_size: 50, first_page_uri: url.pathname, next_page_uri: null, previous_page_uri: null, uri: url.pathname });
     }
     const call = new RegExp(`^${base}/Calls/(CA[0-9a-fA-F]{32})\\.json$`).exec(url.pathname);
     if (req.method === 'GET' && call) {

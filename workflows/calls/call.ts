@@ -61,7 +61,7 @@ const recordStart = proxyLocalActivities<CallActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
 
-export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string }> {
+export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string; optedOut?: boolean }> {
   // A caller is waiting: one attempt within the deadline; failing it is what the scripted path is for.
   const agent = proxyLocalActivities<AgentActivities>({ startToCloseTimeout: start.agentDeadlineMs + 500, retry: { maximumAttempts: 1 } });
   // Twilio is asked patiently, but not for ever: then the call ends as `unknown`.
@@ -132,12 +132,13 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   await calls.finalizeCall({ orgId: start.orgId, callId: start.callId, callSid: start.callSid, status: final.status, durationSeconds: final.durationSeconds ?? 0, outcome });
   upsertSearchAttributes([{ key: CallStatus, value: 'completed' }]);
   let analysed: Promise<unknown> | undefined;
-  if (dialogue.callerSpoke) {
+  // The receptionist's analysis (intents, entities, summary); a persona's calls are its domain's to analyse.
+  if (dialogue.callerSpoke && !start.persona) {
     deprecatePatch(CALL_ANALYSIS);
     analysed = analysis.analyzeCall({ orgId: start.orgId, callId: start.callId });
   }
   deprecatePatch(REPORT_USAGE);
   const reported = billing.billCallUsage({ orgId: start.orgId, callSid: start.callSid });
   await Promise.allSettled([...notified, analysed, reported]);
-  return { outcome, status: final.status };
+  return { outcome, status: final.status, ...(dialogue.optedOut ? { optedOut: true } : {}) };
 }

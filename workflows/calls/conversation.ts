@@ -36,6 +36,7 @@ export function conversation(deps: ConversationDeps) {
   let fallbackName = '';
   let callerSpoke = false;
   let messageTaken = false;
+  let optedOut = false;
   let transferred = false;
   /** What the appointment tools really did during the call. */
   const appointments = new Set<'booked' | 'rescheduled' | 'cancelled'>();
@@ -76,6 +77,7 @@ export function conversation(deps: ConversationDeps) {
         callerE164: start.from,
         history: transcript.history.slice(-HISTORY_SENT_TO_AGENT),
         transcript: carried,
+        ...(start.persona ? { persona: start.persona } : {}),
       });
     } catch {
       // Whatever failed (error, rate limit, deadline), the caller must not hear dead air.
@@ -95,7 +97,8 @@ export function conversation(deps: ConversationDeps) {
       }
       return gather("I'm sorry, nobody can take the call right now, but I can take a message. What's your name?");
     }
-    if (effects.some((e) => e.type === 'end')) return hangup(reply.say || 'Thank you for calling. Goodbye!');
+    if (effects.some((e) => e.type === 'opt_out')) optedOut = true;
+    if (effects.some((e) => e.type === 'end' || e.type === 'opt_out')) return hangup(reply.say || 'Thank you for calling. Goodbye!');
     return gather(reply.say || 'Sorry, could you say that again?');
   }
 
@@ -151,6 +154,10 @@ export function conversation(deps: ConversationDeps) {
     /** Agent turns carry the transcript; while the scripted path runs, leftovers are stored by activity. */
     get scripted(): boolean {
       return mode !== 'agent';
+    },
+    /** The caller asked not to be called again (a persona's opt-out). */
+    get optedOut(): boolean {
+      return optedOut;
     },
     get callerSpoke(): boolean {
       return callerSpoke;

@@ -31,12 +31,28 @@ export interface CallStart {
    * A prepaid organization's call: how long the balance pays for, and how long before that the caller
    * is told the time is nearly up. Absent for everyone else (and in calls started before it existed).
    */
-  prepaid?: { secondsLeft: number; warnSecondsBefore: number };
+  prepaid?: { secondsLeft: number; warnSecondsBefore: number; nearlyUpLine?: string; timeUpLine?: string };
+  /**
+   * Another agent than the receptionist on the same engine (the English coach's outbound practice call):
+   * its prompt, its tools, and the caller's words that end the call at once. Absent: the receptionist.
+   */
+  persona?: AgentPersona;
   /**
    * The organization's service is suspended (unpaid) or its billing ended: the call is answered only to
    * take a message, by the scripted path, whose opening is the greeting.
    */
   messageOnly?: boolean;
+}
+
+export interface AgentPersona {
+  /** The system prompt, whole. */
+  systemPrompt: string;
+  /** The tool set the model is offered. */
+  tools: 'coach';
+  /** Words of the caller (a regular expression's source, case-insensitive) that end the call at once and withdraw consent to be called. */
+  optOutPattern: string;
+  /** What the agent says then. */
+  optOutGoodbye: string;
 }
 
 export type TurnInput =

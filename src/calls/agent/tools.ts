@@ -36,6 +36,7 @@ export const toolSchemas = {
   }),
   transfer_to_human: z.object({ reason: z.string().optional() }),
   end_call: z.object({ reason: z.string().optional() }),
+  stop_calling_me: z.object({ words: z.string().optional().describe("the caller's words") }),
 } as const;
 
 export type ToolName = keyof typeof toolSchemas;
@@ -48,9 +49,10 @@ const descriptions: Record<ToolName, string> = {
   take_message: 'Record a message for the business, who will call back.',
   transfer_to_human: 'Transfer the call to a person at the business.',
   end_call: 'End the call after saying goodbye.',
+  stop_calling_me: 'The person asks not to be called again: withdraws their consent, pauses their calls and ends this one.',
 };
 
-export const agentTools: ChatCompletionTool[] = (Object.keys(toolSchemas) as ToolName[]).map((name) => ({
+const toolSet = (names: ToolName[]): ChatCompletionTool[] => names.map((name) => ({
   type: 'function',
   function: {
     name,
@@ -58,3 +60,8 @@ export const agentTools: ChatCompletionTool[] = (Object.keys(toolSchemas) as Too
     parameters: z.toJSONSchema(toolSchemas[name], { target: 'draft-7' }) as Record<string, unknown>,
   },
 }));
+
+/** The receptionist's tools. */
+export const agentTools = toolSet(['check_availability', 'book_appointment', 'cancel_appointment', 'reschedule_appointment', 'take_message', 'transfer_to_human', 'end_call']);
+/** Each persona's tools (CallStart.persona.tools). */
+export const personaTools: Record<'coach', ChatCompletionTool[]> = { coach: toolSet(['end_call', 'stop_calling_me']) };

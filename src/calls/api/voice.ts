@@ -18,7 +18,7 @@ import {
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { parseWebhook } from './webhookParams';
 import { EMPTY_TWIML, holdAndRetry, renderCallAction, sayAndHangUp } from './twiml';
-import { DeadlineExceeded, withinDeadline } from './deadline';
+import { DeadlineExceeded, withinDeadline } from '../../platform/http/deadline';
 import { withTenant } from '../../platform/db/tenancy';
 import { balancesOf } from '../../billing/topUps';
 

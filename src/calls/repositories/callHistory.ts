@@ -55,8 +55,8 @@ export function callHistoryRepository(trx: Tx) {
       return trx<CallRow>('calls').where({ id }).first();
     },
 
-    transcript(callId: string): Promise<Array<{ seq: number; role: string; text_ciphertext: Buffer; created_at: Date }>> {
-      return trx('transcript_turns').where({ call_id: callId }).orderBy('seq').select('seq', 'role', 'text_ciphertext', 'created_at');
+    transcript(callId: string): Promise<Array<{ seq: number; role: string; text_ciphertext: Buffer; created_at: Date; start_ms: number | null; end_ms: number | null }>> {
+      return trx('transcript_turns').where({ call_id: callId }).orderBy('seq').select('seq', 'role', 'text_ciphertext', 'created_at', 'start_ms', 'end_ms');
     },
 
     recordings(callId: string): Promise<Array<{ id: string; recording_sid: string; status: string; duration_seconds: number | null; created_at: Date; deleted_at: Date | null }>> {

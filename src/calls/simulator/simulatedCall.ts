@@ -55,6 +55,14 @@ export class SimulatedCall {
     return this.follow('/twilio/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
   }
 
+  /**
+   * The callee picking up a call Callgenly placed (the coach's built-in engine): Twilio requests the call's
+   * URL once answering-machine detection has decided, with its verdict (`human`, `machine_start`, …).
+   */
+  async answer(pathWithQuery: string, answeredBy = 'human'): Promise<string> {
+    return this.follow(pathWithQuery, { CallStatus: 'in-progress', Direction: 'outbound-api', AnsweredBy: answeredBy });
+  }
+
   async say(text: string): Promise<string> {
     this.lines.push({ who: 'caller', text });
     return this.follow(this.requireNext(), { CallStatus: 'in-progress', SpeechResult: text, Confidence: '0.92' });

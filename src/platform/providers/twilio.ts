@@ -11,6 +11,13 @@ export interface TwilioProvider {
   sendSms(input: { from: string; to: string; body: string }): Promise<string>;
   /** The call as Twilio's REST API knows it (used when a status callback never arrives). */
   fetchCall(callSid: string): Promise<{ status: string; durationSeconds?: number }>;
+  /**
+   * Places an outbound call (the coach's built-in engine): Twilio asks `url` for TwiML when it is answered,
+   * after answering-machine detection, and posts its progress to `statusCallback`. Returns the CallSid.
+   */
+  placeCall(input: { to: string; from: string; url: string; statusCallback: string; ringSeconds: number; timeLimitSeconds: number }): Promise<string>;
+  /** Calls from `from` to `to` created since `after` (finding one an interrupted attempt placed). */
+  findCalls(input: { to: string; from: string; after: Date }): Promise<string[]>;
   /** Deletes a recording's media at Twilio; one that is already gone counts as deleted. */
   deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'>;
 }
@@ -33,6 +40,24 @@ export function createTwilioProvider(config: Config['twilio']): TwilioProvider {
       const call = await client.calls(callSid).fetch();
       const duration = Number.parseInt(call.duration ?? '', 10);
       return { status: call.status, durationSeconds: Number.isFinite(duration) ? duration : undefined };
+    },
+    async placeCall(input) {
+      const call = await client.calls.create({
+        to: input.to,
+        from: input.from,
+        url: input.url,
+        statusCallback: input.statusCallback,
+        statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+        // Human or machine is reported as soon as it is recognised; a machine is hung up on.
+        machineDetection: 'Enable',
+        timeout: input.ringSeconds,
+        timeLimit: input.timeLimitSeconds,
+      });
+      return call.sid;
+    },
+    async findCalls(input) {
+      const calls = await client.calls.list({ to: input.to, from: input.from, startTimeAfter: input.after, limit: 20 });
+      return calls.map((c) => c.sid);
     },
     async deleteRecording(recordingSid) {
       try {
