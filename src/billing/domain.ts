@@ -29,5 +29,5 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
   ],
   exports: [billingExport],
   reads: ['organizations', 'webhook_receipts'],
-  notificationKinds: ['billing.payment_failed', 'billing.suspended', 'billing.restored', 'billing.low_balance', 'billing.top_up_received'],
+  notificationKinds: ['billing.payment_failed', 'billing.suspended', 'billing.restored', 'billing.low_balance', 'billing.top_up_received', 'coaching.top_up_received', 'coaching.balance_refunded'],
 };

@@ -6,6 +6,7 @@ import type { Notifier, Written } from '../notifications/notifier';
 import { cancelBillingSignal, paymentSignal, type PaymentEvent } from '../../workflows/billing/definitions';
 import { signalBillingCycle } from './cycle';
 import { balancesOf, creditTopUp, debitRefunds } from './topUps';
+import { learnerBalance } from './learnerBalances';
 
 export interface StripeEventDeps {
   config: Config;
@@ -46,6 +47,15 @@ export async function handleStripeEvent(trx: Tx, event: Stripe.Event, deps: Stri
 async function creditCheckout(trx: Tx, session: Stripe.Checkout.Session, deps: StripeEventDeps): Promise<HandledEvent> {
   const credited = await creditTopUp(trx, session);
   if (!credited) return { outcome: 'nothing to credit' };
+  if (credited.userId) {
+    // A learner's own balance: the learner hears of it, in the coaching organization's name.
+    const balance = await learnerBalance(trx, credited.orgId, credited.userId, credited.amount.currency);
+    const notices = await deps.notifier.write(
+      { kind: 'coaching.top_up_received', orgId: credited.orgId, payload: { amount: credited.amount, balance }, to: { userIds: [credited.userId] }, cause: `learner-topup-received:${session.id}` },
+      trx,
+    );
+    return { outcome: 'credited', notices };
+  }
   // The owners hear of it, written with the credit (one notice per session, like the credit).
   const balance = (await balancesOf(trx, credited.orgId)).find((b) => b.currency === credited.amount.currency)!;
   const notices = await deps.notifier.write(
@@ -105,5 +115,12 @@ async function refundTopUp(trx: Tx, chargeId: string, deps: StripeEventDeps): Pr
   const refunds = await deps.stripe.refunds.list({ charge: chargeId, limit: 100 });
   const refunded = await debitRefunds(trx, charge, refunds.data);
   if (!refunded) return { outcome: 'not a top-up' };
-  return { outcome: refunded.amount.amountMinor > 0 ? 'refunded' : 'nothing new to refund' };
+  if (refunded.amount.amountMinor === 0) return { outcome: 'nothing new to refund' };
+  if (!refunded.userId) return { outcome: 'refunded' };
+  const balance = await learnerBalance(trx, refunded.orgId, refunded.userId, refunded.amount.currency);
+  const notices = await deps.notifier.write(
+    { kind: 'coaching.balance_refunded', orgId: refunded.orgId, payload: { amount: refunded.amount, balance }, to: { userIds: [refunded.userId] }, cause: `learner-refund:${chargeId}:${refunds.data.length}` },
+    trx,
+  );
+  return { outcome: 'refunded', notices };
 }

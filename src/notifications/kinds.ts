@@ -42,6 +42,11 @@ export interface NotificationPayloads {
   'calls.message_taken': { messageId: string; viaFallback: boolean };
   'calendar.connection_broken': { provider: string };
   'policy.changed': { title: string; effectiveAt: string; url: string; summary: string };
+  'coaching.top_up_received': { amount: Money; balance: Money };
+  'coaching.balance_refunded': { amount: Money; balance: Money };
+  'coaching.balance_low': { balance: Money; topUpUrl: string | null };
+  /** A planned call was not placed because the balance does not pay for a minute of it. */
+  'coaching.call_not_placed': { reason: 'balance_too_low'; balance: Money; minuteCost: Money; scheduledFor: string; topUpUrl: string | null };
 }
 
 export type NotificationKind = keyof NotificationPayloads;
@@ -78,6 +83,10 @@ export const KINDS: Record<NotificationKind, KindRule> = {
   'calls.message_taken': { audience: 'org_addresses', mandatory: false },
   'calendar.connection_broken': { audience: 'org_addresses', mandatory: false },
   'policy.changed': { audience: 'user', mandatory: true },
+  'coaching.top_up_received': { audience: 'user', mandatory: false },
+  'coaching.balance_refunded': { audience: 'user', mandatory: true },
+  'coaching.balance_low': { audience: 'user', mandatory: false },
+  'coaching.call_not_placed': { audience: 'user', mandatory: false },
 };
 
 export const NOTIFICATION_KINDS = Object.keys(KINDS) as NotificationKind[];

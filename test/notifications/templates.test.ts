@@ -47,6 +47,10 @@ const SAMPLES: { [K in NotificationKind]: TemplateData[K] } = {
     url: 'https://callgenly.example/legal/terms',
     summary: 'Call recordings are now kept for 30 days by default instead of 90.',
   },
+  'coaching.top_up_received': { amount: { amountMinor: 2000, currency: 'USD' }, balance: { amountMinor: 2300, currency: 'USD' } },
+  'coaching.balance_refunded': { amount: { amountMinor: 1000, currency: 'USD' }, balance: { amountMinor: 300, currency: 'USD' } },
+  'coaching.balance_low': { balance: { amountMinor: 300, currency: 'USD' }, topUpUrl: 'https://app.example/learn/balance' },
+  'coaching.call_not_placed': { reason: 'balance_too_low', balance: { amountMinor: 10, currency: 'USD' }, minuteCost: { amountMinor: 20, currency: 'USD' }, scheduledFor: '2026-12-01T15:30:00Z', topUpUrl: 'https://app.example/learn/balance' },
 };
 
 const ORG = 'Bright Smile Dental';

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { Client } from '@temporalio/client';
 import twilio from 'twilio';
 import { z } from 'zod';
 import type { BookingService } from '../../booking/bookingService';
@@ -11,6 +12,7 @@ import { toE164 } from '../../platform/phone';
 import { parseWebhook } from '../../calls/api/webhookParams';
 import type { SmsChannel } from '../channels/sms';
 import { withdrawConsentOfNumber } from '../../coaching/consent';
+import { pausePlanSchedulesSoon } from '../../coaching/plans';
 
 const smsParams = z.looseObject({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-fA-F]{32}$/, 'must be a Twilio MessageSid'),
@@ -26,7 +28,7 @@ const smsParams = z.looseObject({
  * booking workflow is signalled (Twilio's webhook does not wait for it) and the customer gets the
  * cancellation text from the workflow. Anything else gets no automatic answer.
  */
-export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChannel }): Router {
+export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChannel; temporal: Client }): Router {
   const router = Router();
   const reply = (text?: string) => {
     const response = new twilio.twiml.MessagingResponse();
@@ -45,7 +47,10 @@ export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChann
     if (keyword) {
       req.log.info({ orgId: org.id, keyword }, 'SMS opt-out keyword recorded');
       // STOP also revokes a learner's consent to be called by this organization (a "reasonable means").
-      if (keyword === 'opted_out') await withdrawConsentOfNumber(deps.db, { orgId: org.id, e164: from, via: 'sms', requestId: String(req.id ?? '') });
+      if (keyword === 'opted_out') {
+        const paused = await withdrawConsentOfNumber(deps.db, { orgId: org.id, e164: from, via: 'sms', requestId: String(req.id ?? '') });
+        await pausePlanSchedulesSoon(deps, paused, req.log);
+      }
       return void res.send(reply());
     }
     if (params.Body.trim().toUpperCase() !== 'C') return void res.send(reply());

@@ -5,6 +5,7 @@ import { lowBalance, paymentFailed, restored, suspended, topUpReceived } from '.
 import { apiKeyCreated, apiKeyRevoked, newSignIn, passwordChanged, roleChanged, ssoLinked } from './security';
 import { calendarConnectionBroken, messageTaken } from './calls';
 import { policyChanged } from './policy';
+import { balanceLow, balanceRefunded, callNotPlaced, learnerTopUpReceived } from './coaching';
 import { weeklyReport } from './usage';
 import type { RenderContext } from './layout';
 
@@ -31,6 +32,10 @@ const TEMPLATES: { [K in NotificationKind]: Template<K> } = {
   'calls.message_taken': messageTaken,
   'calendar.connection_broken': calendarConnectionBroken,
   'policy.changed': policyChanged,
+  'coaching.top_up_received': learnerTopUpReceived,
+  'coaching.balance_refunded': balanceRefunded,
+  'coaching.balance_low': balanceLow,
+  'coaching.call_not_placed': callNotPlaced,
 };
 
 export function renderNotification<K extends NotificationKind>(kind: K, data: TemplateData[K], ctx: TemplateContext): Rendered {

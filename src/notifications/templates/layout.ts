@@ -19,6 +19,8 @@ export interface Content {
   blocks: Block[];
   action?: { label: string; url: string } | null;
   sms: string;
+  /** Sent to an organization's own customers (a coaching service's learners): in its name alone, not Callgenly's. */
+  ownBrand?: boolean;
 }
 
 const MANDATORY_NOTICE = 'This is a security or legal notice; it cannot be switched off.';
@@ -41,7 +43,8 @@ function greeting(ctx: RenderContext): string {
   return ctx.recipientName ? `Hello ${ctx.recipientName},` : 'Hello,';
 }
 
-function senderLine(ctx: RenderContext): string {
+function senderLine(ctx: RenderContext, content: Content): string {
+  if (content.ownBrand && ctx.orgName) return `Sent by ${ctx.orgName}.`;
   return ctx.orgName ? `Sent by Callgenly for ${ctx.orgName}.` : 'Sent by Callgenly.';
 }
 
@@ -52,7 +55,7 @@ function unsubscribeUrl(ctx: RenderContext): string | null {
 
 function emailText(ctx: RenderContext, content: Content): string {
   const unsubscribe = unsubscribeUrl(ctx);
-  const footer = [senderLine(ctx), ctx.mandatory ? MANDATORY_NOTICE : unsubscribe ? `${UNSUBSCRIBE_LABEL}: ${unsubscribe}` : null];
+  const footer = [senderLine(ctx, content), ctx.mandatory ? MANDATORY_NOTICE : unsubscribe ? `${UNSUBSCRIBE_LABEL}: ${unsubscribe}` : null];
   const parts = [
     greeting(ctx),
     ...content.blocks.map(blockText),
@@ -96,7 +99,7 @@ function emailHtml(ctx: RenderContext, content: Content, subject: string): strin
     paragraphHtml(greeting(ctx)),
     ...content.blocks.map(blockHtml),
     action,
-    `<p style="${STYLE.footer}">${escapeHtml(senderLine(ctx))}${footerNote}</p>`,
+    `<p style="${STYLE.footer}">${escapeHtml(senderLine(ctx, content))}${footerNote}</p>`,
     '</div></body></html>',
     '',
   ].join('\n');
