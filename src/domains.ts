@@ -22,7 +22,7 @@ export const DOMAINS: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = [
   billingDomain,
   notificationsDomain,
   privacyDomain as Domain<ActivityDeps, AppDeps>,
-  coachingDomain as Domain<ActivityDeps, AppDeps>,
+  coachingDomain,
 ];
 
 export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = DOMAINS): DomainRegistry {

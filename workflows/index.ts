@@ -13,3 +13,4 @@ export { retentionSweepWorkflow } from './privacy/retentionSweep';
 export { deletionWorkflow } from './privacy/deletion';
 export { dataExportWorkflow } from './privacy/dataExport';
 export { callerErasureWorkflow } from './privacy/callerErasure';
+export { practiceCallWorkflow } from './coaching/practiceCall';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { auditLogRepository } from '../accounts/repositories/auditLog';
-import type { Db } from '../platform/db/knex';
+import type { Db, Tx } from '../platform/db/knex';
 import { withTenant } from '../platform/db/tenancy';
 import { learnersRepository } from './repositories/learners';
 
@@ -18,20 +18,44 @@ export function consentText(organizationName: string): { text: string; version: 
 }
 
 /**
- * A learner revoked consent by a reasonable means other than their account (texting STOP to the
- * organization's number, or later saying "stop calling me" on a call): every grant for that number in that
- * organization is withdrawn at once, and the audit log says how. Returns how many learners it covered.
+ * A learner's consent withdrawn, by whatever means: every grant in force ends, every plan is paused with the
+ * reason, and the audit log says how. Revoked by a means other than their account (texting STOP, saying
+ * "stop calling me", staff on their request), the number also goes on the organization's do-not-call list,
+ * which only the learner agreeing again clears. Returns the paused plans, whose schedules the caller pauses
+ * once this has committed (a run that starts meanwhile finds no consent and is refused).
  */
-export async function withdrawConsentOfNumber(db: Db, input: { orgId: string; e164: string; via: 'sms' | 'call'; requestId?: string }): Promise<number> {
+export async function pauseLearnerPlans(trx: Tx, input: { orgId: string; userId: string; e164: string; via: 'api' | 'sms' | 'call' | 'staff'; actorId?: string | null; requestId?: string }): Promise<string[]> {
+  const withdrawn = await learnersRepository(trx).withdrawConsent(input.userId, input.via);
+  if (input.via !== 'api') await trx('coach_opt_outs').insert({ org_id: input.orgId, phone_e164: input.e164, via: input.via }).onConflict(['org_id', 'phone_e164']).ignore();
+  const paused: string[] = await trx('coach_plans')
+    .where({ user_id: input.userId, status: 'active' })
+    .update({ status: 'paused', paused_reason: 'consent_withdrawn', updated_at: trx.fn.now() })
+    .returning('id')
+    .then((rows: Array<{ id: string }>) => rows.map((r) => r.id));
+  if (withdrawn > 0 || paused.length > 0) {
+    await auditLogRepository(trx).record({
+      orgId: input.orgId,
+      actorType: input.via === 'sms' ? 'webhook' : input.via === 'call' ? 'system' : 'user',
+      actorId: input.actorId ?? null,
+      action: 'coaching.consent_withdrawn',
+      targetType: 'user',
+      targetId: input.userId,
+      metadata: { via: input.via, plansPaused: paused },
+      requestId: input.requestId,
+    });
+  }
+  return paused;
+}
+
+/**
+ * A learner revoked consent by texting STOP to the organization's number: every learner with that number
+ * there is covered. Returns the plans paused (their schedules are paused after the commit).
+ */
+export async function withdrawConsentOfNumber(db: Db, input: { orgId: string; e164: string; via: 'sms' | 'call'; requestId?: string }): Promise<string[]> {
   return withTenant(db, input.orgId, async (trx) => {
     const learners: string[] = await trx('learners').where({ phone_e164: input.e164 }).pluck('user_id');
-    const repo = learnersRepository(trx);
-    let withdrawn = 0;
-    for (const userId of learners) {
-      if ((await repo.withdrawConsent(userId, input.via)) === 0) continue;
-      withdrawn += 1;
-      await auditLogRepository(trx).record({ orgId: input.orgId, actorType: input.via === 'sms' ? 'webhook' : 'system', actorId: null, action: 'coaching.consent_withdrawn', targetType: 'user', targetId: userId, metadata: { via: input.via }, requestId: input.requestId });
-    }
-    return withdrawn;
+    const paused: string[] = [];
+    for (const userId of learners) paused.push(...(await pauseLearnerPlans(trx, { orgId: input.orgId, userId, e164: input.e164, via: input.via, requestId: input.requestId })));
+    return paused;
   });
 }

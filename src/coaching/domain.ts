@@ -1,22 +1,47 @@
+import { createPracticeCallActivities } from '../../activities/coaching/practiceCalls';
+import { PracticeCallStatus } from '../../workflows/coaching/definitions';
 import type { Domain } from '../platform/domainContract';
+import { idPattern } from '../platform/registration';
+import type { ActivityDeps, AppDeps } from '../deps';
+import { balanceRoutes } from './api/balance';
 import { learnerRoutes } from './api/learners';
+import { planRoutes } from './api/plans';
+import { practiceAnswerRoutes } from './api/practiceAnswer';
+import { practiceCallRoutes } from './api/practiceCalls';
 import { topicRoutes } from './api/topics';
+import { vapiEventRoutes } from './api/vapiEvents';
 import { coachingExport } from './exportSection';
 
 /**
- * The English coach: learners of a coaching organization, their consent to be called, and (to come) their
- * topics, call plans and practice calls. Built on the README's "Adding a domain".
+ * The English coach: learners of a coaching organization, their consent to be called, topics, call plans
+ * (Temporal Schedules) and the practice calls they place through Vapi or the built-in Twilio engine, paid
+ * from each learner's own balance. Built on the README's "Adding a domain".
  */
-export const coachingDomain: Domain<never, never> = {
+export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   name: 'coaching',
-  workflows: [],
-  routes: [...learnerRoutes, ...topicRoutes],
+  workflows: [
+    // Started by the schedule `coach-plan:<planId>` (or "call me now"): the id names the plan.
+    { type: 'practiceCallWorkflow', id: idPattern('practice-call', { scheduled: true }), owner: { kind: 'row', table: 'coach_plans', column: 'id' } },
+  ],
+  activities: (deps) => [createPracticeCallActivities(deps)],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...balanceRoutes],
+  mounts: (deps) => [
+    { path: '/vapi', router: vapiEventRoutes(deps) },
+    { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },
+  ],
+  searchAttributes: [PracticeCallStatus],
   tables: [
+    // Before calls (order 50): a practice call points at the call holding its transcript.
+    { table: 'practice_calls', onDeletion: 'erase', order: 45, retention: 'account' },
+    { table: 'coach_plans', onDeletion: 'erase', order: 46, retention: 'account' },
     // Before memberships (order 150): a learner's profile goes with the organization's people.
     { table: 'learners', onDeletion: 'erase', order: 145, retention: 'account' },
     { table: 'coach_topics', onDeletion: 'erase', order: 146, retention: 'account' },
+    { table: 'coach_settings', onDeletion: 'erase', order: 147, retention: 'account' },
     { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn', retention: 'consent-evidence' },
+    { table: 'coach_opt_outs', onDeletion: 'keep', why: 'the do-not-call list: a number that asked not to be called is never called again by mistake', retention: 'consent-evidence' },
   ],
-  reads: ['organizations', 'users'],
+  reads: ['organizations', 'users', 'phone_numbers', 'calls', 'transcript_turns', 'balance_ledger'],
+  notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed'],
   exports: [coachingExport],
 };

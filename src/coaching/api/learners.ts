@@ -12,7 +12,8 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { Email, idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../../platform/http/v1/schemas';
 import { toE164 } from '../../platform/phone';
 import { isValidTimeZone } from '../../platform/timeZones';
-import { consentText } from '../consent';
+import { consentText, pauseLearnerPlans } from '../consent';
+import { pausePlanSchedulesSoon } from '../plans';
 import { coachingOrganization } from '../organizations';
 import { CEFR_LEVELS, learnersRepository, type LearnerWithPerson } from '../repositories/learners';
 
@@ -253,6 +254,8 @@ export const learnerRoutes = [
         if (learner.consent_phone !== learner.phone_e164) {
           const grant = await learners.grantConsent({ orgId: auth.orgId, userId, phoneE164: learner.phone_e164, text: consent.text, textVersion: consent.version, method: auth.kind === 'session' ? 'web' : 'api', ip: req.ip });
           await audit(trx, req, auth, { action: 'coaching.consent_granted', targetType: 'consent', targetId: grant.id, metadata: { version: consent.version } });
+          // Agreeing again, in their account, lifts an earlier "stop calling me" for this number.
+          await trx('coach_opt_outs').where({ phone_e164: learner.phone_e164 }).delete();
         }
         return toApi((await learners.find(userId))!);
       });
@@ -263,16 +266,17 @@ export const learnerRoutes = [
     method: 'delete',
     path: '/me/learner/consent',
     operationId: 'withdrawCallConsent',
-    summary: 'Withdraw consent to be called: no call is placed until you agree again',
+    summary: 'Withdraw consent to be called: every plan is paused and no call is placed until you agree again',
     tag: 'Coaching',
     access: 'person',
     errors: [404],
     async handle({ auth, deps, req }) {
       const userId = ownLearner(auth);
-      await withTenant(deps.db, auth.orgId, async (trx) => {
-        const withdrawn = await learnersRepository(trx).withdrawConsent(userId, 'api');
-        if (withdrawn > 0) await audit(trx, req, auth, { action: 'coaching.consent_withdrawn', targetType: 'user', targetId: userId, metadata: { via: 'api' } });
+      const paused = await withTenant(deps.db, auth.orgId, async (trx) => {
+        const learner = await learnersRepository(trx).find(userId);
+        return pauseLearnerPlans(trx, { orgId: auth.orgId, userId, e164: learner!.phone_e164, via: 'api', actorId: auth.userId ?? null, requestId: String(req.id ?? '') });
       });
+      await pausePlanSchedulesSoon(deps, paused, req.log);
     },
   }),
 ];

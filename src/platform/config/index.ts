@@ -4,6 +4,7 @@ import { auth, oauthClients } from '../../accounts/config';
 import { billing, prepaid, stripe } from '../../billing/config';
 import { calendarEndpoints } from '../../booking/config';
 import { calls, llm } from '../../calls/config';
+import { coaching, vapi } from '../../coaching/config';
 import { notifications } from '../../notifications/config';
 import { deletion, exportLinks, retention } from '../../privacy/config';
 import { codec, core, database, http, masterKeys, temporal, twilio } from './platformSettings';
@@ -36,6 +37,8 @@ const SECTIONS = {
   retention,
   deletion,
   exportLinks,
+  vapi,
+  coaching,
 } satisfies Record<string, SettingsSpec>;
 
 const SETTINGS = Object.values(SECTIONS).flatMap(settingsIn);
@@ -156,6 +159,9 @@ function configFrom(raw: Raw) {
     retention: raw.retention,
     deletion: raw.deletion,
     exports: raw.exportLinks,
+    /** Absent without VAPI_API_KEY: coaching organizations call through the built-in Twilio engine. */
+    vapi: raw.vapi.apiKey ? { ...raw.vapi, apiKey: raw.vapi.apiKey } : undefined,
+    coaching: raw.coaching,
   };
 }
 

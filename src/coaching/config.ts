@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { count, currency, httpUrl, milliseconds, optionalText, setting } from '../platform/config/settings';
+
+/**
+ * Vapi, the coaching service's voice engine. Without an API key, coaching organizations use the built-in
+ * Twilio engine. Webhooks are authenticated with an HMAC credential created once in Vapi (its id is sent
+ * with every call as `server.credentialId`; its secret verifies `x-signature`).
+ */
+export const vapi = {
+  apiKey: setting('VAPI_API_KEY', optionalText),
+  baseUrl: setting('VAPI_BASE_URL', httpUrl().default('https://api.vapi.ai')),
+  webhookSecret: setting('VAPI_WEBHOOK_SECRET', optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional())),
+  credentialId: setting('VAPI_CREDENTIAL_ID', optionalText),
+  /** The Vapi phone number (a Twilio number imported into Vapi) coaching organizations call from by default. */
+  phoneNumberId: setting('VAPI_PHONE_NUMBER_ID', optionalText),
+};
+
+/** The coach's calls: defaults for new coaching organizations and the practice call's waits. */
+export const coaching = {
+  pricePerMinuteMinor: setting('COACH_PRICE_PER_MINUTE_MINOR', count(20, 1)),
+  currency: setting('COACH_CURRENCY', currency()),
+  lowBalanceMinor: setting('COACH_LOW_BALANCE_MINOR', count(500, 0)),
+  /** How long the phone rings before the attempt counts as not answered. */
+  ringTimeoutSeconds: setting('COACH_RING_TIMEOUT_SECONDS', count(25, 5, 60)),
+  /** After Vapi says a call ended, how long its end-of-call report may take before it is fetched from Vapi. */
+  reportWaitMs: setting('COACH_REPORT_WAIT_MS', milliseconds(120_000, 100)),
+  /** A planned call's retry wait is minutes in production; tests shorten the minute. */
+  retryMinuteMs: setting('COACH_RETRY_MINUTE_MS', milliseconds(60_000, 10)),
+  /** Recordings kept by the voice engine are deleted this many days after the call. */
+  recordingRetentionDays: setting('COACH_RECORDING_RETENTION_DAYS', count(30, 1, 30)),
+};
