@@ -272,7 +272,7 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
         prepaid: { secondsLeft: dial.maxSeconds, warnSecondsBefore: 60, nearlyUpLine: COACH_ONE_MINUTE_LEFT, timeUpLine: coachTimeUp(dial.persona) },
         persona: { systemPrompt: coachSystemPrompt(dial.persona), tools: 'coach', optOutPattern: STOP_CALLING_SOURCE, optOutGoodbye: OPT_OUT_GOODBYE },
       };
-      await withTenant(db, dial.orgId, (trx) => trx('practice_calls').where({ id: dial.practiceCallId }).update({ provider_call_id: callSid, call_id: null, started_at: trx.raw('coalesce(started_at, now())'), status: 'in_progress', updated_at: trx.fn.now() }));
+      await withTenant(db, dial.orgId, (trx) => trx('practice_calls').where({ id: dial.practiceCallId }).update({ provider_call_id: callSid, call_id: null, ended_reason: null, started_at: trx.raw('coalesce(started_at, now())'), status: 'in_progress', updated_at: trx.fn.now() }));
       return { callStart };
     },
 

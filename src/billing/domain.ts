@@ -28,6 +28,6 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records', retention: 'billing-records' },
   ],
   exports: [billingExport],
-  reads: ['organizations', 'webhook_receipts'],
+  reads: ['organizations', 'webhook_receipts', 'learners'],
   notificationKinds: ['billing.payment_failed', 'billing.suspended', 'billing.restored', 'billing.low_balance', 'billing.top_up_received', 'coaching.top_up_received', 'coaching.balance_refunded'],
 };

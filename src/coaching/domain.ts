@@ -41,7 +41,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn', retention: 'consent-evidence' },
     { table: 'coach_opt_outs', onDeletion: 'keep', why: 'the do-not-call list: a number that asked not to be called is never called again by mistake', retention: 'consent-evidence' },
   ],
-  reads: ['organizations', 'users', 'phone_numbers', 'calls', 'transcript_turns', 'balance_ledger'],
+  reads: ['organizations', 'users', 'phone_numbers', 'calls'],
   notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed'],
   exports: [coachingExport],
 };

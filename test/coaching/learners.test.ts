@@ -145,5 +145,5 @@ test("texting STOP to the organization's number withdraws the learner's consent 
   expect((await learner.get('/api/v1/me/learner')).body.consent.status).toBe('none');
   const [row] = await api.services.db('coach_consents').where({ org_id: orgId });
   expect(row.withdrawn_via).toBe('sms');
-  expect((await owner.get('/api/v1/audit-log?action=coaching.consent_withdrawn')).body.data).toEqual([expect.objectContaining({ actorType: 'webhook', metadata: { via: 'sms' } })]);
+  expect((await owner.get('/api/v1/audit-log?action=coaching.consent_withdrawn')).body.data).toEqual([expect.objectContaining({ actorType: 'webhook', metadata: { via: 'sms', plansPaused: [] } })]);
 });

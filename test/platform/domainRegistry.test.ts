@@ -99,6 +99,14 @@ test('the payload codec seals a workflow of every registered per-organization ty
       await db('data_requests').insert({ id: requestId, org_id: org.id, kind: 'export', scope: 'organization' });
       return `export:${requestId}`;
     },
+    practiceCallWorkflow: async () => {
+      const userId = id('usr');
+      await db('users').insert({ id: userId, email: `${userId}@example.com` });
+      await db('learners').insert({ org_id: org.id, user_id: userId, phone_e164: '+14155550177', time_zone: 'UTC', native_language: 'Turkish' });
+      const planId = id('plan');
+      await db('coach_plans').insert({ id: planId, org_id: org.id, user_id: userId, days: [1], local_time: '09:00', minutes: 15, topic_ids: [] });
+      return `practice-call:${planId}-2026-11-30T09:00:00Z`;
+    },
     callerErasureWorkflow: async () => {
       const requestId = id('dsr');
       await db('data_requests').insert({ id: requestId, org_id: org.id, kind: 'erasure', scope: 'caller' });
