@@ -1,4 +1,5 @@
 import { callWorkflowId } from '../../workflows/calls/definitions';
+import { recordHistory } from '../helpers/histories';
 import { startCoachStack, type CoachStack } from '../helpers/coachStack';
 
 /**
@@ -52,6 +53,8 @@ test('the coach calls through Twilio, holds the conversation on the agent loop w
   await line.status('completed', 95);
 
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'completed' });
+  await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-twilio-opted-out');
+  await recordHistory(stack.services.temporal.workflow.getHandle(callWorkflowId(call.sid)), 'call-coach-persona-opted-out');
   const pc = await stack.services.db('practice_calls').where({ workflow_id: workflowId }).first();
   expect(pc).toMatchObject({ status: 'completed', engine: 'twilio', provider_call_id: call.sid, duration_seconds: 95, billed_minutes: 2, cost_minor: '40' });
   // The transcript is the call workflow's own, in the calls the organization keeps.
@@ -84,6 +87,7 @@ test('a machine answering is hung up on, counted as voicemail, and retried after
   await stack.until(workflowId, ['in_progress']);
   await stack.answer(second).call.status('no-answer', 0);
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'no_answer', attempts: 2 });
+  await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-twilio-voicemail-retried');
   const pc = await stack.services.db('practice_calls').where({ workflow_id: workflowId }).first();
   expect(pc).toMatchObject({ status: 'no_answer', attempts: 2, billed_minutes: 0 });
   expect((await browser.get('/api/v1/me/learner/balance')).body.balance.amountMinor).toBe(1000);

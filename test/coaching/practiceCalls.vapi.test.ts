@@ -1,5 +1,6 @@
 import { coachPlanScheduleId } from '../../workflows/coaching/definitions';
 import { signVapi } from '../fakes/vapi';
+import { recordHistory } from '../helpers/histories';
 import { startCoachStack, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, zoneAt, type CoachStack } from '../helpers/coachStack';
 
 /**
@@ -75,6 +76,7 @@ test("a planned call through Vapi: placed with the learner's coach, ended by Vap
   expect((await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'status-update', call)).status).toBe(200);
   expect((await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'end-of-call-report', call)).status).toBe(200);
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'completed', attempts: 1 });
+  await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-vapi-completed');
 
   // Stored: outcome, Vapi's words, the duration, 3 started minutes at 20 = 60, the recording kept at Vapi.
   const pc = await row(workflowId);
@@ -131,6 +133,7 @@ test("a lost end-of-call report is fetched from Vapi's API; a worker restart whi
   stack.vapi.end(call.id, { endedReason: 'exceeded-max-duration', lines: CONVERSATION, durationSeconds: 600 });
   await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'status-update', call);
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'completed' });
+  await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-vapi-report-fetched');
   expect(await row(workflowId)).toMatchObject({ status: 'completed', trigger: 'now', ended_reason: 'exceeded-max-duration', billed_minutes: 10, cost_minor: '200' });
   expect((await browser.get('/api/v1/me/learner/balance')).body.balance.amountMinor).toBe(800);
 });
@@ -155,6 +158,7 @@ test('no call is placed without consent, outside the calling window, or without 
   const p3 = await stack.plan(poor.browser);
   const w3 = await fire(p3.id);
   expect(await stack.outcome(w3)).toMatchObject({ status: 'refused', refusal: 'balance_too_low' });
+  await recordHistory(stack.services.temporal.workflow.getHandle(w3), 'practice-call-refused');
   const notice = await stack.services.db('notifications').where({ org_id: stack.orgId, user_id: poor.userId, kind: 'coaching.call_not_placed' }).first();
   expect(notice).toBeTruthy();
   expect(notice.payload).toMatchObject({ reason: 'balance_too_low', balance: { amountMinor: 10 }, minuteCost: { amountMinor: 20 } });
@@ -188,6 +192,7 @@ test('busy is retried after the plan\'s wait, within its bound; "stop calling me
     if (attempt === 1) await stack.until(workflowId, ['retry_wait', 'dialing', 'in_progress']);
   }
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'busy', attempts: 2 });
+  await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-vapi-busy-retried');
   expect(stack.vapi.calls.length).toBe(first + 2);
   expect(await row(workflowId)).toMatchObject({ status: 'busy', attempts: 2, billed_minutes: 0, ended_reason: 'customer-busy' });
 
@@ -206,6 +211,7 @@ test('busy is retried after the plan\'s wait, within its bound; "stop calling me
   });
   await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'end-of-call-report', call);
   expect(await stack.outcome(again)).toMatchObject({ status: 'completed' });
+  await recordHistory(stack.services.temporal.workflow.getHandle(again), 'practice-call-vapi-opted-out');
   for (const p of [plan, other]) {
     expect((await browser.get(`/api/v1/plans/${p.id}`)).body).toMatchObject({ status: 'paused', pausedReason: 'consent_withdrawn' });
     expect((await stack.services.temporal.schedule.getHandle(coachPlanScheduleId(p.id)).describe()).state.paused).toBe(true);
