@@ -12,7 +12,8 @@ import { recordEngineCall } from '../../src/calls/engineCalls';
 import { callingWindowOf, fitsCallingWindow } from '../../src/coaching/callingWindow';
 import { pauseLearnerPlans } from '../../src/coaching/consent';
 import { reportFromVapi, vapiCallBody } from '../../src/coaching/engines/vapiReport';
-import { createVapiClient, VapiError, type VapiClient } from '../../src/coaching/engines/vapiClient';
+import { VapiError, type VapiClient } from '../../src/coaching/engines/vapiClient';
+import { vapiClientOf } from '../../src/coaching/engineRecordings';
 import { outcomeOfTwilioStatus, RETRIED_OUTCOMES } from '../../src/coaching/engines/endedReason';
 import { coachFirstMessage, coachSystemPrompt, coachTimeUp, COACH_ONE_MINUTE_LEFT, OPT_OUT_GOODBYE, STOP_CALLING_SOURCE, type CoachPersona } from '../../src/coaching/persona';
 import { pausePlanSchedule, type PlanRow } from '../../src/coaching/plans';
@@ -75,7 +76,7 @@ const RECORDING_ANNOUNCEMENT = 'This practice call is recorded so you can get fe
 export function createPracticeCallActivities(deps: PracticeCallDeps) {
   const { db, config } = deps;
   const now = deps.now ?? (() => new Date());
-  const vapi = deps.vapi ?? (config.vapi ? createVapiClient({ apiKey: config.vapi.apiKey, baseUrl: config.vapi.baseUrl }) : undefined);
+  const vapi = deps.vapi ?? vapiClientOf(config);
 
   /** The row for this run, made on its first check; the plan's next topic is taken then, once. */
   async function practiceCallRow(trx: Tx, input: { orgId: string; plan: PlanRow; workflowId: string; trigger: 'schedule' | 'now'; engine: 'vapi' | 'twilio'; scheduledFor: string }) {

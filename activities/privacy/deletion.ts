@@ -13,6 +13,7 @@ import { revokeGoogleToken } from '../../src/booking/calendars/google';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import { billingWorkflowId, cancelBillingSignal } from '../../workflows/billing/definitions';
 import type { TableRule } from '../../src/platform/registration';
+import { deleteEngineRecordings, deletePlanSchedulesOf, vapiClientOf } from '../../src/coaching/engineRecordings';
 
 /**
  * What account deletion erases, in an order the foreign keys accept, and what it keeps and why: each
@@ -43,6 +44,7 @@ export function createDeletionActivities(deps: {
   tables: readonly TableRule[];
 }) {
   const { db } = deps;
+  const vapi = vapiClientOf(deps.config);
   const { erased: ERASED_TABLES, kept: KEPT_TABLES } = erasurePlan(deps.tables);
 
   return {
@@ -66,7 +68,7 @@ export function createDeletionActivities(deps: {
     },
 
     /**
-     * Nothing keeps working for an organization being erased: its weekly report schedule is deleted and
+     * Nothing keeps working for an organization being erased: its weekly report and coaching plan schedules are deleted and
      * its running workflows (calls, bookings with reminder texts still due, deliveries, exports) are
      * terminated. Its billing cycle is left to close its last period, and this deletion to finish.
      */
@@ -77,6 +79,7 @@ export function createDeletionActivities(deps: {
         .catch((error: unknown) => {
           if (!(error instanceof ScheduleNotFoundError)) throw error;
         });
+      await deletePlanSchedulesOf({ db, temporal: deps.temporal }, input.orgId);
       const query = `OrgId = '${input.orgId}' AND ExecutionStatus = 'Running' AND WorkflowType NOT IN ('deletionWorkflow', 'billingCycleWorkflow')`;
       let stopped = 0;
       for await (const run of deps.temporal.workflow.list({ query })) {
@@ -98,13 +101,14 @@ export function createDeletionActivities(deps: {
     },
 
     /**
-     * Erases what the providers hold: every recording at Twilio (one already gone counts), Google calendar
+     * Erases what the providers hold: every recording at Twilio and every practice call's data at Vapi (one already gone counts), Google calendar
      * grants revoked (Microsoft has no endpoint to revoke one grant: its tokens are erased here, and lapse),
      * the billing cycle closed (its last period billed), and the Stripe customer deleted (Stripe keeps the
      * invoices the law requires; we keep our billing records).
      */
-    async eraseAtProviders(input: { orgId: string }): Promise<{ recordingsDeletedAtTwilio: number; calendarGrantsRevoked: number; stripeCustomerDeleted: boolean }> {
+    async eraseAtProviders(input: { orgId: string }): Promise<{ recordingsDeletedAtTwilio: number; recordingsDeletedAtVapi: number; calendarGrantsRevoked: number; stripeCustomerDeleted: boolean }> {
       let recordingsDeletedAtTwilio = 0;
+      const recordingsDeletedAtVapi = await deleteEngineRecordings({ db, vapi }, input.orgId, { onEach: () => Context.current().heartbeat() });
       let calendarGrantsRevoked = 0;
       const google = deps.config.calendars.google;
       const grants: Array<{ id: string; refresh_token_ciphertext: Buffer }> = await db('calendar_connections')
@@ -138,7 +142,7 @@ export function createDeletionActivities(deps: {
         }
         stripeCustomerDeleted = true;
       }
-      return { recordingsDeletedAtTwilio, calendarGrantsRevoked, stripeCustomerDeleted };
+      return { recordingsDeletedAtTwilio, recordingsDeletedAtVapi, calendarGrantsRevoked, stripeCustomerDeleted };
     },
 
     /**

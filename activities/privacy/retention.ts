@@ -3,6 +3,8 @@ import type { TableRule } from '../../src/platform/registration';
 import type { Db, Tx } from '../../src/platform/db/knex';
 import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
+import type { Config } from '../../src/platform/config';
+import { deleteEngineRecordings, vapiClientOf } from '../../src/coaching/engineRecordings';
 
 export interface SweepCounts {
   callsDeleted: number;
@@ -51,9 +53,10 @@ export function assertSweepCovers(tables: readonly TableRule[]): void {
   }
 }
 
-export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; batchSize: number; tables: readonly TableRule[] }) {
+export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; config: Pick<Config, 'vapi'>; batchSize: number; tables: readonly TableRule[] }) {
   assertSweepCovers(deps.tables);
   const { db } = deps;
+  const vapi = vapiClientOf(deps.config);
 
   const progressOf = (trx: Db | Tx, sweepId: string, orgId: string) => trx('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: orgId });
   const bump = (trx: Db | Tx, sweepId: string, orgId: string, column: 'calls_deleted' | 'messages_deleted' | 'recordings_deleted', n: number) =>
@@ -142,6 +145,8 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
 
       if (!org.legal_hold) {
         await sweepRecordings(sweepId, orgId, recordingCutoff, callCutoff);
+        // Practice calls' recordings kept by Vapi go at the same age.
+        await bump(db, sweepId, orgId, 'recordings_deleted', await deleteEngineRecordings({ db, vapi }, orgId, { before: recordingCutoff, onEach: () => Context.current().heartbeat() }));
         while ((await deleteCallBatch(sweepId, orgId, callCutoff)) > 0) Context.current().heartbeat();
         // Messages without a call (an SMS conversation) age the same way.
         await bump(db, sweepId, orgId, 'messages_deleted', await db('messages').where({ org_id: orgId }).whereNull('call_id').where('created_at', '<', callCutoff).del());

@@ -130,7 +130,7 @@ test("a lost end-of-call report is fetched from Vapi's API; a worker restart whi
   const call = stack.vapi.calls.at(-1)!;
   await stack.restartWorker();
   // Vapi says the call ended; its report never arrives (a deploy, a timeout: Vapi does not retry).
-  stack.vapi.end(call.id, { endedReason: 'exceeded-max-duration', lines: CONVERSATION, durationSeconds: 600 });
+  stack.vapi.end(call.id, { endedReason: 'exceeded-max-duration', lines: CONVERSATION, durationSeconds: 600, recording: true });
   await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'status-update', call);
   expect(await stack.outcome(workflowId)).toMatchObject({ status: 'completed' });
   await recordHistory(stack.services.temporal.workflow.getHandle(workflowId), 'practice-call-vapi-report-fetched');
@@ -222,4 +222,27 @@ test('busy is retried after the plan\'s wait, within its bound; "stop calling me
   expect(audit.metadata).toMatchObject({ via: 'call' });
   // The short call is still billed: one started minute.
   expect(await row(again)).toMatchObject({ billed_minutes: 1 });
+});
+
+test("recordings kept at Vapi are deleted there once 30 days old (the retention sweep's step), and all at once for an erasure", async () => {
+  const { deleteEngineRecordings, vapiClientOf } = await import('../../src/coaching/engineRecordings');
+  const rows = await stack.services.db('practice_calls').where({ org_id: stack.orgId, engine: 'vapi' }).whereNotNull('recording_ref').whereNull('recording_deleted_at');
+  expect(rows.length).toBeGreaterThan(0);
+  const [old] = rows;
+  await stack.services.db('practice_calls').where({ id: old.id }).update({ ended_at: new Date(Date.now() - 31 * 86_400_000) });
+  const vapi = vapiClientOf(stack.services.config);
+  const cutoff = new Date(Date.now() - 30 * 86_400_000);
+  // Without a Vapi account the promise cannot be kept: it fails rather than pass silently.
+  await expect(deleteEngineRecordings({ db: stack.services.db, vapi: undefined }, stack.orgId, { before: cutoff })).rejects.toThrow(/VAPI_API_KEY is not set/);
+  expect(await deleteEngineRecordings({ db: stack.services.db, vapi }, stack.orgId, { before: cutoff })).toBe(1);
+  expect(stack.vapi.calls.find((c) => c.id === old.recording_ref)?.deleted).toBe(true);
+  expect((await stack.services.db('practice_calls').where({ id: old.id }).first()).recording_deleted_at).not.toBeNull();
+  // Again: nothing more is due (a retried sweep deletes nothing twice).
+  expect(await deleteEngineRecordings({ db: stack.services.db, vapi }, stack.orgId, { before: cutoff })).toBe(0);
+  // An erasure takes the rest at once; a call Vapi no longer has counts as deleted.
+  const rest = rows.length - 1;
+  if (rest > 0) stack.vapi.calls.find((c) => c.id === rows[1].recording_ref)!.deleted = true;
+  expect(await deleteEngineRecordings({ db: stack.services.db, vapi }, stack.orgId)).toBe(rest);
+  const detail = await stack.owner.get(`/api/v1/practice-calls/${old.id}`);
+  expect(detail.body.recording).toBe('deleted');
 });

@@ -1,0 +1,44 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../platform/config';
+import type { Db } from '../platform/db/knex';
+import { createVapiClient, type VapiClient } from './engines/vapiClient';
+import { deletePlanSchedule } from './plans';
+
+/** The platform's Vapi client, if it has a Vapi account (VAPI_API_KEY). */
+export const vapiClientOf = (config: Pick<Config, 'vapi'>): VapiClient | undefined => (config.vapi ? createVapiClient({ apiKey: config.vapi.apiKey, baseUrl: config.vapi.baseUrl }) : undefined);
+
+/**
+ * Deletes the recordings Vapi keeps of an organization's practice calls (`DELETE /call/:id`, which erases
+ * the call's data there), those of calls ended before `before`, or all of them; each is marked once Vapi
+ * has confirmed (a call already gone counts). Without a Vapi client while such recordings exist, it fails:
+ * a promise to delete must not pass silently. Returns how many were deleted.
+ */
+export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }, orgId: string, options: { before?: Date; onEach?: () => void } = {}): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const due: Array<{ id: string; recording_ref: string }> = await deps
+      .db('practice_calls')
+      .where({ org_id: orgId, engine: 'vapi' })
+      .whereNotNull('recording_ref')
+      .whereNull('recording_deleted_at')
+      .modify((q) => void (options.before && q.where('ended_at', '<', options.before)))
+      .orderBy('ended_at')
+      .limit(100)
+      .select('id', 'recording_ref');
+    if (due.length === 0) return deleted;
+    if (!deps.vapi) throw new Error(`${due.length} practice call recording(s) at Vapi are due for deletion, but VAPI_API_KEY is not set`);
+    for (const call of due) {
+      await deps.vapi.deleteCall(call.recording_ref);
+      await deps.db('practice_calls').where({ id: call.id }).update({ recording_deleted_at: deps.db.fn.now() });
+      deleted++;
+      options.onEach?.();
+    }
+  }
+}
+
+/** An organization being erased: none of its plans may call anyone again. */
+export async function deletePlanSchedulesOf(deps: { db: Db; temporal: Client }, orgId: string): Promise<number> {
+  const plans: string[] = await deps.db('coach_plans').where({ org_id: orgId }).pluck('id');
+  for (const planId of plans) await deletePlanSchedule(deps.temporal, planId);
+  return plans.length;
+}
