@@ -26,7 +26,7 @@ export async function up(knex: Knex): Promise<void> {
   await enableTenantIsolation(knex, 'coach_settings', { privileges: ['SELECT', 'INSERT', 'UPDATE'] });
 
   await knex.schema.alterTable('learners', (t) => {
-    t.text('coach_voice').notNullable().defaultTo('warm');
+    t.text('coach_voice').notNullable().defaultTo('Elliot'); // a Vapi voice id
     t.text('correction_style').notNullable().defaultTo('gentle').checkIn(['gentle', 'direct']);
     t.text('speaking_speed').notNullable().defaultTo('normal').checkIn(['slow', 'normal', 'fast']);
   });

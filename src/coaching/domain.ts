@@ -8,6 +8,7 @@ import { learnerRoutes } from './api/learners';
 import { planRoutes } from './api/plans';
 import { practiceAnswerRoutes } from './api/practiceAnswer';
 import { practiceCallRoutes } from './api/practiceCalls';
+import { settingsRoutes } from './api/settings';
 import { topicRoutes } from './api/topics';
 import { vapiEventRoutes } from './api/vapiEvents';
 import { coachingExport } from './exportSection';
@@ -24,7 +25,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'practiceCallWorkflow', id: idPattern('practice-call', { scheduled: true }), owner: { kind: 'row', table: 'coach_plans', column: 'id' } },
   ],
   activities: (deps) => [createPracticeCallActivities(deps)],
-  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...balanceRoutes],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
     { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },
@@ -41,7 +42,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn', retention: 'consent-evidence' },
     { table: 'coach_opt_outs', onDeletion: 'keep', why: 'the do-not-call list: a number that asked not to be called is never called again by mistake', retention: 'consent-evidence' },
   ],
-  reads: ['organizations', 'users', 'phone_numbers', 'calls'],
+  reads: ['organizations', 'users', 'phone_numbers', 'calls', 'balance_ledger'],
   notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed'],
   exports: [coachingExport],
 };

@@ -1,7 +1,11 @@
 import type { ExportContext, ExportSection } from '../platform/registration';
 import { coachingOrganization } from './organizations';
 
-/** Learners, their consent records and the topic catalogue; or one learner's own profile and consents. */
+/**
+ * Learners, their consent records, plans, practice calls, the do-not-call list and the topic catalogue; or
+ * one learner's own profile, consents, plans and practice calls (transcripts are in the calls section;
+ * balances in billing's).
+ */
 export const coachingExport: ExportSection = {
   scopes: ['organization', 'user'],
   async build({ db, orgId, scope }: ExportContext) {
@@ -13,14 +17,25 @@ export const coachingExport: ExportSection = {
         .modify((q) => void (userId && q.where({ user_id: userId })))
         .orderBy('granted_at')
         .select('user_id', 'phone_e164', 'text', 'text_version', 'method', 'granted_at', 'withdrawn_at', 'withdrawn_via');
+    const plans = (userId?: string) =>
+      db('coach_plans').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('created_at').select('id', 'user_id', 'days', 'local_time', 'minutes', 'topic_ids', 'retry_attempts', 'retry_after_minutes', 'status', 'paused_reason', 'created_at');
+    const practiceCalls = (userId?: string) =>
+      db('practice_calls')
+        .where({ org_id: orgId })
+        .modify((q) => void (userId && q.where({ user_id: userId })))
+        .orderBy('scheduled_for')
+        .select('id', 'plan_id', 'user_id', 'topic_id', 'engine', 'trigger', 'status', 'refusal_reason', 'attempts', 'ended_reason', 'duration_seconds', 'billed_minutes', 'cost_minor', 'call_id', 'scheduled_for', 'started_at', 'ended_at', 'recording_deleted_at');
     if (scope.scope === 'user') {
-      const profile = await db('learners').where({ org_id: orgId, user_id: scope.userId }).first('phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'created_at');
-      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId) } : {} };
+      const profile = await db('learners').where({ org_id: orgId, user_id: scope.userId }).first('phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'coach_voice', 'correction_style', 'speaking_speed', 'created_at');
+      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId), 'call_plans.json': await plans(scope.userId), 'practice_calls.json': await practiceCalls(scope.userId) } : {} };
     }
     return {
       json: {
         'learners.json': await db('learners').where({ org_id: orgId }).orderBy('created_at').select('user_id', 'phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'created_at'),
         'call_consents.json': await consents(),
+        'call_plans.json': await plans(),
+        'practice_calls.json': await practiceCalls(),
+        'do_not_call.json': await db('coach_opt_outs').where({ org_id: orgId }).orderBy('created_at').select('phone_e164', 'via', 'created_at'),
         'topics.json': await db('coach_topics').where({ org_id: orgId }).orderBy('title').select('id', 'title', 'min_level', 'max_level', 'prompts', 'target_words', 'archived_at'),
       },
     };

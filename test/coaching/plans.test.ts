@@ -123,3 +123,21 @@ test("plans are the learner's own: another learner, and another organization, fi
   }
   expect(await stack.services.db('coach_plans').where({ org_id: stack.orgId }).count({ n: '*' }).first()).toEqual(before);
 });
+
+test("the organization's coaching settings, and staff putting a learner on the do-not-call list", async () => {
+  const settings = await stack.owner.get('/api/v1/coaching/settings');
+  expect(settings.body).toMatchObject({ engine: 'vapi', pricePerMinuteMinor: 20, currency: 'USD' });
+  expect((await stack.owner.patch('/api/v1/coaching/settings', { pricePerMinuteMinor: 30 })).body.pricePerMinuteMinor).toBe(30);
+  expect((await stack.owner.patch('/api/v1/coaching/settings', { pricePerMinuteMinor: 20, engine: 'carrier-pigeon' })).status).toBe(400);
+  expect((await stack.owner.get('/api/v1/coaching/settings')).body.pricePerMinuteMinor).toBe(30);
+  await stack.owner.patch('/api/v1/coaching/settings', { pricePerMinuteMinor: 20 });
+
+  const { browser, userId, phone } = await stack.learner();
+  expect((await browser.get('/api/v1/coaching/settings')).status).toBe(403);
+  const plan = await stack.plan(browser);
+  expect((await browser.post(`/api/v1/learners/${userId}/opt-out`)).status).toBe(403);
+  expect((await stack.owner.post(`/api/v1/learners/${userId}/opt-out`)).status).toBe(204);
+  expect((await browser.get(`/api/v1/plans/${plan.id}`)).body.status).toBe('paused');
+  expect(await stack.services.db('coach_opt_outs').where({ org_id: stack.orgId, phone_e164: phone }).first()).toMatchObject({ via: 'staff' });
+  expect((await stack.owner.post('/api/v1/learners/usr_nobody/opt-out')).status).toBe(404);
+});

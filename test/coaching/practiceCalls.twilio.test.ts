@@ -22,6 +22,8 @@ async function placed(count: number) {
 
 test('the coach calls through Twilio, holds the conversation on the agent loop with its persona, and stops at once on "stop calling me"', async () => {
   const { browser, phone } = await stack.learner({ balanceMinor: 1000 });
+  const prefs = await browser.patch('/api/v1/me/learner', { preferences: { correctionStyle: 'direct', speakingSpeed: 'slow', coachVoice: 'Kylie' } });
+  expect(prefs.body.preferences).toEqual({ correctionStyle: 'direct', speakingSpeed: 'slow', coachVoice: 'Kylie' });
   const plan = await stack.plan(browser, { minutes: 10 });
   const before = stack.twilioRest.placed.length;
   const workflowId = (await browser.post(`/api/v1/plans/${plan.id}/call-now`)).body.workflowId as string;
@@ -42,6 +44,9 @@ test('the coach calls through Twilio, holds the conversation on the agent loop w
   // The model was the coach: its prompt and its two tools, not the receptionist's.
   const request = stack.llm.requests.at(-1)!;
   expect(request.messages[0]!.content).toContain('English conversation coach');
+  // The learner's preferences: corrected at once, spoken to slowly.
+  expect(request.messages[0]!.content).toContain('correct it right away');
+  expect(request.messages[0]!.content).toContain('slow pace');
   expect(request.tools?.map((t) => t.function.name)).toEqual(['end_call', 'stop_calling_me']);
 
   // "Stop calling me": answered without the model, the call ends.

@@ -32,9 +32,17 @@ const ProfileFields = {
   goals: z.string().trim().max(1000),
   level: z.enum(CEFR_LEVELS).nullable().meta({ description: 'The CEFR level the learner believes they have' }),
 };
+/** How the coach speaks to this learner, used by both voice engines. */
+const Preferences = z
+  .object({
+    coachVoice: z.string().trim().regex(/^[\w.-]{1,60}$/, 'must be a voice id').meta({ description: "The voice engine's voice id (Vapi's voiceId)", example: 'Elliot' }),
+    correctionStyle: z.enum(['gentle', 'direct']).meta({ description: 'gentle: mistakes recast in the reply; direct: corrected at once in one sentence' }),
+    speakingSpeed: z.enum(['slow', 'normal', 'fast']),
+  })
+  .meta({ id: 'CoachPreferences' });
 const Profile = z.object({ ...ProfileFields, goals: ProfileFields.goals.default(''), level: ProfileFields.level.default(null) });
 /** A correction names only what changes (no defaults: an omitted field keeps its value). */
-const ProfilePatch = z.object(ProfileFields).partial();
+const ProfilePatch = z.object({ ...ProfileFields, preferences: Preferences.partial() }).partial();
 
 const Consent = z.object({ status: z.enum(['granted', 'none']), phone: z.string().nullable(), grantedAt: Timestamp.nullable() }).meta({ id: 'CallConsent' });
 const Learner = z
@@ -47,6 +55,7 @@ const Learner = z
     nativeLanguage: z.string(),
     goals: z.string(),
     level: z.enum(CEFR_LEVELS).nullable(),
+    preferences: Preferences,
     consent: Consent,
     createdAt: Timestamp,
   })
@@ -62,6 +71,7 @@ function toApi(row: LearnerWithPerson): z.input<typeof Learner> {
     nativeLanguage: row.native_language,
     goals: row.goals,
     level: row.self_level,
+    preferences: { coachVoice: row.coach_voice, correctionStyle: row.correction_style, speakingSpeed: row.speaking_speed },
     consent: { status: row.consent_phone ? 'granted' : 'none', phone: row.consent_phone, grantedAt: iso(row.consent_granted_at) },
     createdAt: iso(row.created_at)!,
   };
@@ -224,6 +234,9 @@ export const learnerRoutes = [
           ...(body.nativeLanguage !== undefined ? { native_language: body.nativeLanguage } : {}),
           ...(body.goals !== undefined ? { goals: body.goals } : {}),
           ...(body.level !== undefined ? { self_level: body.level } : {}),
+          ...(body.preferences?.coachVoice !== undefined ? { coach_voice: body.preferences.coachVoice } : {}),
+          ...(body.preferences?.correctionStyle !== undefined ? { correction_style: body.preferences.correctionStyle } : {}),
+          ...(body.preferences?.speakingSpeed !== undefined ? { speaking_speed: body.preferences.speakingSpeed } : {}),
         });
         // Consent was given for a number: another number is not covered by it.
         if (body.phone !== undefined && body.phone !== before.phone_e164) await learners.withdrawConsent(userId, 'number_changed');

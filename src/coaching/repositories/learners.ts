@@ -13,6 +13,9 @@ export interface LearnerRow {
   native_language: string;
   goals: string;
   self_level: CefrLevel | null;
+  coach_voice: string;
+  correction_style: 'gentle' | 'direct';
+  speaking_speed: 'slow' | 'normal' | 'fast';
   created_at: Date;
   updated_at: Date;
 }
@@ -65,7 +68,7 @@ export function learnersRepository(trx: Tx) {
       return paginate(withPerson(), { column: 'learners.user_id', ...page });
     },
 
-    async update(userId: string, patch: Partial<Pick<LearnerRow, 'phone_e164' | 'time_zone' | 'native_language' | 'goals' | 'self_level'>>): Promise<void> {
+    async update(userId: string, patch: Partial<Pick<LearnerRow, 'phone_e164' | 'time_zone' | 'native_language' | 'goals' | 'self_level' | 'coach_voice' | 'correction_style' | 'speaking_speed'>>): Promise<void> {
       await trx('learners').where({ user_id: userId }).update({ ...patch, updated_at: trx.fn.now() });
     },
 
