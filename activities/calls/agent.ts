@@ -79,9 +79,6 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
   async function respond(input: AgentTurnInput): Promise<Omit<AgentTurnResult, 'transcriptStored'>> {
     const org = await context(input.orgId);
     const persona = input.persona;
-    // "Stop calling me" ends the call at once, whatever a model would have made of it.
-    const last = input.history.at(-1);
-    if (persona && last?.role === 'caller' && new RegExp(persona.optOutPattern, 'i').test(last.text)) return { say: persona.optOutGoodbye, effects: [{ type: 'opt_out' }] };
     const tools = persona ? personaTools[persona.tools] : agentTools;
     const messages: ChatCompletionMessageParam[] = [
       { role: 'system', content: persona ? persona.systemPrompt : systemPrompt(org, (deps.now ?? (() => new Date()))()) },

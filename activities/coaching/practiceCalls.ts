@@ -15,7 +15,7 @@ import { reportFromVapi, vapiCallBody } from '../../src/coaching/engines/vapiRep
 import { VapiError, type VapiClient } from '../../src/coaching/engines/vapiClient';
 import { vapiClientOf } from '../../src/coaching/engineRecordings';
 import { outcomeOfTwilioStatus, RETRIED_OUTCOMES } from '../../src/coaching/engines/endedReason';
-import { coachFirstMessage, coachSystemPrompt, coachTimeUp, COACH_ONE_MINUTE_LEFT, OPT_OUT_GOODBYE, STOP_CALLING_SOURCE, type CoachPersona } from '../../src/coaching/persona';
+import { coachFirstMessage, coachSystemPrompt, coachTimeUp, COACH_ONE_MINUTE_LEFT, COACH_UNAVAILABLE, OPT_OUT_GOODBYE, STOP_CALLING_SOURCE, type CoachPersona } from '../../src/coaching/persona';
 import { pausePlanSchedule, type PlanRow } from '../../src/coaching/plans';
 import { topUpUrl } from '../../src/coaching/links';
 import { coachSettingsOf } from '../../src/coaching/settings';
@@ -271,22 +271,23 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
         statusCheckAfterMs: (dial.ringSeconds + dial.maxSeconds + 120) * 1000,
         statusGiveUpMs: config.calls.statusGiveUpMs,
         prepaid: { secondsLeft: dial.maxSeconds, warnSecondsBefore: 60, nearlyUpLine: COACH_ONE_MINUTE_LEFT, timeUpLine: coachTimeUp(dial.persona) },
-        persona: { systemPrompt: coachSystemPrompt(dial.persona), tools: 'coach', optOutPattern: STOP_CALLING_SOURCE, optOutGoodbye: OPT_OUT_GOODBYE },
+        persona: { systemPrompt: coachSystemPrompt(dial.persona), tools: 'coach', optOutPattern: STOP_CALLING_SOURCE, optOutGoodbye: OPT_OUT_GOODBYE, unavailableGoodbye: COACH_UNAVAILABLE },
       };
       await withTenant(db, dial.orgId, (trx) => trx('practice_calls').where({ id: dial.practiceCallId }).update({ provider_call_id: callSid, call_id: null, ended_reason: null, started_at: trx.raw('coalesce(started_at, now())'), status: 'in_progress', updated_at: trx.fn.now() }));
       return { callStart };
     },
 
     /** The built-in engine's call, once its workflow is over, as a report (its transcript is already stored). */
-    async twilioReport(input: { orgId: string; callId: string; callSid: string; status: string; optedOut: boolean }): Promise<EngineReport> {
+    async twilioReport(input: { orgId: string; callId: string; callSid: string; status: string; optedOut: boolean; agentFailed?: boolean }): Promise<EngineReport> {
       return withTenant(db, input.orgId, async (trx) => {
         const call = await trx('calls').where({ id: input.callId }).first('started_at', 'ended_at', 'duration_seconds', 'recording_enabled');
         const answeredBy = (await trx('practice_calls').where({ provider_call_id: input.callSid }).first('ended_reason'))?.ended_reason as string | null;
         const machine = answeredBy?.startsWith('answered-by:') ? answeredBy.slice('answered-by:'.length) : undefined;
+        // The coach could not go on (its model failing): the learner is not charged for it.
         return {
           providerCallId: input.callSid,
-          endedReason: machine ? `answered-by:${machine}` : input.status,
-          outcome: outcomeOfTwilioStatus(input.status, machine),
+          endedReason: machine ? `answered-by:${machine}` : input.agentFailed ? 'coach-unavailable' : input.status,
+          outcome: input.agentFailed ? 'failed' : outcomeOfTwilioStatus(input.status, machine),
           durationSeconds: call?.duration_seconds ?? 0,
           startedAt: call?.started_at ? new Date(call.started_at).toISOString() : undefined,
           endedAt: call?.ended_at ? new Date(call.ended_at).toISOString() : undefined,

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: the whole platform on its embedded defaults, in one process tree. PostgreSQL (embedded
  * unless DATABASE_URL is set), the Temporal dev server with its Web UI (unless TEMPORAL_ADDRESS is set),
- * migrations, the demo organization, a local mailbox for email (unless SMTP_URL is set), the worker and the API. State lives in DATA_DIR (.data/), so a
+ * migrations, the demo clinic and the demo coaching school, a local mailbox for email (unless SMTP_URL is set), a
+ * local phone line for the calls and texts the platform places (unless Twilio is configured), the worker and the API. State lives in DATA_DIR (.data/), so a
  * second run keeps it. Ctrl-C stops everything.
  */
 import { mkdirSync } from 'node:fs';
@@ -22,6 +23,8 @@ import { REGISTRY } from '../domains';
 import { devMailDir, startDevMailbox } from '../notifications/devMailbox';
 import { scheduleUsageReport } from '../notifications/schedules';
 import { startBillingCycle } from '../billing/cycle';
+import { devPhoneDir, startDevPhoneLine } from '../calls/simulator/devPhoneLine';
+import { DEMO_LEARNER, seedDemoCoaching } from './seedDemoCoaching';
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
@@ -73,13 +76,22 @@ async function main(): Promise<void> {
     smtpUrl = mailbox.url;
   }
 
-  config = withServices(config, databaseUrl, temporalAddress, smtpUrl);
+  // No Twilio account: calls the platform places (the coach) and texts it sends reach the dev phone line.
+  let twilioApiBaseUrl = config.twilio.apiBaseUrl;
+  if (!twilioApiBaseUrl && !config.twilio.authTokenSet) {
+    const line = await startDevPhoneLine({ dir: devPhoneDir(config.dataDir), port: 0 });
+    teardown.push(() => line.stop());
+    twilioApiBaseUrl = line.url;
+  }
+
+  config = withServices(config, databaseUrl, temporalAddress, smtpUrl, twilioApiBaseUrl);
   const services = await createServices(config, logger);
   const applied = await migrateLatest(services.db);
   if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
   const demo = await seedDemoOrganization(services.db, services.keyring);
   await scheduleUsageReport(services, { id: demo.org.id, timeZone: demo.org.time_zone });
   await startBillingCycle(services, demo.org.id);
+  const coaching = await seedDemoCoaching(services);
   const worker = await startWorker(services);
   const http = await startApi(services);
 
@@ -101,13 +113,17 @@ async function main(): Promise<void> {
   say(`  Try a call   npm run call -- "Do you take insurance?" "Can I leave a message for Dr. Lee?"`);
   say(`               (or point a Twilio number's voice webhook at ${config.http.publicBaseUrl}/twilio/voice/incoming)`);
   if (!config.llm.apiKey) say('               OPENAI_API_KEY is not set: the agent takes the scripted message path.');
+  say(`  Coaching     Speak Up English (${coaching.orgId}): learner ${DEMO_LEARNER.email} / "${DEMO_LEARNER.password}", a plan Mon/Wed/Fri 18:30 ${coaching.timeZone}`);
+  say(`  Be called    npm run call -- --learner   (the coach calls the demo learner now; you answer)`);
+  if (!config.llm.apiKey && !config.vapi) say('               OPENAI_API_KEY is not set: the coach can greet you and say goodbye, not hold a conversation.');
   if (!process.env.SMTP_URL) say(`  Email        every email lands in the local mailbox: ${http.url}/dev/mail or npm run mail`);
   say('  Ctrl-C stops everything; data stays in ' + config.dataDir);
 }
 
-function withServices(config: Config, databaseUrl: string, temporalAddress: string, smtpUrl: string): Config {
+function withServices(config: Config, databaseUrl: string, temporalAddress: string, smtpUrl: string, twilioApiBaseUrl: string | undefined): Config {
   return {
     ...config,
+    twilio: { ...config.twilio, apiBaseUrl: twilioApiBaseUrl },
     database: { ...config.database, url: databaseUrl },
     temporal: { ...config.temporal, address: temporalAddress },
     notifications: { ...config.notifications, smtpUrl },

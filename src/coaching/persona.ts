@@ -65,5 +65,6 @@ export function coachSystemPrompt(p: CoachPersona): string {
 export const coachFirstMessage = (p: CoachPersona): string =>
   `Hi ${firstName(p.learnerName)}, it's your English coach from ${p.organizationName}! ${p.topic ? `Today let's talk about ${p.topic.title}.` : 'What would you like to talk about today?'} How are you?`;
 
+export const COACH_UNAVAILABLE = "I'm sorry, your coach can't continue right now. You won't be charged for this call, and we'll talk next time. Goodbye!";
 export const COACH_ONE_MINUTE_LEFT = 'We have about one minute left, so let us start wrapping up.';
 export const coachTimeUp = (p: CoachPersona): string => `That's our time for today. Great work, ${firstName(p.learnerName)}! Talk to you next time. Goodbye!`;

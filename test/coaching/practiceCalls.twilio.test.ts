@@ -97,3 +97,22 @@ test('a machine answering is hung up on, counted as voicemail, and retried after
   expect(pc).toMatchObject({ status: 'no_answer', attempts: 2, billed_minutes: 0 });
   expect((await browser.get('/api/v1/me/learner/balance')).body.balance.amountMinor).toBe(1000);
 });
+
+test('when the model fails, the coach says goodbye instead of taking a message, and the learner is not charged', async () => {
+  const { browser } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser, { retryAttempts: 0 });
+  const before = stack.twilioRest.placed.length;
+  const workflowId = (await browser.post(`/api/v1/plans/${plan.id}/call-now`)).body.workflowId as string;
+  const call = await placed(before + 1);
+  await stack.until(workflowId, ['in_progress']);
+  const { call: line, path } = stack.answer(call);
+  await line.answer(path, 'human');
+  stack.llm.script({ status: 500, error: 'the model is down' });
+  await line.say('Hello, I am fine.');
+  expect(line.lastSaid).toEqual(["I'm sorry, your coach can't continue right now. You won't be charged for this call, and we'll talk next time. Goodbye!"]);
+  expect(line.twiml).toContain('<Hangup/>');
+  await line.status('completed', 40);
+  expect(await stack.outcome(workflowId)).toMatchObject({ status: 'failed' });
+  expect(await stack.services.db('practice_calls').where({ workflow_id: workflowId }).first()).toMatchObject({ status: 'failed', ended_reason: 'coach-unavailable', billed_minutes: 0 });
+  expect((await browser.get('/api/v1/me/learner/balance')).body.balance.amountMinor).toBe(1000);
+});

@@ -61,7 +61,7 @@ const recordStart = proxyLocalActivities<CallActivities>({
   retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
 });
 
-export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string; optedOut?: boolean }> {
+export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOutcome; status: string; optedOut?: boolean; agentFailed?: boolean }> {
   // A caller is waiting: one attempt within the deadline; failing it is what the scripted path is for.
   const agent = proxyLocalActivities<AgentActivities>({ startToCloseTimeout: start.agentDeadlineMs + 500, retry: { maximumAttempts: 1 } });
   // Twilio is asked patiently, but not for ever: then the call ends as `unknown`.
@@ -140,5 +140,5 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   deprecatePatch(REPORT_USAGE);
   const reported = billing.billCallUsage({ orgId: start.orgId, callSid: start.callSid });
   await Promise.allSettled([...notified, analysed, reported]);
-  return { outcome, status: final.status, ...(dialogue.optedOut ? { optedOut: true } : {}) };
+  return { outcome, status: final.status, ...(dialogue.optedOut ? { optedOut: true } : {}), ...(start.persona && dialogue.fallbackUsed ? { agentFailed: true } : {}) };
 }

@@ -80,7 +80,12 @@ export function conversation(deps: ConversationDeps) {
         ...(start.persona ? { persona: start.persona } : {}),
       });
     } catch {
-      // Whatever failed (error, rate limit, deadline), the caller must not hear dead air.
+      // Whatever failed (error, rate limit, deadline), the caller must not hear dead air. A persona has no
+      // message to take: it says goodbye.
+      if (start.persona) {
+        fallbackUsed = true;
+        return hangup(start.persona.unavailableGoodbye);
+      }
       return startFallback("I'm sorry, I'm having trouble right now, but I can take a message. What's your name?");
     }
     if (reply.transcriptStored && carried) transcript.stored(carried);
@@ -132,6 +137,11 @@ export function conversation(deps: ConversationDeps) {
           silences = 0;
           callerSpoke = true;
           transcript.add('caller', input.text);
+          // "Stop calling me" ends the call at once, whatever a model would have made of it.
+          if (start.persona && new RegExp(start.persona.optOutPattern, 'i').test(input.text)) {
+            optedOut = true;
+            return hangup(start.persona.optOutGoodbye);
+          }
           return mode === 'agent' ? agentTurn() : scriptedTurn(input.text);
         case 'transfer-ended':
           if (input.dialStatus === 'completed' || input.dialStatus === 'answered') {

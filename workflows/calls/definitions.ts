@@ -53,6 +53,8 @@ export interface AgentPersona {
   optOutPattern: string;
   /** What the agent says then. */
   optOutGoodbye: string;
+  /** What the agent says when it cannot go on (the model failing): the persona has no scripted path, so it says goodbye. */
+  unavailableGoodbye: string;
 }
 
 export type TurnInput =

@@ -107,7 +107,7 @@ export async function practiceCallWorkflow(input: PracticeCallInput): Promise<Pr
         parentClosePolicy: ParentClosePolicy.ABANDON,
         typedSearchAttributes: [{ key: OrgId, value: input.orgId }],
       });
-      report = await coach.twilioReport({ orgId: input.orgId, callId: placed.callStart.callId, callSid: placed.callStart.callSid, status: result.status, optedOut: result.optedOut ?? false });
+      report = await coach.twilioReport({ orgId: input.orgId, callId: placed.callStart.callId, callSid: placed.callStart.callSid, status: result.status, optedOut: result.optedOut ?? false, agentFailed: result.agentFailed });
     }
 
     const finished = await finish(report);

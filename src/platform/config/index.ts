@@ -116,7 +116,8 @@ function configFrom(raw: Raw) {
     database: raw.database,
     temporal: { ...raw.temporal, tls: raw.temporal.tls || Boolean(raw.temporal.tlsCertPath) || Boolean(raw.temporal.apiKey) },
     masterKeys: raw.masterKeys,
-    twilio: { ...raw.twilio, authToken: raw.twilio.authToken ?? DEV_TWILIO_AUTH_TOKEN },
+    /** `authTokenSet`: a real account is configured (otherwise the development token signs and checks webhooks). */
+    twilio: { ...raw.twilio, authToken: raw.twilio.authToken ?? DEV_TWILIO_AUTH_TOKEN, authTokenSet: Boolean(raw.twilio.authToken) },
     codec: raw.codec,
     llm: raw.llm,
     calls: raw.calls,
