@@ -235,7 +235,7 @@ test("a member of organization A using organization B's ids gets 404 on every en
     const path = `/api/v1${route.path.replace(/\{(\w+)\}/g, (_, n: string) => bIds[n]!)}`;
     const body = route.method === 'patch' ? { role: 'member' } : {};
     const res =
-      route.method === 'get' ? await a.owner.get(path) : route.method === 'delete' ? await a.owner.delete(path) : await a.owner.patch(path, body);
+      route.method === 'get' ? await a.owner.get(path) : route.method === 'delete' ? await a.owner.delete(path) : route.method === 'post' ? await a.owner.post(path, body) : await a.owner.patch(path, body);
     expect([route.operationId, res.status]).toEqual([route.operationId, 404]);
     expect(JSON.stringify(res.body)).not.toContain(bIds[names[0]!]!.slice(4));
     tried++;

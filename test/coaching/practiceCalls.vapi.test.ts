@@ -1,6 +1,7 @@
 import { coachPlanScheduleId } from '../../workflows/coaching/definitions';
 import { signVapi } from '../fakes/vapi';
 import { recordHistory } from '../helpers/histories';
+import { Browser, PASSWORD, randomIp, uniqueEmail } from '../helpers/api';
 import { startCoachStack, VAPI_PHONE_NUMBER_ID, VAPI_SECRET, zoneAt, type CoachStack } from '../helpers/coachStack';
 
 /**
@@ -90,6 +91,15 @@ test("a planned call through Vapi: placed with the learner's coach, ended by Vap
     { role: 'learner', text: CONVERSATION[3]!.text, startMs: 15000, endMs: 21000 },
   ]);
   expect(detail.body).toMatchObject({ recording: 'kept', billedMinutes: 3, costMinor: 60 });
+  // Nobody else's: another learner of the school, another school's owner.
+  const other = await stack.learner();
+  expect((await other.browser.get(`/api/v1/practice-calls/${pc.id}`)).status).toBe(404);
+  expect((await other.browser.get('/api/v1/practice-calls')).body.data).toEqual([]);
+  const stranger = new Browser(stack.app, randomIp());
+  stranger.remember(await stranger.post('/api/v1/auth/signup', { email: uniqueEmail('other-school'), password: PASSWORD, name: 'Other', organization: { name: 'Other School', timeZone: 'UTC', product: 'coach' } }));
+  const foreign = await stranger.get(`/api/v1/practice-calls/${pc.id}`);
+  expect(foreign.status).toBe(404);
+  expect(JSON.stringify(foreign.body)).not.toContain('marketing');
   // Encrypted at rest like every transcript.
   const stored = await stack.services.db('transcript_turns').where({ call_id: pc.call_id }).orderBy('seq');
   expect(stored).toHaveLength(4);

@@ -10,6 +10,7 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { idempotencyKeyOf, iso, Timestamp } from '../../platform/http/v1/schemas';
 import { coachingOrganization } from '../organizations';
 import { coachSettingsOf } from '../settings';
+import { ownLearner } from './ownLearner';
 
 /**
  * Each learner's own prepaid balance, in the coaching organization's currency: topped up through Stripe
@@ -47,11 +48,6 @@ async function transactions(trx: Tx, orgId: string, userId: string, page: z.infe
   return { data: rows.map(toTransaction), nextBefore: rows.length === page.limit ? String(rows.at(-1)!.id) : null };
 }
 
-const learnerOnly = (auth: { role: string; userId: string | null }): string => {
-  if (auth.role !== 'learner' || !auth.userId) throw new ApiError(404, 'not_found', 'You are not a learner in this organization');
-  return auth.userId;
-};
-
 export const balanceRoutes = [
   defineRoute({
     method: 'get',
@@ -62,7 +58,7 @@ export const balanceRoutes = [
     access: 'learner',
     response: { schema: LearnerBalance, description: 'Your balance' },
     errors: [404],
-    handle: ({ auth, deps }) => withTenant(deps.db, auth.orgId, (trx) => balanceOf(trx, deps, auth.orgId, learnerOnly(auth))),
+    handle: ({ auth, deps }) => withTenant(deps.db, auth.orgId, (trx) => balanceOf(trx, deps, auth.orgId, ownLearner(auth))),
   }),
 
   defineRoute({
@@ -75,7 +71,7 @@ export const balanceRoutes = [
     query: Page,
     response: { schema: TransactionList, description: 'Transactions' },
     errors: [404],
-    handle: ({ auth, deps, query }) => withTenant(deps.db, auth.orgId, (trx) => transactions(trx, auth.orgId, learnerOnly(auth), query)),
+    handle: ({ auth, deps, query }) => withTenant(deps.db, auth.orgId, (trx) => transactions(trx, auth.orgId, ownLearner(auth), query)),
   }),
 
   defineRoute({
@@ -104,7 +100,7 @@ export const balanceRoutes = [
     response: { status: 201, schema: z.object({ id: z.string(), url: z.string() }).meta({ id: 'LearnerTopUp' }), description: 'The Checkout session to go to' },
     errors: [404, 503],
     async handle({ auth, body, deps, req }) {
-      const userId = learnerOnly(auth);
+      const userId = ownLearner(auth);
       if (!deps.stripe) throw new ApiError(503, 'billing_off', 'Payments are not configured (STRIPE_SECRET_KEY)');
       const { org, settings, email } = await withTenant(deps.db, auth.orgId, async (trx) => {
         const org = await coachingOrganization(trx, auth.orgId);

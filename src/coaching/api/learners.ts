@@ -13,6 +13,7 @@ import { Email, idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../../
 import { toE164 } from '../../platform/phone';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { consentText, pauseLearnerPlans } from '../consent';
+import { ownLearner } from './ownLearner';
 import { pausePlanSchedulesSoon } from '../plans';
 import { coachingOrganization } from '../organizations';
 import { CEFR_LEVELS, learnersRepository, type LearnerWithPerson } from '../repositories/learners';
@@ -91,12 +92,6 @@ function consentShown(organizationName: string, shownVersion: string, field: str
   const consent = consentText(organizationName);
   if (shownVersion !== consent.version) throw new ApiError(409, 'consent_text_changed', 'The consent text has changed since it was shown; show the current one and ask again', field);
   return consent;
-}
-
-/** The signed-in learner's own profile in the current organization; staff and others have none. */
-function ownLearner(auth: { userId: string | null; role: string }): string {
-  if (auth.role !== 'learner' || !auth.userId) throw new ApiError(404, 'not_found', 'You are not a learner in this organization');
-  return auth.userId;
 }
 
 export const learnerRoutes = [

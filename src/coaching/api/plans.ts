@@ -103,6 +103,28 @@ async function changeStatus(trx: Tx, deps: V1Deps, auth: Auth, planId: string, t
   return toApi(row!, timeZone);
 }
 
+/** Pausing and resuming: the plan's row and its schedule together, audited. */
+function statusRoute(action: 'pause' | 'resume', operationId: string, summary: string) {
+  const to = action === 'pause' ? 'paused' : 'active';
+  return defineRoute({
+    method: 'post',
+    path: `/plans/{planId}/${action}`,
+    operationId,
+    summary,
+    tag: 'Coaching',
+    access: 'learner',
+    params: z.object({ planId: idOf('plan') }),
+    response: { schema: Plan, description: `The plan, ${to}` },
+    errors: [404, 409],
+    handle: ({ auth, deps, params, req }) =>
+      inCoaching(deps, auth, async (trx) => {
+        const plan = await changeStatus(trx, deps, auth, params.planId, to, action === 'pause' ? 'paused by request' : null);
+        await audit(trx, req, auth, { action: action === 'pause' ? 'coaching.plan_paused' : 'coaching.plan_resumed', targetType: 'plan', targetId: params.planId });
+        return plan;
+      }),
+  });
+}
+
 export const planRoutes = [
   defineRoute({
     method: 'get',
@@ -205,41 +227,8 @@ export const planRoutes = [
       }),
   }),
 
-  defineRoute({
-    method: 'post',
-    path: '/plans/{planId}/pause',
-    operationId: 'pausePlan',
-    summary: 'Pause a plan: no call is placed until it is resumed',
-    tag: 'Coaching',
-    access: 'learner',
-    params: z.object({ planId: idOf('plan') }),
-    response: { schema: Plan, description: 'The plan, paused' },
-    errors: [404, 409],
-    handle: ({ auth, deps, params, req }) =>
-      inCoaching(deps, auth, async (trx) => {
-        const plan = await changeStatus(trx, deps, auth, params.planId, 'paused', 'paused by request');
-        await audit(trx, req, auth, { action: 'coaching.plan_paused', targetType: 'plan', targetId: params.planId });
-        return plan;
-      }),
-  }),
-
-  defineRoute({
-    method: 'post',
-    path: '/plans/{planId}/resume',
-    operationId: 'resumePlan',
-    summary: 'Resume a paused plan (refused while the learner has not agreed to be called at their number)',
-    tag: 'Coaching',
-    access: 'learner',
-    params: z.object({ planId: idOf('plan') }),
-    response: { schema: Plan, description: 'The plan, active' },
-    errors: [404, 409],
-    handle: ({ auth, deps, params, req }) =>
-      inCoaching(deps, auth, async (trx) => {
-        const plan = await changeStatus(trx, deps, auth, params.planId, 'active', null);
-        await audit(trx, req, auth, { action: 'coaching.plan_resumed', targetType: 'plan', targetId: params.planId });
-        return plan;
-      }),
-  }),
+  statusRoute('pause', 'pausePlan', 'Pause a plan: no call is placed until it is resumed'),
+  statusRoute('resume', 'resumePlan', 'Resume a paused plan (refused while the learner has not agreed to be called at their number)'),
 
   defineRoute({
     method: 'post',
