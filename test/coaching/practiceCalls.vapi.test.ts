@@ -67,6 +67,11 @@ test("a planned call through Vapi: placed with the learner's coach, ended by Vap
   expect(system).toContain('responsibility, deadline');
   expect(system).toContain('repeat their idea back correctly'); // the gentle correction style, the default
   expect(body.assistant.maxDurationSeconds).toBe(900);
+  // A minute before the end the coach says so; ten seconds before, goodbye and the end.
+  expect(body.assistant.hooks).toEqual([
+    { on: 'call.timeElapsed', options: { seconds: 840 }, do: [{ type: 'say', exact: expect.stringContaining('one minute left') }] },
+    { on: 'call.timeElapsed', options: { seconds: 890 }, do: [{ type: 'say', exact: expect.stringContaining("That's our time for today. Great work, Deniz!") }, { type: 'tool', tool: { type: 'endCall' } }] },
+  ]);
   expect(body.assistant.serverMessages).toEqual(['status-update', 'end-of-call-report']);
   expect(body.assistant.server).toMatchObject({ url: stack.vapiEventsUrl, credentialId: 'cred_test_hmac' });
   expect(body.assistant.metadata.attemptKey).toMatch(/^pcl_[0-9a-z]{26}:1$/);

@@ -1,5 +1,5 @@
 import type { EngineReport, ReportLine } from '../../../workflows/coaching/definitions';
-import { OPT_OUT_GOODBYE, wantsNoMoreCalls, type CoachPersona } from '../persona';
+import { COACH_ONE_MINUTE_LEFT, coachTimeUp, OPT_OUT_GOODBYE, wantsNoMoreCalls, type CoachPersona } from '../persona';
 import { outcomeOfVapiReason } from './endedReason';
 import type { VapiArtifact } from './vapiClient';
 
@@ -62,6 +62,15 @@ export function vapiCallBody(input: {
       voice: { provider: 'vapi', voiceId: input.persona.voice },
       transcriber: { provider: 'deepgram', model: 'nova-3', language: 'en' },
       maxDurationSeconds: input.maxSeconds,
+      // The plan's length kept like the built-in engine keeps it: a warning a minute before, then a goodbye
+      // and the end, ahead of Vapi's hard limit (call.timeElapsed hooks fire once, seconds from the start).
+      hooks:
+        input.maxSeconds > 90
+          ? [
+              { on: 'call.timeElapsed', options: { seconds: input.maxSeconds - 60 }, do: [{ type: 'say', exact: COACH_ONE_MINUTE_LEFT }] },
+              { on: 'call.timeElapsed', options: { seconds: input.maxSeconds - 10 }, do: [{ type: 'say', exact: coachTimeUp(input.persona) }, { type: 'tool', tool: { type: 'endCall' } }] },
+            ]
+          : [],
       // Vapi ends the call when the coach says these (after the opt-out confirmation, or the goodbye).
       endCallPhrases: [OPT_OUT_GOODBYE.split('.')[0]!, "That's our time for today"],
       voicemailDetection: { provider: 'vapi', backoffPlan: { startAtSeconds: 4, frequencySeconds: 2.5, maxRetries: 5 } },
