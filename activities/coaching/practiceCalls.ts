@@ -215,6 +215,7 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
               attemptKey: dial.attemptKey,
               systemPrompt: coachSystemPrompt(dial.persona),
               firstMessage: coachFirstMessage(dial.persona),
+              model: config.vapi!.model,
             }),
           );
         } catch (error) {

@@ -11,6 +11,15 @@ export const vapi = {
   baseUrl: setting('VAPI_BASE_URL', httpUrl().default('https://api.vapi.ai')),
   webhookSecret: setting('VAPI_WEBHOOK_SECRET', optionalText.pipe(z.string().min(16, 'must be at least 16 characters').optional())),
   credentialId: setting('VAPI_CREDENTIAL_ID', optionalText),
+  /** The model Vapi runs the coach on, `<provider>/<model>` in Vapi's names. */
+  model: setting(
+    'COACH_VAPI_MODEL',
+    z
+      .string()
+      .regex(/^[a-z0-9-]+\/[\w.:-]+$/, 'must be <provider>/<model>, such as anthropic/claude-sonnet-4-6')
+      .default('anthropic/claude-sonnet-4-6')
+      .transform((v) => ({ provider: v.split('/')[0]!, model: v.slice(v.indexOf('/') + 1) })),
+  ),
   /** The Vapi phone number (a Twilio number imported into Vapi) coaching organizations call from by default. */
   phoneNumberId: setting('VAPI_PHONE_NUMBER_ID', optionalText),
 };

@@ -76,6 +76,9 @@ test("a planned call through Vapi: placed with the learner's coach, ended by Vap
   expect(body.assistant.server).toMatchObject({ url: stack.vapiEventsUrl, credentialId: 'cred_test_hmac' });
   expect(body.assistant.metadata.attemptKey).toMatch(/^pcl_[0-9a-z]{26}:1$/);
   expect(body.assistant.backgroundSound).toBe('off');
+  expect(body.assistant.model).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4-6' });
+  // Phrases of the coach that end the call: only the opt-out confirmation and the goodbye, nothing said in passing.
+  expect(body.assistant.endCallPhrases).toEqual(["I won't call you again", "That's our time for today"]);
 
   await stack.until(workflowId, ['in_progress']);
   stack.vapi.end(call.id, { endedReason: 'customer-ended-call', lines: CONVERSATION, durationSeconds: 125, recording: true });

@@ -51,6 +51,8 @@ export function vapiCallBody(input: {
   attemptKey: string;
   systemPrompt: string;
   firstMessage: string;
+  /** The model Vapi runs the coach on (COACH_VAPI_MODEL, `<provider>/<model>`). */
+  model: { provider: string; model: string };
 }): Record<string, unknown> {
   return {
     phoneNumberId: input.phoneNumberId,
@@ -58,7 +60,7 @@ export function vapiCallBody(input: {
     assistant: {
       firstMessage: input.firstMessage,
       firstMessageMode: 'assistant-speaks-first',
-      model: { provider: 'anthropic', model: 'claude-sonnet-4-6', messages: [{ role: 'system', content: input.systemPrompt }], temperature: 0.6, maxTokens: 250 },
+      model: { provider: input.model.provider, model: input.model.model, messages: [{ role: 'system', content: input.systemPrompt }], temperature: 0.6, maxTokens: 250 },
       voice: { provider: 'vapi', voiceId: input.persona.voice },
       transcriber: { provider: 'deepgram', model: 'nova-3', language: 'en' },
       maxDurationSeconds: input.maxSeconds,
@@ -72,7 +74,7 @@ export function vapiCallBody(input: {
             ]
           : [],
       // Vapi ends the call when the coach says these (after the opt-out confirmation, or the goodbye).
-      endCallPhrases: [OPT_OUT_GOODBYE.split('.')[0]!, "That's our time for today"],
+      endCallPhrases: ["I won't call you again", "That's our time for today"],
       voicemailDetection: { provider: 'vapi', backoffPlan: { startAtSeconds: 4, frequencySeconds: 2.5, maxRetries: 5 } },
       backgroundSound: 'off',
       // Recorded for the learner's feedback; deleted at Vapi after COACH_RECORDING_RETENTION_DAYS.
