@@ -1,4 +1,5 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import type { Tx } from '../platform/db/knex';
 import { upsertSchedule } from '../platform/temporal/schedules';
 import { OrgId } from '../../workflows/platform/searchAttributes';
 import { coachPlanScheduleId, practiceCallWorkflowIdBase, type PracticeCallInput } from '../../workflows/coaching/definitions';
@@ -51,8 +52,8 @@ export async function writePlanSchedule(client: Client, taskQueue: string, plan:
       args: [input],
       typedSearchAttributes: [{ key: OrgId, value: plan.org_id }],
     },
-    // A call still under way when the next is due (a retry) makes the next wait; one missed while the
-    // platform was down is not placed late (a call at the wrong hour is worse than none).
+    // A call still under way when the next is due (a retry) means the next is skipped; one missed while
+    // the platform was down is not placed late (a call at the wrong hour is worse than none).
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
     state: { paused, note: paused ? (plan.paused_reason ?? 'paused') : undefined },
   });
@@ -91,4 +92,12 @@ export async function pausePlanSchedulesSoon(deps: { temporal: Client }, planIds
       logger.warn({ err, planId }, 'plan schedule not paused yet; its runs are refused without consent');
     }
   }
+}
+
+/** The learner moved to another zone: every plan of theirs that is not ended keeps its local time there. */
+export async function movePlanSchedules(trx: Tx, client: Client, taskQueue: string, userId: string, timeZone: string): Promise<number> {
+  const plans: PlanRow[] = await trx('coach_plans').where({ user_id: userId }).whereNot({ status: 'ended' });
+  for (const plan of plans) await writePlanSchedule(client, taskQueue, plan, timeZone);
+  await trx('coach_plans').where({ user_id: userId }).whereNot({ status: 'ended' }).update({ schedule_time_zone: timeZone, updated_at: trx.fn.now() });
+  return plans.length;
 }

@@ -46,6 +46,11 @@ test("a plan is a schedule at the learner's local time; edited, paused, resumed 
   expect((await browser.post(`/api/v1/plans/${plan.id}/resume`)).body.status).toBe('active');
   expect((await describeSchedule(plan.id)).state.paused).toBe(false);
 
+  // The learner moves to Tokyo: the plan keeps 19:45 there.
+  expect((await browser.patch('/api/v1/me/learner', { timeZone: 'Asia/Tokyo' })).status).toBe(200);
+  expect((await describeSchedule(plan.id)).spec.timezone).toBe('Asia/Tokyo');
+  expect((await browser.get(`/api/v1/plans/${plan.id}`)).body).toMatchObject({ timeZone: 'Asia/Tokyo', time: '19:45' });
+
   expect((await browser.delete(`/api/v1/plans/${plan.id}`)).status).toBe(204);
   await expect(describeSchedule(plan.id)).rejects.toThrow();
   expect((await browser.get('/api/v1/plans')).body.data).toEqual([]);

@@ -14,7 +14,7 @@ import { toE164 } from '../../platform/phone';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { consentText, pauseLearnerPlans } from '../consent';
 import { ownLearner } from './ownLearner';
-import { pausePlanSchedulesSoon } from '../plans';
+import { movePlanSchedules, pausePlanSchedulesSoon } from '../plans';
 import { coachingOrganization } from '../organizations';
 import { CEFR_LEVELS, learnersRepository, type LearnerWithPerson } from '../repositories/learners';
 
@@ -233,6 +233,8 @@ export const learnerRoutes = [
           ...(body.preferences?.correctionStyle !== undefined ? { correction_style: body.preferences.correctionStyle } : {}),
           ...(body.preferences?.speakingSpeed !== undefined ? { speaking_speed: body.preferences.speakingSpeed } : {}),
         });
+        // The plans keep their local times in the learner's new zone.
+        if (body.timeZone !== undefined && body.timeZone !== before.time_zone) await movePlanSchedules(trx, deps.temporal, deps.config.temporal.taskQueue, userId, body.timeZone);
         // Consent was given for a number: another number is not covered by it.
         if (body.phone !== undefined && body.phone !== before.phone_e164) await learners.withdrawConsent(userId, 'number_changed');
         await audit(trx, req, auth, { action: 'coaching.learner_updated', targetType: 'user', targetId: userId, metadata: { fields: Object.keys(body) } });
