@@ -1,4 +1,5 @@
 import { callWorkflowId } from '../../workflows/calls/definitions';
+import { coachPlanScheduleId } from '../../workflows/coaching/definitions';
 import { recordHistory } from '../helpers/histories';
 import { startCoachStack, type CoachStack } from '../helpers/coachStack';
 
@@ -73,11 +74,22 @@ test('the coach calls through Twilio, holds the conversation on the agent loop w
   expect(child).toMatchObject({ status: 'completed', optedOut: true });
 });
 
-test('a machine answering is hung up on, counted as voicemail, and retried after the plan\'s wait', async () => {
+test("the plan's schedule fires on its own; a machine answering is hung up on, counted as voicemail, and retried after the plan's wait", async () => {
   const { browser } = await stack.learner({ balanceMinor: 1000 });
   const plan = await stack.plan(browser, { retryAttempts: 1, retryAfterMinutes: 5 });
   const before = stack.twilioRest.placed.length;
-  const workflowId = (await browser.post(`/api/v1/plans/${plan.id}/call-now`)).body.workflowId as string;
+  // The plan's schedule fires on its own: its calendar swapped for a 2-second interval, paused again once
+  // it has started a run (a run still going means the next is skipped meanwhile).
+  const schedule = stack.services.temporal.schedule.getHandle(coachPlanScheduleId(plan.id));
+  await schedule.update((s) => ({ ...s, spec: { intervals: [{ every: '2 seconds' }] } }));
+  let workflowId = '';
+  for (let i = 0; i < 100 && !workflowId; i++) {
+    const runs = (await schedule.describe()).info.recentActions;
+    workflowId = runs[0]?.action.workflow.workflowId ?? '';
+    if (!workflowId) await new Promise((r) => setTimeout(r, 100));
+  }
+  await schedule.pause('test: one run is enough');
+  expect(workflowId).toMatch(new RegExp(`^practice-call:${plan.id}-\\d{4}-`));
 
   const first = await placed(before + 1);
   await stack.until(workflowId, ['in_progress']);

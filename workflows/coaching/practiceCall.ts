@@ -88,7 +88,7 @@ export async function practiceCallWorkflow(input: PracticeCallInput): Promise<Pr
       const longest = (dial.ringSeconds + dial.maxSeconds + 120) * 1000;
       await condition(() => reports.has(id) || ended.has(id), longest);
       if (!reports.has(id)) await condition(() => reports.has(id), dial.reportWaitMs);
-      report = reports.get(id) ?? (await vapiLookup.fetchVapiReport({ orgId: input.orgId, practiceCallId: dial.practiceCallId, providerCallId: id }));
+      report = reports.get(id) ?? (await lookUpReport(dial.practiceCallId, id, dial.attemptKey));
     } else {
       let placed: Awaited<ReturnType<PracticeCallActivities['placeTwilioCall']>>;
       try {
@@ -114,6 +114,15 @@ export async function practiceCallWorkflow(input: PracticeCallInput): Promise<Pr
     if (!finished.retry) return state;
     setStatus('retry_wait');
     await sleep(finished.retryAfterMs);
+  }
+
+  /** The report Vapi never sent, from its API; after an hour of Vapi not knowing, the attempt failed. */
+  async function lookUpReport(practiceCallId: string, providerCallId: string, attemptKey: string): Promise<EngineReport> {
+    try {
+      return await vapiLookup.fetchVapiReport({ orgId: input.orgId, practiceCallId, providerCallId });
+    } catch (error) {
+      return { ...failedAttempt(attemptKey, error), providerCallId, endedReason: 'no report from Vapi' };
+    }
   }
 
   async function finish(report: EngineReport) {
