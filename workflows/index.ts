@@ -14,3 +14,4 @@ export { deletionWorkflow } from './privacy/deletion';
 export { dataExportWorkflow } from './privacy/dataExport';
 export { callerErasureWorkflow } from './privacy/callerErasure';
 export { practiceCallWorkflow } from './coaching/practiceCall';
+export { practiceAnalysisWorkflow } from './coaching/practiceAnalysis';

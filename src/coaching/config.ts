@@ -38,3 +38,17 @@ export const coaching = {
   /** Recordings kept by the voice engine are deleted this many days after the call. */
   recordingRetentionDays: setting('COACH_RECORDING_RETENTION_DAYS', count(30, 1, 30)),
 };
+
+/**
+ * The practice calls' analysis model: Anthropic Claude with ANTHROPIC_API_KEY (the default when it is set),
+ * or the OpenAI-compatible endpoint of OPENAI_BASE_URL / OPENAI_API_KEY. Without either, analyses fail with
+ * that reason and can be re-run once one is configured.
+ */
+export const analysis = {
+  provider: setting('ANALYSIS_PROVIDER', z.enum(['auto', 'anthropic', 'openai']).default('auto')),
+  anthropicApiKey: setting('ANTHROPIC_API_KEY', optionalText),
+  anthropicBaseUrl: setting('ANTHROPIC_BASE_URL', httpUrl().optional()),
+  model: setting('ANALYSIS_MODEL', z.string().min(1).max(100).default('claude-sonnet-4-6')),
+  /** Invalid answers are sent back to the model with what was wrong, this many times, before the analysis fails. */
+  correctionAttempts: setting('ANALYSIS_CORRECTION_ATTEMPTS', count(2, 0, 5)),
+};

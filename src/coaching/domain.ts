@@ -1,3 +1,4 @@
+import { createPracticeAnalysisActivities } from '../../activities/coaching/analysis';
 import { createPracticeCallActivities } from '../../activities/coaching/practiceCalls';
 import { PracticeCallStatus } from '../../workflows/coaching/definitions';
 import type { Domain } from '../platform/domainContract';
@@ -7,7 +8,7 @@ import { balanceRoutes } from './api/balance';
 import { learnerRoutes } from './api/learners';
 import { planRoutes } from './api/plans';
 import { practiceAnswerRoutes } from './api/practiceAnswer';
-import { practiceCallRoutes } from './api/practiceCalls';
+import { analysisRoutes, practiceCallRoutes } from './api/practiceCalls';
 import { settingsRoutes } from './api/settings';
 import { topicRoutes } from './api/topics';
 import { vapiEventRoutes } from './api/vapiEvents';
@@ -23,15 +24,17 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   workflows: [
     // Started by the schedule `coach-plan:<planId>` (or "call me now"): the id names the plan.
     { type: 'practiceCallWorkflow', id: idPattern('practice-call', { scheduled: true }), owner: { kind: 'row', table: 'coach_plans', column: 'id' } },
+    { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
-  activities: (deps) => [createPracticeCallActivities(deps)],
-  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...balanceRoutes, ...settingsRoutes],
+  activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps)],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
     { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },
   ],
   searchAttributes: [PracticeCallStatus],
   tables: [
+    { table: 'practice_analyses', onDeletion: 'erase', order: 44, retention: 'account' },
     // Before calls (order 50): a practice call points at the call holding its transcript.
     { table: 'practice_calls', onDeletion: 'erase', order: 45, retention: 'account' },
     { table: 'coach_plans', onDeletion: 'erase', order: 46, retention: 'account' },

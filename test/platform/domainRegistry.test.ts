@@ -107,6 +107,16 @@ test('the payload codec seals a workflow of every registered per-organization ty
       await db('coach_plans').insert({ id: planId, org_id: org.id, user_id: userId, days: [1], local_time: '09:00', minutes: 15, topic_ids: [] });
       return `practice-call:${planId}-2026-11-30T09:00:00Z`;
     },
+    practiceAnalysisWorkflow: async () => {
+      const userId = id('usr');
+      await db('users').insert({ id: userId, email: `${userId}@example.com` });
+      await db('learners').insert({ org_id: org.id, user_id: userId, phone_e164: '+14155550178', time_zone: 'UTC', native_language: 'Turkish' });
+      const planId = id('plan');
+      await db('coach_plans').insert({ id: planId, org_id: org.id, user_id: userId, days: [1], local_time: '09:00', minutes: 15, topic_ids: [] });
+      const practiceCallId = id('pcl');
+      await db('practice_calls').insert({ id: practiceCallId, org_id: org.id, workflow_id: `practice-call:${planId}-x`, plan_id: planId, user_id: userId, engine: 'vapi', trigger: 'now', scheduled_for: new Date() });
+      return `practice-analysis:${practiceCallId}`;
+    },
     callerErasureWorkflow: async () => {
       const requestId = id('dsr');
       await db('data_requests').insert({ id: requestId, org_id: org.id, kind: 'erasure', scope: 'caller' });

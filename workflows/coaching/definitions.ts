@@ -55,6 +55,12 @@ export interface PracticeCallState {
 export const practiceEventSignal = defineSignal<[PracticeEvent]>('practiceEvent');
 export const practiceCallStateQuery = defineQuery<PracticeCallState>('state');
 
+export interface PracticeAnalysisInput {
+  orgId: string;
+  practiceCallId: string;
+}
+export const practiceAnalysisWorkflowId = (practiceCallId: string) => `practice-analysis:${practiceCallId}`;
+
 export const coachPlanScheduleId = (planId: string) => `coach-plan:${planId}`;
 /** The id a schedule gives its runs is this plus `-<time>`; "call me now" names its run the same way. */
 export const practiceCallWorkflowIdBase = (planId: string) => `practice-call:${planId}`;

@@ -1,10 +1,12 @@
 import { ApplicationFailure, condition, executeChild, ParentClosePolicy, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { PracticeCallActivities } from '../../activities/coaching/practiceCalls';
 import type { callWorkflow } from '../calls/call';
+import type { practiceAnalysisWorkflow } from './practiceAnalysis';
 import { callWorkflowId } from '../calls/definitions';
 import { OrgId } from '../platform/searchAttributes';
 import {
   PracticeCallStatus,
+  practiceAnalysisWorkflowId,
   practiceCallStateQuery,
   practiceEventSignal,
   type EngineReport,
@@ -111,6 +113,15 @@ export async function practiceCallWorkflow(input: PracticeCallInput): Promise<Pr
     }
 
     const finished = await finish(report);
+    // A call held with the learner is analysed, as its own workflow (re-runnable from the API).
+    if (report.outcome === 'completed' && (report.lines.length > 0 || report.callId)) {
+      await executeChild<typeof practiceAnalysisWorkflow>('practiceAnalysisWorkflow', {
+        workflowId: practiceAnalysisWorkflowId(state.practiceCallId!),
+        args: [{ orgId: input.orgId, practiceCallId: state.practiceCallId! }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        typedSearchAttributes: [{ key: OrgId, value: input.orgId }],
+      });
+    }
     if (!finished.retry) return state;
     setStatus('retry_wait');
     await sleep(finished.retryAfterMs);

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { callHistoryRepository } from '../../calls/repositories/callHistory';
-import { TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { PRACTICE_ANALYSIS_CONTEXT, TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { OrgId } from '../../../workflows/platform/searchAttributes';
+import { practiceAnalysisWorkflowId } from '../../../workflows/coaching/definitions';
+import type { practiceAnalysisWorkflow } from '../../../workflows/coaching/practiceAnalysis';
 import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
@@ -123,6 +127,95 @@ export const practiceCallRoutes = [
               .map(async (t) => ({ role: t.role === 'caller' ? ('learner' as const) : ('coach' as const), text: await deps.fields.decrypt(auth.orgId, TRANSCRIPT_CONTEXT, t.text_ciphertext), startMs: t.start_ms, endMs: t.end_ms })),
           ),
         };
+      }),
+  }),
+];
+
+const NotMeasured = z.object({ measured: z.literal(false), reason: z.string() });
+const measuredOr = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ measured: z.literal(true), ...shape }), NotMeasured]);
+const Mistake = z.object({ quote: z.string(), correction: z.string(), rule: z.string() });
+const Analysis = z
+  .object({
+    status: z.enum(['pending', 'completed', 'insufficient', 'failed']).meta({ description: 'insufficient: too little learner speech to score; feedback only' }),
+    error: z.string().nullable(),
+    model: z.string().nullable(),
+    promptVersion: z.string().nullable(),
+    analysedAt: Timestamp.nullable(),
+    result: z
+      .object({
+        learnerWords: z.number(),
+        scored: z.boolean(),
+        notScoredBecause: z.string().optional(),
+        feedback: z.object({ summary: z.string(), strengths: z.array(z.string()), toPractise: z.array(z.string()) }),
+        grammar: measuredOr({ score: z.number(), errorsPerClause: z.number(), clauses: z.number(), mistakes: z.array(Mistake), explanation: z.string() }),
+        vocabulary: measuredOr({ score: z.number(), lexicalDiversity: z.number(), newWords: z.array(z.string()), misused: z.array(z.object({ quote: z.string(), better: z.string(), why: z.string() })), explanation: z.string(), cefrProfile: NotMeasured }),
+        fluency: measuredOr({ wordsPerMinute: z.number(), meanRunWords: z.number(), meanResponsePauseSeconds: z.number(), score: z.number(), explanation: z.string() }),
+        pronunciation: NotMeasured,
+        cefr: measuredOr({ band: z.string(), evidence: z.array(z.string()), explanation: z.string(), estimate: z.string() }),
+      })
+      .nullable(),
+  })
+  .meta({ id: 'PracticeAnalysis' });
+
+export const analysisRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/practice-calls/{practiceCallId}/analysis',
+    operationId: 'getPracticeAnalysis',
+    summary: 'The analysis of a practice call: feedback, and each score with how it was reached and its evidence, or why it is not measured (the read is audited)',
+    tag: 'Coaching',
+    access: 'learner',
+    params: z.object({ practiceCallId: idOf('pcl') }),
+    response: { schema: Analysis, description: 'The analysis' },
+    errors: [404],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const pc = await trx('practice_calls').where({ id: params.practiceCallId }).first('user_id');
+        if (!pc || (auth.role === 'learner' && pc.user_id !== auth.userId)) throw new ApiError(404, 'not_found', 'No such practice call');
+        const row = await trx('practice_analyses').where({ practice_call_id: params.practiceCallId }).first();
+        if (!row) throw new ApiError(404, 'not_found', 'This practice call has no analysis (yet)');
+        await audit(trx, req, auth, { action: 'coaching.analysis_read', targetType: 'practice_call', targetId: params.practiceCallId });
+        return {
+          status: row.status,
+          error: row.error,
+          model: row.model,
+          promptVersion: row.prompt_version,
+          analysedAt: iso(row.analysed_at),
+          result: row.result_ciphertext ? JSON.parse(await deps.fields.decrypt(auth.orgId, PRACTICE_ANALYSIS_CONTEXT, row.result_ciphertext)) : null,
+        };
+      }),
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/practice-calls/{practiceCallId}/analysis',
+    operationId: 'rerunPracticeAnalysis',
+    summary: 'Analyse the call again (after a failure, or with a newer model): a durable workflow; GET the analysis for its result',
+    tag: 'Coaching',
+    access: 'admin',
+    params: z.object({ practiceCallId: idOf('pcl') }),
+    response: { status: 202, schema: z.object({ workflowId: z.string() }).meta({ id: 'PracticeAnalysisStarted' }), description: 'The analysis is under way' },
+    errors: [404, 409],
+    handle: ({ auth, deps, params, req }) =>
+      withTenant(deps.db, auth.orgId, async (trx) => {
+        const pc = await trx('practice_calls').where({ id: params.practiceCallId }).first('status', 'call_id');
+        if (!pc) throw new ApiError(404, 'not_found', 'No such practice call');
+        if (pc.status !== 'completed' || !pc.call_id) throw new ApiError(409, 'nothing_to_analyse', 'Only a completed call with its transcript can be analysed');
+        const workflowId = practiceAnalysisWorkflowId(params.practiceCallId);
+        try {
+          await deps.temporal.workflow.start<typeof practiceAnalysisWorkflow>('practiceAnalysisWorkflow', {
+            workflowId,
+            taskQueue: deps.config.temporal.taskQueue,
+            args: [{ orgId: auth.orgId, practiceCallId: params.practiceCallId }],
+            workflowIdConflictPolicy: 'FAIL',
+            typedSearchAttributes: [{ key: OrgId, value: auth.orgId }],
+          });
+        } catch (error) {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ApiError(409, 'analysis_running', 'This call is being analysed now');
+          throw error;
+        }
+        await audit(trx, req, auth, { action: 'coaching.analysis_rerun', targetType: 'practice_call', targetId: params.practiceCallId });
+        return { workflowId };
       }),
   }),
 ];

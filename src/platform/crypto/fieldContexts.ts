@@ -8,3 +8,4 @@ export const MESSAGE_CALLER_CONTEXT = 'messages.caller_name';
 export const CALL_ENTITIES_CONTEXT = 'calls.entities';
 export const CALL_SUMMARY_CONTEXT = 'calls.summary';
 export const APPOINTMENT_CUSTOMER_CONTEXT = 'appointments.customer_name';
+export const PRACTICE_ANALYSIS_CONTEXT = 'practice_analyses.result';

@@ -1,0 +1,149 @@
+import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
+import { startCoachStack, VAPI_SECRET, type CoachStack } from '../helpers/coachStack';
+import type { Browser } from '../helpers/api';
+import { recordHistory } from '../helpers/histories';
+
+/**
+ * Each finished practice call analysed by Claude (the real `@anthropic-ai/sdk` against a local server
+ * speaking Anthropic's Messages API): a validated analysis with quoted mistakes and corrections, scores
+ * made by stated rules, what cannot be measured shown as not measured; an invalid answer sent back with
+ * what was wrong; a failing model marks the analysis failed and the call stays; a re-run from the API.
+ */
+let stack: CoachStack;
+let claude: FakeAnthropic;
+beforeAll(async () => {
+  claude = await startFakeAnthropic();
+  stack = await startCoachStack({ ANTHROPIC_API_KEY: claude.apiKey, ANTHROPIC_BASE_URL: claude.baseUrl, ANALYSIS_MODEL: 'claude-test-model' });
+});
+afterAll(async () => {
+  await stack.close();
+  await claude.close();
+});
+
+const LEARNER_TURNS = [
+  'Yesterday I go to the interview for the marketing job in a big company near my house.',
+  'The manager asked me about my experience and I told him that I work five years in a small agency.',
+  'I was very nervous at the beginning but after some minutes I felt more relaxed and confident.',
+  'He asked me why I want to change my job and I said I am looking for new challenges and responsibility.',
+  'I think the interview went well, but I am not sure about the salary they offer me.',
+  'Next week they will call me to tell me the decision, so now I have to wait patiently.',
+];
+const words = LEARNER_TURNS.join(' ').split(/\s+/).length;
+
+function conversation(turns: string[]) {
+  const lines: Array<{ role: 'bot' | 'user'; text: string; at: number; seconds: number }> = [];
+  let at = 0;
+  for (const turn of turns) {
+    lines.push({ role: 'bot', text: 'Tell me more about that.', at, seconds: 2 });
+    at += 3;
+    const seconds = Math.round(turn.split(/\s+/).length / 2.2); // ~130 words a minute
+    lines.push({ role: 'user', text: turn, at, seconds });
+    at += seconds + 1;
+  }
+  return lines;
+}
+
+const VALID = {
+  feedback: { summary: 'You told a clear story about your interview.', strengths: ['Clear sequence of events'], toPractise: ['Past simple of irregular verbs'] },
+  grammar: {
+    clauses: 14,
+    mistakes: [
+      { quote: 'Yesterday I go to the interview', correction: 'Yesterday I went to the interview', rule: 'Finished past events take the past simple.' },
+      { quote: 'I work five years in a small agency', correction: 'I have worked for five years in a small agency', rule: 'Use the present perfect with "for" for a period up to now.' },
+    ],
+  },
+  vocabulary: { newWords: ['challenges', 'patiently'], misused: [] },
+  cefr: { band: 'B1', evidence: ['I am looking for new challenges and responsibility'], explanation: 'Connected narrative on a familiar topic with frequent tense errors.' },
+};
+
+/** A practice call held through Vapi with these learner turns, reported, and its analysis finished. */
+async function practiceCall(browser: Browser, planId: string, turns: string[], options: { timings?: boolean } = {}) {
+  const workflowId = (await browser.post(`/api/v1/plans/${planId}/call-now`)).body.workflowId as string;
+  await stack.until(workflowId, ['in_progress']);
+  const call = stack.vapi.calls.at(-1)!;
+  stack.vapi.end(call.id, { endedReason: 'customer-ended-call', lines: conversation(turns) });
+  if (options.timings === false) for (const m of call.artifact!.messages!) (delete m.time, delete m.endTime);
+  await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'end-of-call-report', call);
+  await stack.outcome(workflowId);
+  const pc = await stack.services.db('practice_calls').where({ workflow_id: workflowId }).first();
+  await stack.services.temporal.workflow.getHandle(`practice-analysis:${pc.id}`).result();
+  return pc.id as string;
+}
+
+test('a practice conversation is analysed: quoted mistakes with corrections and rules, scores by stated rules, pronunciation not measured', async () => {
+  expect(words).toBeGreaterThanOrEqual(75);
+  const { browser } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser);
+  const requestsBefore = claude.requests.length;
+  claude.script({ toolInput: VALID });
+  const id = await practiceCall(browser, plan.id, LEARNER_TURNS);
+
+  // What Claude was asked: a forced tool with our schema, the learner's side marked, the model from config.
+  const asked = claude.requests[requestsBefore]!;
+  expect(asked.model).toBe('claude-test-model');
+  expect(asked.tools?.[0]?.name).toBe('record_assessment');
+  expect(asked.tool_choice).toMatchObject({ type: 'tool', name: 'record_assessment' });
+  expect(asked.system).toContain('native language is Turkish');
+  expect(JSON.stringify(asked.messages)).toContain('LEARNER: Yesterday I go to the interview');
+
+  await recordHistory(stack.services.temporal.workflow.getHandle(`practice-analysis:${id}`), 'practice-analysis-completed');
+  const analysis = await browser.get(`/api/v1/practice-calls/${id}/analysis`);
+  expect(analysis.status).toBe(200);
+  expect(analysis.body).toMatchObject({ status: 'completed', model: 'claude-test-model', promptVersion: expect.stringMatching(/^coach-assessment-/) });
+  const r = analysis.body.result;
+  expect(r.learnerWords).toBe(words);
+  expect(r.grammar).toMatchObject({ measured: true, clauses: 14, errorsPerClause: 0.14, score: 71, mistakes: VALID.grammar.mistakes });
+  expect(r.vocabulary).toMatchObject({ measured: true, newWords: ['challenges', 'patiently'], cefrProfile: { measured: false } });
+  expect(r.vocabulary.score).toBe(Math.round(r.vocabulary.lexicalDiversity * 100));
+  expect(r.fluency).toMatchObject({ measured: true });
+  expect(r.fluency.wordsPerMinute).toBeGreaterThan(100);
+  expect(r.fluency.wordsPerMinute).toBeLessThan(160);
+  expect(r.fluency.meanResponsePauseSeconds).toBe(1);
+  expect(r.pronunciation).toEqual({ measured: false, reason: expect.stringContaining('only from audio') });
+  expect(r.cefr).toMatchObject({ measured: true, band: 'B1', estimate: expect.stringContaining('not a certified level') });
+  // Stored encrypted; the numbers beside it for trends.
+  const row = await stack.services.db('practice_analyses').where({ practice_call_id: id }).first();
+  expect(row).toMatchObject({ status: 'completed', grammar_score: 71, pronunciation_score: null, cefr_band: 'B1', learner_words: words });
+  expect(row.result_ciphertext.toString('utf8')).not.toContain('interview');
+});
+
+test('an invalid answer goes back to the model with what was wrong; a short call gets feedback and no scores; no timings, no fluency', async () => {
+  const { browser } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser);
+  const before = claude.requests.length;
+  claude.script({ toolInput: { ...VALID, grammar: { clauses: -3, mistakes: 'many' } } }, { toolInput: VALID });
+  const id = await practiceCall(browser, plan.id, LEARNER_TURNS, { timings: false });
+  expect(claude.requests.length - before).toBe(2);
+  expect(JSON.stringify(claude.requests[before + 1]!.messages)).toContain('Your previous answer was invalid: grammar.clauses');
+  const r = (await browser.get(`/api/v1/practice-calls/${id}/analysis`)).body.result;
+  expect(r.grammar.measured).toBe(true);
+  expect(r.fluency).toEqual({ measured: false, reason: expect.stringContaining('no timings') });
+
+  claude.script({ toolInput: VALID });
+  const short = await practiceCall(browser, plan.id, ['I am fine, thank you.', 'Yes, I like my job very much.']);
+  const shortAnalysis = (await browser.get(`/api/v1/practice-calls/${short}/analysis`)).body;
+  expect(shortAnalysis.status).toBe('insufficient');
+  expect(shortAnalysis.result).toMatchObject({ scored: false, notScoredBecause: expect.stringContaining('at least 75'), feedback: VALID.feedback });
+  for (const dimension of ['grammar', 'vocabulary', 'fluency', 'cefr']) expect(shortAnalysis.result[dimension].measured).toBe(false);
+});
+
+test('a failing model marks the analysis failed, the call stays; an admin re-runs it', async () => {
+  const { browser } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser);
+  claude.script({ status: 400, type: 'invalid_request_error', message: 'prompt is too long' });
+  const id = await practiceCall(browser, plan.id, LEARNER_TURNS);
+  await recordHistory(stack.services.temporal.workflow.getHandle(`practice-analysis:${id}`), 'practice-analysis-failed');
+  const failed = (await browser.get(`/api/v1/practice-calls/${id}/analysis`)).body;
+  expect(failed).toMatchObject({ status: 'failed', result: null, error: expect.stringContaining('prompt is too long') });
+  expect((await browser.get(`/api/v1/practice-calls/${id}`)).body).toMatchObject({ status: 'completed', transcript: expect.any(Array) });
+
+  expect((await browser.post(`/api/v1/practice-calls/${id}/analysis`)).status).toBe(403);
+  claude.script({ toolInput: VALID });
+  const rerun = await stack.owner.post(`/api/v1/practice-calls/${id}/analysis`);
+  expect(rerun.status).toBe(202);
+  await stack.services.temporal.workflow.getHandle(rerun.body.workflowId).result();
+  expect((await browser.get(`/api/v1/practice-calls/${id}/analysis`)).body).toMatchObject({ status: 'completed', error: null });
+  // Nobody else's analysis.
+  const other = await stack.learner();
+  expect((await other.browser.get(`/api/v1/practice-calls/${id}/analysis`)).status).toBe(404);
+});
