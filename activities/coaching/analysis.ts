@@ -10,6 +10,7 @@ import { assessmentSystemPrompt, checkAssessment, PROMPT_VERSION, transcriptText
 import { anthropicAssessor, openAiAssessor, type Assessor } from '../../src/coaching/analysis/assessors';
 import { fluencyOf, lexicalDiversity, MIN_WORDS_FOR_SCORES, wordsOf, type FluencyMeasure, type Measured } from '../../src/coaching/analysis/measures';
 import type { ReportLine } from '../../workflows/coaching/definitions';
+import { recomputeLevel } from '../../src/coaching/analysis/level';
 
 const NOT_FROM_AUDIO = { measured: false as const, reason: 'pronunciation is judged only from audio by a pronunciation-assessment service, and none is configured' };
 
@@ -49,20 +50,29 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
      * and turns counts into scores. Fewer than 75 learner words: feedback, no scores. Heartbeats between
      * model calls. Writing it again replaces it (a re-run).
      */
-    async analyzePracticeCall(input: { orgId: string; practiceCallId: string }): Promise<{ status: 'completed' | 'insufficient' }> {
+    async analyzePracticeCall(input: { orgId: string; practiceCallId: string }): Promise<{ status: 'completed' | 'insufficient' | 'objected' }> {
       const found = await withTenant(db, input.orgId, async (trx) => {
         const pc = await trx('practice_calls').where({ id: input.practiceCallId }).first('call_id', 'user_id', 'topic_id');
         if (!pc) return undefined;
-        const learner = await trx('learners').where({ user_id: pc.user_id }).first('native_language', 'self_level');
+        const learner = await trx('learners').where({ user_id: pc.user_id }).first('native_language', 'self_level', 'objected_at');
+        // A learner who objects to the analysis of their calls: nothing is sent to a model, nothing scored.
+        if (learner?.objected_at) {
+          await trx('practice_analyses')
+            .insert({ org_id: input.orgId, practice_call_id: input.practiceCallId, status: 'objected' })
+            .onConflict(['org_id', 'practice_call_id'])
+            .merge({ status: 'objected', result_ciphertext: null, grammar_score: null, vocabulary_score: null, fluency_score: null, cefr_band: null, updated_at: trx.fn.now() });
+          return 'objected' as const;
+        }
         const topic = pc.topic_id ? await trx('coach_topics').where({ id: pc.topic_id }).first('title') : undefined;
         const turns = pc.call_id ? await callHistoryRepository(trx).transcript(pc.call_id) : [];
         await trx('practice_analyses')
           .insert({ org_id: input.orgId, practice_call_id: input.practiceCallId, status: 'pending', attempts: 1 })
           .onConflict(['org_id', 'practice_call_id'])
           .merge({ status: 'pending', attempts: trx.raw('practice_analyses.attempts + 1'), error: null, updated_at: trx.fn.now() });
-        return { learner, topic: (topic?.title as string | undefined) ?? null, turns };
+        return { learner, userId: pc.user_id as string, topic: (topic?.title as string | undefined) ?? null, turns };
       });
       if (!found) throw ApplicationFailure.nonRetryable(`practice call ${input.practiceCallId} not found`, 'NotFound');
+      if (found === 'objected') return { status: 'objected' };
       const lines: ReportLine[] = [];
       for (const t of found.turns) {
         if (t.role !== 'caller' && t.role !== 'agent') continue;
@@ -87,8 +97,8 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
       const result = score(assessment, lines, words, assessor.model);
       const ciphertext = await fields.encrypt(input.orgId, PRACTICE_ANALYSIS_CONTEXT, JSON.stringify(result));
       const status = result.scored ? 'completed' : 'insufficient';
-      await withTenant(db, input.orgId, (trx) =>
-        trx('practice_analyses')
+      await withTenant(db, input.orgId, async (trx) => {
+        await trx('practice_analyses')
           .where({ practice_call_id: input.practiceCallId })
           .update({
             status,
@@ -103,8 +113,10 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
             result_ciphertext: ciphertext,
             analysed_at: trx.fn.now(),
             updated_at: trx.fn.now(),
-          }),
-      );
+          });
+        // The level moves with this call's evidence (or not: one call never moves it alone).
+        if (result.cefr.measured) await recomputeLevel(trx, input.orgId, found.userId, `call ${input.practiceCallId} analysed`);
+      });
       return { status };
     },
 

@@ -6,6 +6,7 @@ import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
 import { balanceRoutes } from './api/balance';
 import { learnerRoutes } from './api/learners';
+import { levelRoutes } from './api/levels';
 import { planRoutes } from './api/plans';
 import { practiceAnswerRoutes } from './api/practiceAnswer';
 import { analysisRoutes, practiceCallRoutes } from './api/practiceCalls';
@@ -27,7 +28,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
   activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps)],
-  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...balanceRoutes, ...settingsRoutes],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
     { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },
@@ -35,6 +36,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   searchAttributes: [PracticeCallStatus],
   tables: [
     { table: 'practice_analyses', onDeletion: 'erase', order: 44, retention: 'account' },
+    { table: 'learner_level_history', onDeletion: 'erase', order: 144, retention: 'account' },
     // Before calls (order 50): a practice call points at the call holding its transcript.
     { table: 'practice_calls', onDeletion: 'erase', order: 45, retention: 'account' },
     { table: 'coach_plans', onDeletion: 'erase', order: 46, retention: 'account' },

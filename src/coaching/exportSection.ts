@@ -1,5 +1,6 @@
 import type { ExportContext, ExportSection } from '../platform/registration';
 import { coachingOrganization } from './organizations';
+import { PRACTICE_ANALYSIS_CONTEXT } from '../platform/crypto/fieldContexts';
 
 /**
  * Learners, their consent records, plans, practice calls, the do-not-call list and the topic catalogue; or
@@ -8,7 +9,7 @@ import { coachingOrganization } from './organizations';
  */
 export const coachingExport: ExportSection = {
   scopes: ['organization', 'user'],
-  async build({ db, orgId, scope }: ExportContext) {
+  async build({ db, orgId, scope, decrypt }: ExportContext) {
     // A receptionist's export has no coaching files.
     if (!(await coachingOrganization(db, orgId))) return { json: {} };
     const consents = (userId?: string) =>
@@ -25,9 +26,22 @@ export const coachingExport: ExportSection = {
         .modify((q) => void (userId && q.where({ user_id: userId })))
         .orderBy('scheduled_for')
         .select('id', 'plan_id', 'user_id', 'topic_id', 'engine', 'trigger', 'status', 'refusal_reason', 'attempts', 'ended_reason', 'duration_seconds', 'billed_minutes', 'cost_minor', 'call_id', 'scheduled_for', 'started_at', 'ended_at', 'recording_deleted_at');
+    const analyses = async (userId?: string) =>
+      Promise.all(
+        (
+          await db('practice_analyses as a')
+            .join('practice_calls as p', (j) => j.on('p.org_id', 'a.org_id').andOn('p.id', 'a.practice_call_id'))
+            .where('a.org_id', orgId)
+            .modify((q) => void (userId && q.where('p.user_id', userId)))
+            .orderBy('a.created_at')
+            .select('a.practice_call_id', 'p.user_id', 'a.status', 'a.model', 'a.prompt_version', 'a.analysed_at', 'a.cefr_band', 'a.contested_at', 'a.contest_reason', 'a.review_decision', 'a.reviewed_at', 'a.result_ciphertext')
+        ).map(async ({ result_ciphertext, ...row }: { result_ciphertext: Buffer | null } & Record<string, unknown>) => ({ ...row, result: result_ciphertext ? JSON.parse((await decrypt(PRACTICE_ANALYSIS_CONTEXT, result_ciphertext))!) : null })),
+      );
+    const levels = (userId?: string) =>
+      db('learner_level_history').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('id').select('user_id', 'level', 'confidence', 'calls', 'reason', 'changed_at');
     if (scope.scope === 'user') {
-      const profile = await db('learners').where({ org_id: orgId, user_id: scope.userId }).first('phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'coach_voice', 'correction_style', 'speaking_speed', 'created_at');
-      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId), 'call_plans.json': await plans(scope.userId), 'practice_calls.json': await practiceCalls(scope.userId) } : {} };
+      const profile = await db('learners').where({ org_id: orgId, user_id: scope.userId }).first('phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'coach_voice', 'correction_style', 'speaking_speed', 'estimated_level', 'level_confidence', 'objected_at', 'created_at');
+      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId), 'call_plans.json': await plans(scope.userId), 'practice_calls.json': await practiceCalls(scope.userId), 'practice_analyses.json': await analyses(scope.userId), 'level_history.json': await levels(scope.userId) } : {} };
     }
     return {
       json: {
@@ -35,6 +49,8 @@ export const coachingExport: ExportSection = {
         'call_consents.json': await consents(),
         'call_plans.json': await plans(),
         'practice_calls.json': await practiceCalls(),
+        'practice_analyses.json': await analyses(),
+        'level_history.json': await levels(),
         'do_not_call.json': await db('coach_opt_outs').where({ org_id: orgId }).orderBy('created_at').select('phone_e164', 'via', 'created_at'),
         'topics.json': await db('coach_topics').where({ org_id: orgId }).orderBy('title').select('id', 'title', 'min_level', 'max_level', 'prompts', 'target_words', 'archived_at'),
       },

@@ -105,6 +105,14 @@ test('a practice conversation is analysed: quoted mistakes with corrections and 
   const row = await stack.services.db('practice_analyses').where({ practice_call_id: id }).first();
   expect(row).toMatchObject({ status: 'completed', grammar_score: 71, pronunciation_score: null, cefr_band: 'B1', learner_words: words });
   expect(row.result_ciphertext.toString('utf8')).not.toContain('interview');
+
+  // The learner's own export carries the analysis, readable.
+  const { REGISTRY } = await import('../../src/domains');
+  const { buildArchive } = await import('../../src/privacy/archive');
+  const { unzipSync, strFromU8 } = await import('fflate');
+  const userId = (await browser.get('/api/v1/me/learner')).body.userId;
+  const files = unzipSync((await buildArchive(REGISTRY.exports, stack.services.db, stack.services.fields, stack.orgId, { scope: 'user', userId })).zip);
+  expect(JSON.parse(strFromU8(files['practice_analyses.json']!))).toEqual([expect.objectContaining({ practice_call_id: id, status: 'completed', result: expect.objectContaining({ grammar: expect.objectContaining({ mistakes: VALID.grammar.mistakes }) }) })]);
 });
 
 test('an invalid answer goes back to the model with what was wrong; a short call gets feedback and no scores; no timings, no fluency', async () => {
@@ -146,4 +154,58 @@ test('a failing model marks the analysis failed, the call stays; an admin re-run
   // Nobody else's analysis.
   const other = await stack.learner();
   expect((await other.browser.get(`/api/v1/practice-calls/${id}/analysis`)).status).toBe(404);
+});
+
+test('the level moves with evidence: nothing before three scored calls, one outlying call moves nothing, a run of calls does; contesting and review', async () => {
+  const { browser } = await stack.learner({ balanceMinor: 5000 });
+  const plan = await stack.plan(browser);
+  const levels: Array<string | null> = [];
+  const ids: string[] = [];
+  for (const band of ['B1', 'B1', 'C2', 'B1', 'B2', 'B2', 'B2']) {
+    claude.script({ toolInput: { ...VALID, cefr: { ...VALID.cefr, band } } });
+    ids.push(await practiceCall(browser, plan.id, LEARNER_TURNS));
+    levels.push((await browser.get('/api/v1/me/learner/level')).body.level);
+  }
+  // Median of the last five: the C2 call alone never shows; two B2 calls with it do (B1 B1 B2 B2 C2).
+  expect(new Set(ids).size).toBe(7);
+  expect(levels).toEqual([null, null, 'B1', 'B1', 'B1', 'B2', 'B2']);
+  const level = (await browser.get('/api/v1/me/learner/level')).body;
+  expect(level).toMatchObject({ level: 'B2', callsCounted: 5 });
+  expect(level.confidence).toBeGreaterThan(0);
+  expect(level.confidence).toBeLessThan(1); // the C2 call is still in the window: spread lowers it
+  expect(level.history.map((h: { level: string }) => h.level)).toEqual(['B1', 'B2']);
+
+  // The learner contests the last two calls' scores: out of the estimate until reviewed (B1 B1 B1 B2 C2 now).
+  const [sixth, seventh] = ids.slice(5);
+  for (const id of [seventh!, sixth!]) expect((await browser.post(`/api/v1/practice-calls/${id}/analysis/contest`, { reason: 'The recogniser misheard me.' })).status).toBe(204);
+  expect((await browser.get('/api/v1/me/learner/level')).body).toMatchObject({ level: 'B1', callsCounted: 5 });
+  expect((await browser.post(`/api/v1/practice-calls/${seventh}/analysis/contest`, { reason: 'again' })).status).toBe(409);
+  expect((await browser.post(`/api/v1/practice-calls/${seventh}/analysis/review`, { decision: 'scores_stand', note: 'x' })).status).toBe(403);
+  // Staff listen and find the transcript right: the seventh call's scores stand and count again.
+  expect((await stack.owner.post(`/api/v1/practice-calls/${seventh}/analysis/review`, { decision: 'scores_stand', note: 'Listened to the recording: the transcript is right.' })).status).toBe(204);
+  expect((await stack.owner.post(`/api/v1/practice-calls/${seventh}/analysis/review`, { decision: 'scores_stand', note: 'twice' })).status).toBe(409);
+  const after = (await stack.owner.get(`/api/v1/learners/${(await browser.get('/api/v1/me/learner')).body.userId}/level`)).body;
+  expect(after.level).toBe('B2');
+  expect(after.history.map((h: { level: string; reason: string }) => [h.level, h.reason])).toEqual([
+    ['B1', expect.stringContaining('analysed')],
+    ['B2', expect.stringContaining('analysed')],
+    ['B1', expect.stringContaining('contested')],
+    ['B2', expect.stringContaining('reviewed: scores_stand')],
+  ]);
+  const last = seventh!;
+  const audited = await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.analysis_reviewed', target_id: last }).first();
+  expect(audited.metadata).toEqual({ decision: 'scores_stand' });
+});
+
+test('a learner who objects gets calls with no analysis: nothing is sent to the model', async () => {
+  const { browser } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser);
+  expect((await browser.post('/api/v1/me/learner/objection')).status).toBe(204);
+  const before = claude.requests.length;
+  const id = await practiceCall(browser, plan.id, LEARNER_TURNS);
+  expect(claude.requests.length).toBe(before);
+  expect((await browser.get(`/api/v1/practice-calls/${id}/analysis`)).body).toMatchObject({ status: 'objected', result: null });
+  expect((await browser.get(`/api/v1/practice-calls/${id}`)).body.status).toBe('completed');
+  const audit = await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.objection_recorded' }).first();
+  expect(audit).toBeTruthy();
 });

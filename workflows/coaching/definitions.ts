@@ -64,7 +64,7 @@ export const practiceAnalysisWorkflowId = (practiceCallId: string) => `practice-
 export const coachPlanScheduleId = (planId: string) => `coach-plan:${planId}`;
 /** The id a schedule gives its runs is this plus `-<time>`; "call me now" names its run the same way. */
 export const practiceCallWorkflowIdBase = (planId: string) => `practice-call:${planId}`;
-export const practiceCallWorkflowId = (planId: string, at: Date) => `${practiceCallWorkflowIdBase(planId)}-${at.toISOString().replace(/\.\d{3}Z$/, 'Z')}`;
+export const practiceCallWorkflowId = (planId: string, at: Date) => `${practiceCallWorkflowIdBase(planId)}-${at.toISOString()}`;
 
 /** Search attribute: the practice call's state, filterable in the Temporal UI (never personal data). */
 export const PracticeCallStatus = defineSearchAttributeKey('PracticeCallStatus', SearchAttributeType.KEYWORD);

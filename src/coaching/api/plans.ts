@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { Tx } from '../../platform/db/knex';
 import { newId } from '../../platform/db/ids';
@@ -248,7 +249,13 @@ export const planRoutes = [
         if (busy) throw new ApiError(409, 'call_in_progress', 'A practice call of this plan is already under way');
         const workflowId = practiceCallWorkflowId(plan.id, new Date());
         const input: PracticeCallInput = { orgId: auth.orgId, planId: plan.id, trigger: 'now' };
-        await deps.temporal.workflow.start('practiceCallWorkflow', { workflowId, taskQueue: deps.config.temporal.taskQueue, args: [input], typedSearchAttributes: [{ key: OrgId, value: auth.orgId }] });
+        try {
+          // An id is never reused: a second "call me now" within the same millisecond is refused, not merged into the first.
+          await deps.temporal.workflow.start('practiceCallWorkflow', { workflowId, taskQueue: deps.config.temporal.taskQueue, args: [input], workflowIdReusePolicy: 'REJECT_DUPLICATE', typedSearchAttributes: [{ key: OrgId, value: auth.orgId }] });
+        } catch (error) {
+          if (error instanceof WorkflowExecutionAlreadyStartedError) throw new ApiError(409, 'call_in_progress', 'A practice call of this plan was just started');
+          throw error;
+        }
         await audit(trx, req, auth, { action: 'coaching.call_now', targetType: 'plan', targetId: plan.id, metadata: { workflowId } });
         return { workflowId };
       }),

@@ -136,7 +136,7 @@ const measuredOr = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ me
 const Mistake = z.object({ quote: z.string(), correction: z.string(), rule: z.string() });
 const Analysis = z
   .object({
-    status: z.enum(['pending', 'completed', 'insufficient', 'failed']).meta({ description: 'insufficient: too little learner speech to score; feedback only' }),
+    status: z.enum(['pending', 'completed', 'insufficient', 'failed', 'objected']).meta({ description: 'insufficient: too little learner speech to score, feedback only; objected: the learner objects to analysis' }),
     error: z.string().nullable(),
     model: z.string().nullable(),
     promptVersion: z.string().nullable(),
