@@ -11,6 +11,7 @@ import { anthropicAssessor, openAiAssessor, type Assessor } from '../../src/coac
 import { fluencyOf, lexicalDiversity, MIN_WORDS_FOR_SCORES, wordsOf, type FluencyMeasure, type Measured } from '../../src/coaching/analysis/measures';
 import type { ReportLine } from '../../workflows/coaching/definitions';
 import { recomputeLevel } from '../../src/coaching/analysis/level';
+import { recordPractice } from '../../src/coaching/practice';
 
 const NOT_FROM_AUDIO = { measured: false as const, reason: 'pronunciation is judged only from audio by a pronunciation-assessment service, and none is configured' };
 
@@ -52,7 +53,7 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
      */
     async analyzePracticeCall(input: { orgId: string; practiceCallId: string }): Promise<{ status: 'completed' | 'insufficient' | 'objected' }> {
       const found = await withTenant(db, input.orgId, async (trx) => {
-        const pc = await trx('practice_calls').where({ id: input.practiceCallId }).first('call_id', 'user_id', 'topic_id');
+        const pc = await trx('practice_calls').where({ id: input.practiceCallId }).first('call_id', 'user_id', 'topic_id', 'ended_at');
         if (!pc) return undefined;
         const learner = await trx('learners').where({ user_id: pc.user_id }).first('native_language', 'self_level', 'objected_at');
         // A learner who objects to the analysis of their calls: nothing is sent to a model, nothing scored.
@@ -69,7 +70,7 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
           .insert({ org_id: input.orgId, practice_call_id: input.practiceCallId, status: 'pending', attempts: 1 })
           .onConflict(['org_id', 'practice_call_id'])
           .merge({ status: 'pending', attempts: trx.raw('practice_analyses.attempts + 1'), error: null, updated_at: trx.fn.now() });
-        return { learner, userId: pc.user_id as string, topic: (topic?.title as string | undefined) ?? null, turns };
+        return { learner, userId: pc.user_id as string, endedAt: pc.ended_at ? new Date(pc.ended_at) : new Date(), topic: (topic?.title as string | undefined) ?? null, turns };
       });
       if (!found) throw ApplicationFailure.nonRetryable(`practice call ${input.practiceCallId} not found`, 'NotFound');
       if (found === 'objected') return { status: 'objected' };
@@ -116,6 +117,8 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
           });
         // The level moves with this call's evidence (or not: one call never moves it alone).
         if (result.cefr.measured) await recomputeLevel(trx, input.orgId, found.userId, `call ${input.practiceCallId} analysed`);
+        // Words and mistakes for the next calls, reviewed as of when this call ended.
+        await recordPractice(trx, { orgId: input.orgId, userId: found.userId, practiceCallId: input.practiceCallId, at: found.endedAt, learnerWords: new Set(words), newWords: assessment!.vocabulary.newWords, misused: assessment!.vocabulary.misused, mistakes: assessment!.grammar.mistakes });
       });
       return { status };
     },

@@ -15,10 +15,12 @@ import { reportFromVapi, vapiCallBody } from '../../src/coaching/engines/vapiRep
 import { VapiError, type VapiClient } from '../../src/coaching/engines/vapiClient';
 import { vapiClientOf } from '../../src/coaching/engineRecordings';
 import { outcomeOfTwilioStatus, RETRIED_OUTCOMES } from '../../src/coaching/engines/endedReason';
+import { CEFR_LEVELS } from '../../src/coaching/repositories/learners';
 import { coachFirstMessage, coachSystemPrompt, coachTimeUp, COACH_ONE_MINUTE_LEFT, COACH_UNAVAILABLE, OPT_OUT_GOODBYE, STOP_CALLING_SOURCE, type CoachPersona } from '../../src/coaching/persona';
 import { pausePlanSchedule, type PlanRow } from '../../src/coaching/plans';
 import { topUpUrl } from '../../src/coaching/links';
 import { coachSettingsOf } from '../../src/coaching/settings';
+import { practiceFocus } from '../../src/coaching/practice';
 import type { CallStart } from '../../workflows/calls/definitions';
 import type { EngineReport, ReportLine } from '../../workflows/coaching/definitions';
 
@@ -82,9 +84,21 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
   async function practiceCallRow(trx: Tx, input: { orgId: string; plan: PlanRow; workflowId: string; trigger: 'schedule' | 'now'; engine: 'vapi' | 'twilio'; scheduledFor: string }) {
     const existing = await trx('practice_calls').where({ workflow_id: input.workflowId }).first();
     if (existing) return existing as { id: string; topic_id: string | null; status: string };
+    // The plan's rotation, skipping topics whose level range leaves out the learner's estimated level (if
+    // every topic does, the rotation as it is).
     const topics = input.plan.topic_ids;
-    const topicId = topics.length ? topics[input.plan.next_topic % topics.length]! : null;
-    await trx('coach_plans').where({ id: input.plan.id }).update({ next_topic: input.plan.next_topic + 1 });
+    const level = (await trx('learners').where({ user_id: input.plan.user_id }).first('estimated_level', 'self_level')) ?? {};
+    const band = ((level.estimated_level ?? level.self_level ?? '') as string).replace('+', '');
+    const ranges: Array<{ id: string; min_level: string; max_level: string }> = topics.length ? await trx('coach_topics').whereIn('id', topics).whereNull('archived_at').select('id', 'min_level', 'max_level') : [];
+    const fits = (id: string) => {
+      const r = ranges.find((t) => t.id === id);
+      return Boolean(r) && (!band || (CEFR_LEVELS.indexOf(r!.min_level as never) <= CEFR_LEVELS.indexOf(band as never) && CEFR_LEVELS.indexOf(band as never) <= CEFR_LEVELS.indexOf(r!.max_level as never)));
+    };
+    let step = 0;
+    while (step < topics.length && !fits(topics[(input.plan.next_topic + step) % topics.length]!)) step++;
+    if (step === topics.length) step = 0;
+    const topicId = topics.length ? topics[(input.plan.next_topic + step) % topics.length]! : null;
+    await trx('coach_plans').where({ id: input.plan.id }).update({ next_topic: input.plan.next_topic + step + 1 });
     const [row] = await trx('practice_calls')
       .insert({ id: newId('pcl'), org_id: input.orgId, workflow_id: input.workflowId, plan_id: input.plan.id, user_id: input.plan.user_id, topic_id: topicId, engine: input.engine, trigger: input.trigger, scheduled_for: new Date(input.scheduledFor) })
       .returning(['id', 'topic_id', 'status']);
@@ -167,6 +181,7 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
           speakingSpeed: learner.speaking_speed,
           voice: learner.coach_voice,
           minutes,
+          ...(await practiceFocus(trx, plan.user_id, now())),
         };
         await trx('practice_calls').where({ id: row.id }).update({ status: 'dialing', attempts: input.attempt, planned_seconds: minutes * 60, refusal_reason: null, updated_at: trx.fn.now() });
         return {

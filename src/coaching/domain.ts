@@ -37,6 +37,9 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   tables: [
     { table: 'practice_analyses', onDeletion: 'erase', order: 44, retention: 'account' },
     { table: 'learner_level_history', onDeletion: 'erase', order: 144, retention: 'account' },
+    { table: 'learner_words', onDeletion: 'erase', order: 141, retention: 'account' },
+    { table: 'learner_word_reviews', onDeletion: 'erase', order: 142, retention: 'account' },
+    { table: 'learner_mistakes', onDeletion: 'erase', order: 143, retention: 'account' },
     // Before calls (order 50): a practice call points at the call holding its transcript.
     { table: 'practice_calls', onDeletion: 'erase', order: 45, retention: 'account' },
     { table: 'coach_plans', onDeletion: 'erase', order: 46, retention: 'account' },

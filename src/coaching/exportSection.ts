@@ -39,9 +39,14 @@ export const coachingExport: ExportSection = {
       );
     const levels = (userId?: string) =>
       db('learner_level_history').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('id').select('user_id', 'level', 'confidence', 'calls', 'reason', 'changed_at');
+    const practice = async (userId?: string) => ({
+      'vocabulary.json': await db('learner_words').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('created_at').select('user_id', 'word', 'source', 'due_at', 'card', 'created_at'),
+      'word_reviews.json': await db('learner_word_reviews').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('id').select('user_id', 'word', 'practice_call_id', 'rating', 'reviewed_at'),
+      'recurring_mistakes.json': await db('learner_mistakes').where({ org_id: orgId }).modify((q) => void (userId && q.where({ user_id: userId }))).orderBy('count', 'desc').select('user_id', 'category', 'count', 'last_rule', 'updated_at'),
+    });
     if (scope.scope === 'user') {
       const profile = await db('learners').where({ org_id: orgId, user_id: scope.userId }).first('phone_e164', 'time_zone', 'native_language', 'goals', 'self_level', 'coach_voice', 'correction_style', 'speaking_speed', 'estimated_level', 'level_confidence', 'objected_at', 'created_at');
-      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId), 'call_plans.json': await plans(scope.userId), 'practice_calls.json': await practiceCalls(scope.userId), 'practice_analyses.json': await analyses(scope.userId), 'level_history.json': await levels(scope.userId) } : {} };
+      return { json: profile ? { 'learner_profile.json': profile, 'call_consents.json': await consents(scope.userId), 'call_plans.json': await plans(scope.userId), 'practice_calls.json': await practiceCalls(scope.userId), 'practice_analyses.json': await analyses(scope.userId), 'level_history.json': await levels(scope.userId), ...(await practice(scope.userId)) } : {} };
     }
     return {
       json: {
@@ -51,6 +56,7 @@ export const coachingExport: ExportSection = {
         'practice_calls.json': await practiceCalls(),
         'practice_analyses.json': await analyses(),
         'level_history.json': await levels(),
+        ...(await practice()),
         'do_not_call.json': await db('coach_opt_outs').where({ org_id: orgId }).orderBy('created_at').select('phone_e164', 'via', 'created_at'),
         'topics.json': await db('coach_topics').where({ org_id: orgId }).orderBy('title').select('id', 'title', 'min_level', 'max_level', 'prompts', 'target_words', 'archived_at'),
       },

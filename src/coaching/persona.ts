@@ -17,6 +17,9 @@ export interface CoachPersona {
   voice: string;
   /** The call's length as planned (or as the balance pays for, if less). */
   minutes: number;
+  /** Words due for review (spaced repetition) and kinds of mistake that keep coming back (absent in calls planned before they existed). */
+  reviewWords?: string[];
+  recurringMistakes?: Array<{ category: string; rule: string }>;
 }
 
 /** Said by the coach when the learner asks not to be called again; the engines end the call on it. */
@@ -54,6 +57,8 @@ export function coachSystemPrompt(p: CoachPersona): string {
     `Speak at a ${p.speakingSpeed} pace.`,
     p.goals ? `The learner's goals: ${p.goals}` : '',
     ...topic,
+    p.reviewWords?.length ? `Words the learner is reviewing: ${p.reviewWords.join(', ')}. Bring each into the conversation naturally and give the learner a chance to use it.` : '',
+    p.recurringMistakes?.length ? `Mistakes that keep coming back:\n${p.recurringMistakes.map((m) => `- ${m.category}: ${m.rule}`).join('\n')}\nSteer the conversation so the learner practises these, and correct them when they come up.` : '',
     `The call lasts ${p.minutes} minutes. When you are told a minute is left, start wrapping up; at the end, thank the learner, name one thing they did well and one to practise, and say goodbye.`,
     `If the learner asks you to stop calling them, say exactly: "${OPT_OUT_GOODBYE}" and nothing else.`,
     'Keep the learner speaking more than you. Never switch to another language except to explain one word briefly.',

@@ -48,8 +48,8 @@ const VALID = {
   grammar: {
     clauses: 14,
     mistakes: [
-      { quote: 'Yesterday I go to the interview', correction: 'Yesterday I went to the interview', rule: 'Finished past events take the past simple.' },
-      { quote: 'I work five years in a small agency', correction: 'I have worked for five years in a small agency', rule: 'Use the present perfect with "for" for a period up to now.' },
+      { quote: 'Yesterday I go to the interview', correction: 'Yesterday I went to the interview', rule: 'Finished past events take the past simple.', category: 'past simple' },
+      { quote: 'I work five years in a small agency', correction: 'I have worked for five years in a small agency', rule: 'Use the present perfect with "for" for a period up to now.', category: 'present perfect' },
     ],
   },
   vocabulary: { newWords: ['challenges', 'patiently'], misused: [] },
@@ -208,4 +208,41 @@ test('a learner who objects gets calls with no analysis: nothing is sent to the 
   expect((await browser.get(`/api/v1/practice-calls/${id}`)).body.status).toBe('completed');
   const audit = await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.objection_recorded' }).first();
   expect(audit).toBeTruthy();
+});
+
+test("practice closes the loop: new words go on a spaced-repetition schedule, due words and recurring mistakes reach the next call's coach", async () => {
+  const { browser, userId } = await stack.learner({ balanceMinor: 5000 });
+  const plan = await stack.plan(browser);
+  claude.script({ toolInput: { ...VALID, vocabulary: { newWords: ['challenges', 'patiently'], misused: [{ quote: 'I am very boring in meetings', better: 'bored', why: 'bored describes how you feel' }] } } });
+  await practiceCall(browser, plan.id, LEARNER_TURNS);
+  const words = await stack.services.db('learner_words').where({ org_id: stack.orgId, user_id: userId }).orderBy('word');
+  expect(words.map((w) => [w.word, w.source])).toEqual([['bored', 'misused'], ['challenges', 'new'], ['patiently', 'new']]);
+  // FSRS: a new word used well is next due within minutes (a learning step), not now.
+  for (const w of words) expect(new Date(w.due_at).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  // Re-running the analysis grades nothing twice.
+  const reviews = await stack.services.db('learner_word_reviews').where({ org_id: stack.orgId, user_id: userId }).count({ n: '*' }).first();
+  expect(Number(reviews!.n)).toBe(3);
+
+  // Time passes (the schedule's due dates moved back); a second call repeats the same kind of mistake.
+  await stack.services.db('learner_words').where({ org_id: stack.orgId, user_id: userId }).update({ due_at: new Date(Date.now() - 3_600_000) });
+  claude.script({ toolInput: VALID });
+  const before = stack.vapi.calls.length;
+  await practiceCall(browser, plan.id, [...LEARNER_TURNS, 'I think these challenges make me stronger.']);
+  const secondPrompt = (stack.vapi.calls[before]!.request.assistant as { model: { messages: Array<{ content: string }> } }).model.messages[0]!.content;
+  expect(secondPrompt).toContain('Words the learner is reviewing: ');
+  for (const word of ['bored', 'challenges', 'patiently']) expect(secondPrompt).toContain(word);
+  // The learner used "challenges" and "patiently" again: reviewed, due later; "bored" is still due.
+  const after = await stack.services.db('learner_words').where({ org_id: stack.orgId, user_id: userId }).orderBy('word');
+  expect(after.find((w) => w.word === 'bored')!.due_at.getTime()).toBeLessThan(Date.now());
+  expect(after.find((w) => w.word === 'challenges')!.due_at.getTime()).toBeGreaterThan(Date.now());
+
+  // The third call's coach hears of the mistakes seen in both calls.
+  claude.script({ toolInput: VALID });
+  const third = stack.vapi.calls.length;
+  await practiceCall(browser, plan.id, LEARNER_TURNS);
+  const thirdPrompt = (stack.vapi.calls[third]!.request.assistant as { model: { messages: Array<{ content: string }> } }).model.messages[0]!.content;
+  expect(thirdPrompt).toContain('Mistakes that keep coming back:');
+  expect(thirdPrompt).toContain('- past simple: Finished past events take the past simple.');
+  expect(thirdPrompt).toContain('- present perfect:');
+  expect(thirdPrompt).toContain('bored');
 });

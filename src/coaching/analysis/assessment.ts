@@ -16,7 +16,14 @@ export const Assessment = z.object({
   grammar: z.object({
     clauses: z.number().int().min(0).max(2000).describe("Number of finite clauses in the learner's turns"),
     mistakes: z
-      .array(z.object({ quote: quote.describe("The learner's words, verbatim"), correction: quote, rule: z.string().trim().min(1).max(200).describe('The rule, in one line') }))
+      .array(
+        z.object({
+          quote: quote.describe("The learner's words, verbatim"),
+          correction: quote,
+          rule: z.string().trim().min(1).max(200).describe('The rule, in one line'),
+          category: z.string().trim().min(1).max(40).describe('The kind of mistake in two or three words, e.g. "past simple", "articles", "prepositions of time"'),
+        }),
+      )
       .max(100),
   }),
   vocabulary: z.object({
@@ -38,13 +45,13 @@ export const ASSESSMENT_TOOL = {
 };
 
 /** Bumped whenever the prompt or the schema changes: stored with each analysis. */
-export const PROMPT_VERSION = 'coach-assessment-2026-11-29';
+export const PROMPT_VERSION = 'coach-assessment-2026-11-29.2';
 
 export function assessmentSystemPrompt(input: { nativeLanguage: string; selfLevel: string | null; topic: string | null }): string {
   return [
     'You assess an English learner from the transcript of a spoken practice conversation with an AI coach. The transcript comes from speech recognition: ignore punctuation and capitalisation, and do not count recogniser slips (a wrong homophone) as the learner’s mistakes.',
     `The learner's native language is ${input.nativeLanguage}${input.selfLevel ? `; they believe their level is ${input.selfLevel}` : ''}${input.topic ? `; the topic was "${input.topic}"` : ''}.`,
-    'Assess only the LEARNER lines. Quote the learner verbatim for every mistake and every piece of evidence. Count finite clauses honestly. List every grammar mistake once, with its correction and the rule in one line.',
+    'Assess only the LEARNER lines. Quote the learner verbatim for every mistake and every piece of evidence. Count finite clauses honestly. List every grammar mistake once, with its correction, the rule in one line, and its kind in two or three words (the same words for the same kind of mistake).',
     'Estimate a CEFR band for this conversation only, as a practice estimate from the CEFR descriptors for range, accuracy, fluency, interaction and coherence; it is not a certified level.',
     'Do not judge pronunciation or fluency: the transcript cannot show them.',
     'Answer only by calling record_assessment.',

@@ -133,7 +133,7 @@ export const practiceCallRoutes = [
 
 const NotMeasured = z.object({ measured: z.literal(false), reason: z.string() });
 const measuredOr = <T extends z.ZodRawShape>(shape: T) => z.union([z.object({ measured: z.literal(true), ...shape }), NotMeasured]);
-const Mistake = z.object({ quote: z.string(), correction: z.string(), rule: z.string() });
+const Mistake = z.object({ quote: z.string(), correction: z.string(), rule: z.string(), category: z.string().optional() });
 const Analysis = z
   .object({
     status: z.enum(['pending', 'completed', 'insufficient', 'failed', 'objected']).meta({ description: 'insufficient: too little learner speech to score, feedback only; objected: the learner objects to analysis' }),
