@@ -7,6 +7,7 @@ import type { ActivityDeps, AppDeps } from '../deps';
 import { balanceRoutes } from './api/balance';
 import { learnerRoutes } from './api/learners';
 import { levelRoutes } from './api/levels';
+import { progressRoutes } from './api/progress';
 import { planRoutes } from './api/plans';
 import { practiceAnswerRoutes } from './api/practiceAnswer';
 import { analysisRoutes, practiceCallRoutes } from './api/practiceCalls';
@@ -28,7 +29,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
   activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps)],
-  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...balanceRoutes, ...settingsRoutes],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...progressRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
     { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },

@@ -195,6 +195,28 @@ test('the level moves with evidence: nothing before three scored calls, one outl
   const last = seventh!;
   const audited = await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.analysis_reviewed', target_id: last }).first();
   expect(audited.metadata).toEqual({ decision: 'scores_stand' });
+
+  // The progress report: seven calls, the sixth's scores not shown while contested, charts as SVG.
+  const progress = (await browser.get('/api/v1/me/learner/progress')).body;
+  expect(progress).toMatchObject({ calls: 7, practisedThisWeek: true, level: { current: 'B2' } });
+  expect(progress.streakWeeks).toBeGreaterThanOrEqual(1);
+  expect(progress.minutesPractised).toBeGreaterThan(0);
+  expect(progress.topicsCovered.sort()).toEqual(['Job interviews', 'Travel']);
+  expect(progress.scores).toHaveLength(6);
+  expect(progress.scores.map((p: { practiceCallId: string }) => p.practiceCallId)).not.toContain(sixth);
+  expect(progress.scores[0]).toMatchObject({ grammar: 71, pronunciation: null, cefrBand: 'B1' });
+  for (const chart of [progress.charts.scores, progress.charts.level]) {
+    expect(chart).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(chart).not.toContain('@keyframes');
+  }
+  expect(progress.charts.scores).toContain('grammar');
+  const staffView = (await stack.owner.get(`/api/v1/learners/${progress.userId}/progress`)).body;
+  expect(staffView.calls).toBe(7);
+  const cohort = (await stack.owner.get('/api/v1/coaching/cohort')).body.data;
+  expect(cohort.find((c: { userId: string }) => c.userId === progress.userId)).toMatchObject({ level: 'B2', callsThisWeek: 7 });
+  const other = await stack.learner();
+  expect((await other.browser.get(`/api/v1/learners/${progress.userId}/progress`)).status).toBe(403);
+  expect((await other.browser.get('/api/v1/me/learner/progress')).body.calls).toBe(0);
 });
 
 test('a learner who objects gets calls with no analysis: nothing is sent to the model', async () => {
