@@ -25,7 +25,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes({ ...deps, metricsAccess: { token: deps.config.http.metricsToken, open: deps.config.env === 'development' } }));
   // Every Twilio webhook, whichever domain answers it, is signature-checked over its untouched form first.
   app.use('/twilio', express.urlencoded({ extended: false, limit: '64kb' }), verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl));
-  app.use('/api/v1', v1Router(deps, REGISTRY.routes));
+  app.use('/api/v1', v1Router(deps, REGISTRY));
   for (const domain of DOMAINS) for (const { path, router } of domain.mounts?.(deps) ?? []) app.use(path, router);
   app.use(notFound);
   app.use(errorHandler);

@@ -6,7 +6,7 @@ import { coachingDomain } from './coaching/domain';
 import { notificationsDomain } from './notifications/domain';
 import { platformDomain } from './platform/domain';
 import type { Domain, DomainRegistry } from './platform/domainContract';
-import { assertUnique } from './platform/registration';
+import { assertUnique, type Processor } from './platform/registration';
 import { privacyDomain } from './privacy/domain';
 import type { ActivityDeps, AppDeps } from './deps';
 
@@ -38,7 +38,18 @@ export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppD
   assertUnique('table', [...tables.map((t) => t.table), ...domains.flatMap((d) => d.globalTables ?? [])]);
   const notificationKinds = domains.flatMap((d) => d.notificationKinds ?? []);
   assertUnique('notification kind', notificationKinds);
-  return { workflows, routes, searchAttributes, tables, exports: domains.flatMap((d) => d.exports ?? []), notificationKinds };
+  return { workflows, routes, searchAttributes, tables, exports: domains.flatMap((d) => d.exports ?? []), notificationKinds, processors: mergeProcessors(domains.flatMap((d) => d.processors ?? [])) };
+}
+
+/** One entry per processor: a processor two domains use must be described alike, its data categories joined. */
+function mergeProcessors(all: readonly Processor[]): Processor[] {
+  const byName = new Map<string, Processor>();
+  for (const p of all) {
+    const seen = byName.get(p.name);
+    if (seen && (seen.location !== p.location || seen.when !== p.when)) throw new Error(`processor ${p.name} is described two ways (location or condition differ)`);
+    byName.set(p.name, seen ? { ...seen, role: seen.role === p.role ? seen.role : `${seen.role}; ${p.role}`, data: [...new Set([...seen.data, ...p.data])] } : p);
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export const REGISTRY = composeRegistry();

@@ -30,4 +30,5 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
   exports: [billingExport],
   reads: ['organizations', 'webhook_receipts', 'learners'],
   notificationKinds: ['billing.payment_failed', 'billing.suspended', 'billing.restored', 'billing.low_balance', 'billing.top_up_received', 'coaching.top_up_received', 'coaching.balance_refunded'],
+  processors: [{ name: 'Stripe', role: 'payments, subscriptions and top-ups', data: ['name and email', 'payment details (held by Stripe, never by us)', 'amounts and invoices'], location: 'United States and Ireland', when: 'STRIPE_SECRET_KEY is set' }],
 };

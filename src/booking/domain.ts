@@ -23,6 +23,10 @@ export const bookingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'oauth_states', onDeletion: 'erase', order: 120, retention: 'account' },
   ],
   exports: [bookingExport],
+  processors: [
+    { name: 'Google Calendar', role: 'the organization’s calendar, when connected', data: ['appointment times', 'customer names on appointments'], location: 'United States', when: 'an organization connects a Google calendar' },
+    { name: 'Microsoft Graph', role: 'the organization’s calendar, when connected', data: ['appointment times', 'customer names on appointments'], location: 'United States and the EU', when: 'an organization connects a Microsoft calendar' },
+  ],
   reads: ['organizations', 'audit_log', 'phone_numbers'],
   notificationKinds: ['calendar.connection_broken'],
 };

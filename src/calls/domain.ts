@@ -33,4 +33,8 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
   exports: [callsExport],
   reads: ['organizations', 'usage_records'],
   notificationKinds: ['calls.message_taken'],
+  processors: [
+    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
+    { name: 'LLM provider (OPENAI_BASE_URL)', role: 'the agent that answers calls, and call summaries', data: ['what callers say', 'names and numbers callers give'], location: 'where the configured endpoint runs', when: 'OPENAI_API_KEY is set' },
+  ],
 };

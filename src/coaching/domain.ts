@@ -6,6 +6,7 @@ import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
 import { balanceRoutes } from './api/balance';
 import { learnerRoutes } from './api/learners';
+import { kvkkRoutes } from './api/kvkk';
 import { levelRoutes } from './api/levels';
 import { progressRoutes } from './api/progress';
 import { planRoutes } from './api/plans';
@@ -29,7 +30,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
   activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps)],
-  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...progressRoutes, ...balanceRoutes, ...settingsRoutes],
+  routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...progressRoutes, ...kvkkRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
     { path: '/twilio/coach', router: practiceAnswerRoutes(deps) },
@@ -54,4 +55,10 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   reads: ['organizations', 'users', 'phone_numbers', 'calls', 'balance_ledger'],
   notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed'],
   exports: [coachingExport],
+  processors: [
+    { name: 'Vapi', role: 'places and holds practice calls (voice, speech recognition, the coach model); keeps recordings up to 30 days', data: ['phone number and name', 'call audio and recordings', 'transcripts'], location: 'United States', when: 'VAPI_API_KEY is set' },
+    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
+    { name: 'Anthropic', role: 'analyses the learner’s side of each practice call', data: ['transcripts of the learner’s speech', 'native language and stated level'], location: 'United States', when: 'ANTHROPIC_API_KEY is set' },
+    { name: 'LLM provider (OPENAI_BASE_URL)', role: 'the coach on the built-in engine, or the analysis when Anthropic is not configured', data: ['transcripts of the learner’s speech'], location: 'where the configured endpoint runs', when: 'OPENAI_API_KEY is set' },
+  ],
 };

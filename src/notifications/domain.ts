@@ -27,6 +27,10 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
   ],
   tables: [{ table: 'notifications', onDeletion: 'erase', order: 130, retention: 'account' }],
   exports: [notificationsExport],
+  processors: [
+    { name: 'Email provider (SMTP_URL)', role: 'delivers email notices', data: ['name and email', 'the notice'], location: 'where the configured SMTP server runs', when: 'SMTP_URL is set' },
+    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
+  ],
   globalTables: ['notification_preferences', 'sms_opt_outs'],
   reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],
   notificationKinds: ['usage.weekly_report', 'policy.changed'],

@@ -16,4 +16,8 @@ export const platformDomain: Domain<ActivityDeps, AppDeps> = {
   tables: [{ table: 'org_data_keys', onDeletion: 'keep', why: 'destroyed, not deleted: the key material is gone, the row records when', retention: 'account' }],
   globalTables: ['rate_limit_hits', 'webhook_receipts'],
   reads: ['organizations'],
+  processors: [
+    { name: 'Database host (DATABASE_URL)', role: 'stores all data, personal data encrypted per organization', data: ['all categories above'], location: 'where the operator runs PostgreSQL' },
+    { name: 'Temporal (TEMPORAL_ADDRESS)', role: 'runs the durable workflows; keeps their histories', data: ['workflow inputs and results (encrypted for organizations that ask)'], location: 'where the operator runs Temporal (self-hosted or Temporal Cloud)' },
+  ],
 };

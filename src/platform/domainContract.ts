@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { NotificationKind } from '../notifications/kinds';
 import type { RouteSpec } from './http/v1/route';
-import type { ExportSection, SearchAttributeKey, TableRule, WorkflowRegistration } from './registration';
+import type { ExportSection, Processor, SearchAttributeKey, TableRule, WorkflowRegistration } from './registration';
 
 /**
  * What one domain (calls, booking, billing, ...) contributes to the platform. The worker, the API, the
@@ -35,6 +35,8 @@ export interface Domain<ActivityDeps = never, AppDeps = never> {
   notificationKinds?: readonly NotificationKind[];
   /** Its part of a data export, for each scope it has data in. */
   exports?: readonly ExportSection[];
+  /** The third parties its data goes to (the same processor may serve several domains). */
+  processors?: readonly Processor[];
 }
 
 /** What the domains register, composed and checked once: a name twice is an error at start-up. */
@@ -45,4 +47,6 @@ export interface DomainRegistry {
   tables: readonly TableRule[];
   exports: readonly ExportSection[];
   notificationKinds: readonly NotificationKind[];
+  /** Every processor, once, with the data categories all domains send it. */
+  processors: readonly Processor[];
 }

@@ -74,3 +74,20 @@ export function assertUnique(kind: string, names: readonly string[]): void {
     seen.add(name);
   }
 }
+
+/**
+ * A third party that holds or receives personal data for a domain (a processor, in GDPR and KVKK terms):
+ * what it does, which data, where. Composed into the registry; the privacy notices and information
+ * requests list them from there, so a new integration cannot be left out of them.
+ */
+export interface Processor {
+  name: string;
+  /** What it does for the service. */
+  role: string;
+  /** The categories of personal data it receives. */
+  data: readonly string[];
+  /** Where it processes them (transfers abroad are named from this). */
+  location: string;
+  /** When it is used at all (a setting that switches it on), if not always. */
+  when?: string;
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
+import request from 'supertest';
 import twilio from 'twilio';
 import { coachPlanScheduleId } from '../../workflows/coaching/definitions';
 import { planScheduleSpec } from '../../src/coaching/plans';
@@ -145,4 +146,28 @@ test("the organization's coaching settings, and staff putting a learner on the d
   expect((await browser.get(`/api/v1/plans/${plan.id}`)).body.status).toBe('paused');
   expect(await stack.services.db('coach_opt_outs').where({ org_id: stack.orgId, phone_e164: phone }).first()).toMatchObject({ via: 'staff' });
   expect((await stack.owner.post('/api/v1/learners/usr_nobody/opt-out')).status).toBe(404);
+});
+
+test('the KVKK notice, in Turkish and English, and an information request list the processors at home and abroad from the registry', async () => {
+  const tr = await request(stack.app).get(`/api/v1/coaching/organizations/${stack.orgId}/kvkk-notice`);
+  expect(tr.status).toBe(200);
+  expect(tr.body.language).toBe('tr');
+  expect(tr.body.heading).toContain('KVKK Aydınlatma Metni');
+  expect(tr.body.rights).toContain('11. madde');
+  const names = tr.body.recipients.map((r: { name: string }) => r.name);
+  for (const processor of ['Vapi', 'Twilio', 'Stripe', 'Anthropic', 'Database host (DATABASE_URL)']) expect(names).toContain(processor);
+  expect(names).not.toContain('Google Calendar');
+  expect(tr.body.transfersAbroad).toEqual(expect.arrayContaining(['Vapi (United States)', 'Anthropic (United States)']));
+  const en = await request(stack.app).get(`/api/v1/coaching/organizations/${stack.orgId}/kvkk-notice?lang=en`);
+  expect(en.body.intro).toContain('The data controller is');
+  expect((await request(stack.app).get(`/api/v1/coaching/organizations/${stack.orgId}/kvkk-notice?lang=de`)).status).toBe(400);
+
+  const { browser, userId } = await stack.learner();
+  await stack.plan(browser);
+  const info = await browser.get('/api/v1/me/learner/kvkk-information?lang=tr');
+  expect(info.status).toBe(200);
+  expect(info.body.held).toMatchObject({ profile: 1, consentRecords: 1, plans: 1, practiceCalls: 0 });
+  expect(info.body.recipients.map((r: { name: string }) => r.name)).toEqual(names);
+  expect(await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.information_request', target_id: userId }).first()).toBeTruthy();
+  expect((await stack.owner.get('/api/v1/me/learner/kvkk-information')).status).toBe(404);
 });

@@ -9,13 +9,16 @@ import type { V1Deps } from './deps';
 import { buildOpenApiDocument } from './openapi';
 import { mountRoute, type RouteSpec } from './route';
 import { refuseUnreadableText } from '../textInput';
+import type { Processor } from '../../registration';
 /** The admin REST API mounted at /api/v1, from every domain's route specs. */
-export function v1Router(app: AppDeps, routes: readonly RouteSpec[]): Router {
+export function v1Router(app: AppDeps, registry: { routes: readonly RouteSpec[]; processors: readonly Processor[] }): Router {
+  const { routes } = registry;
   const { config } = app;
   const { tokens } = app;
   const callback = (provider: string) => `${config.http.publicBaseUrl}/api/v1/auth/sso/${provider}/callback`;
   const deps: V1Deps = {
     ...app,
+    processors: registry.processors,
     tokens,
     sessions: new Sessions(app.db, tokens, config.auth),
     sso: {
