@@ -15,3 +15,4 @@ export { dataExportWorkflow } from './privacy/dataExport';
 export { callerErasureWorkflow } from './privacy/callerErasure';
 export { practiceCallWorkflow } from './coaching/practiceCall';
 export { practiceAnalysisWorkflow } from './coaching/practiceAnalysis';
+export { weeklyProgressWorkflow } from './coaching/weeklyProgress';

@@ -1,5 +1,6 @@
 import { createPracticeAnalysisActivities } from '../../activities/coaching/analysis';
 import { createPracticeCallActivities } from '../../activities/coaching/practiceCalls';
+import { createWeeklyProgressActivities } from '../../activities/coaching/weeklyProgress';
 import { PracticeCallStatus } from '../../workflows/coaching/definitions';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
@@ -27,9 +28,10 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   workflows: [
     // Started by the schedule `coach-plan:<planId>` (or "call me now"): the id names the plan.
     { type: 'practiceCallWorkflow', id: idPattern('practice-call', { scheduled: true }), owner: { kind: 'row', table: 'coach_plans', column: 'id' } },
+    { type: 'weeklyProgressWorkflow', id: idPattern('coach-progress', { scheduled: true }), owner: { kind: 'org-in-id' } },
     { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
-  activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps)],
+  activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps), createWeeklyProgressActivities(deps)],
   routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...progressRoutes, ...kvkkRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
@@ -53,7 +55,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'coach_opt_outs', onDeletion: 'keep', why: 'the do-not-call list: a number that asked not to be called is never called again by mistake', retention: 'consent-evidence' },
   ],
   reads: ['organizations', 'users', 'phone_numbers', 'calls', 'balance_ledger'],
-  notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed'],
+  notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed', 'coaching.weekly_progress'],
   exports: [coachingExport],
   processors: [
     { name: 'Vapi', role: 'places and holds practice calls (voice, speech recognition, the coach model); keeps recordings up to 30 days', data: ['phone number and name', 'call audio and recordings', 'transcripts'], location: 'United States', when: 'VAPI_API_KEY is set' },

@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { ScheduleNotFoundError, type Client } from '@temporalio/client';
+import { weeklyProgressScheduleId } from '../../workflows/coaching/definitions';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db/knex';
 import { createVapiClient, type VapiClient } from './engines/vapiClient';
@@ -40,5 +41,11 @@ export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }
 export async function deletePlanSchedulesOf(deps: { db: Db; temporal: Client }, orgId: string): Promise<number> {
   const plans: string[] = await deps.db('coach_plans').where({ org_id: orgId }).pluck('id');
   for (const planId of plans) await deletePlanSchedule(deps.temporal, planId);
+  await deps.temporal.schedule
+    .getHandle(weeklyProgressScheduleId(orgId))
+    .delete()
+    .catch((error: unknown) => {
+      if (!(error instanceof ScheduleNotFoundError)) throw error;
+    });
   return plans.length;
 }

@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { Tx } from '../platform/db/knex';
 import { upsertSchedule } from '../platform/temporal/schedules';
 import { OrgId } from '../../workflows/platform/searchAttributes';
-import { coachPlanScheduleId, practiceCallWorkflowIdBase, type PracticeCallInput } from '../../workflows/coaching/definitions';
+import { coachPlanScheduleId, practiceCallWorkflowIdBase, weeklyProgressScheduleId, type PracticeCallInput } from '../../workflows/coaching/definitions';
 
 export interface PlanRow {
   id: string;
@@ -57,10 +57,25 @@ export async function writePlanSchedule(client: Client, taskQueue: string, plan:
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
     state: { paused, note: paused ? (plan.paused_reason ?? 'paused') : undefined },
   });
+  await writeWeeklyProgressSchedule(client, taskQueue, plan.org_id);
   const handle = client.schedule.getHandle(coachPlanScheduleId(plan.id));
   // upsert keeps an existing schedule's state: bring it to the plan's.
   const described = await handle.describe();
   if (described.state.paused !== paused) await (paused ? handle.pause(plan.paused_reason ?? 'paused') : handle.unpause('resumed'));
+}
+
+/**
+ * The organization's weekly progress emails: Mondays 08:00 UTC, when every learner's week (counted in
+ * their own zone) has ended but in the zones west of UTC. Written with every plan, so a school with
+ * learners always has it.
+ */
+export async function writeWeeklyProgressSchedule(client: Client, taskQueue: string, orgId: string): Promise<void> {
+  await upsertSchedule(client, {
+    scheduleId: weeklyProgressScheduleId(orgId),
+    spec: { calendars: [{ dayOfWeek: 'MONDAY', hour: 9, minute: 0 }] },
+    action: { type: 'startWorkflow', workflowType: 'weeklyProgressWorkflow', workflowId: weeklyProgressScheduleId(orgId), taskQueue, args: [{ orgId }], typedSearchAttributes: [{ key: OrgId, value: orgId }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+  });
 }
 
 export async function pausePlanSchedule(client: Client, planId: string, reason: string): Promise<void> {

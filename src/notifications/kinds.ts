@@ -47,6 +47,8 @@ export interface NotificationPayloads {
   'coaching.balance_low': { balance: Money; topUpUrl: string | null };
   /** A planned call was not placed because the balance does not pay for a minute of it. */
   'coaching.call_not_placed': { reason: 'balance_too_low'; balance: Money; minuteCost: Money; scheduledFor: string; topUpUrl: string | null };
+  /** The learner's week: calls and minutes in it, level, streak; the full report is behind the link. */
+  'coaching.weekly_progress': { weekStart: string; callsThisWeek: number; minutesThisWeek: number; level: string | null; streakWeeks: number; wordsInPractice: number; progressUrl: string };
 }
 
 export type NotificationKind = keyof NotificationPayloads;
@@ -87,6 +89,7 @@ export const KINDS: Record<NotificationKind, KindRule> = {
   'coaching.balance_refunded': { audience: 'user', mandatory: true },
   'coaching.balance_low': { audience: 'user', mandatory: false },
   'coaching.call_not_placed': { audience: 'user', mandatory: false },
+  'coaching.weekly_progress': { audience: 'user', mandatory: false },
 };
 
 export const NOTIFICATION_KINDS = Object.keys(KINDS) as NotificationKind[];

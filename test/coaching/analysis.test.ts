@@ -268,3 +268,19 @@ test("practice closes the loop: new words go on a spaced-repetition schedule, du
   expect(thirdPrompt).toContain('- present perfect:');
   expect(thirdPrompt).toContain('bored');
 });
+
+test('the weekly progress email: one per learner with a plan and per week, from the schedule every plan writes', async () => {
+  const { browser, userId } = await stack.learner({ balanceMinor: 1000 });
+  await stack.plan(browser);
+  const schedule = await stack.services.temporal.schedule.getHandle(`coach-progress:${stack.orgId}`).describe();
+  expect(schedule.action).toMatchObject({ workflowType: 'weeklyProgressWorkflow' });
+  const run = async () => {
+    const handle = await stack.services.temporal.workflow.start('weeklyProgressWorkflow', { workflowId: `coach-progress:${stack.orgId}-${new Date().toISOString()}`, taskQueue: stack.services.config.temporal.taskQueue, args: [{ orgId: stack.orgId }] });
+    return handle.result();
+  };
+  await run();
+  await run(); // the same week again: nothing more
+  const notices = await stack.services.db('notifications').where({ org_id: stack.orgId, user_id: userId, kind: 'coaching.weekly_progress' });
+  expect(notices).toHaveLength(1);
+  expect(notices[0].payload).toMatchObject({ callsThisWeek: 0, level: null, progressUrl: expect.stringContaining('/learn/progress') });
+});

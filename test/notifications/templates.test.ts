@@ -50,6 +50,7 @@ const SAMPLES: { [K in NotificationKind]: TemplateData[K] } = {
   'coaching.top_up_received': { amount: { amountMinor: 2000, currency: 'USD' }, balance: { amountMinor: 2300, currency: 'USD' } },
   'coaching.balance_refunded': { amount: { amountMinor: 1000, currency: 'USD' }, balance: { amountMinor: 300, currency: 'USD' } },
   'coaching.balance_low': { balance: { amountMinor: 300, currency: 'USD' }, topUpUrl: 'https://app.example/learn/balance' },
+  'coaching.weekly_progress': { weekStart: '2026-11-23T00:00:00Z', callsThisWeek: 3, minutesThisWeek: 42, level: 'B1+', streakWeeks: 4, wordsInPractice: 17, progressUrl: 'https://app.example/learn/progress' },
   'coaching.call_not_placed': { reason: 'balance_too_low', balance: { amountMinor: 10, currency: 'USD' }, minuteCost: { amountMinor: 20, currency: 'USD' }, scheduledFor: '2026-12-01T15:30:00Z', topUpUrl: 'https://app.example/learn/balance' },
 };
 

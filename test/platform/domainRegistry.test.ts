@@ -107,6 +107,7 @@ test('the payload codec seals a workflow of every registered per-organization ty
       await db('coach_plans').insert({ id: planId, org_id: org.id, user_id: userId, days: [1], local_time: '09:00', minutes: 15, topic_ids: [] });
       return `practice-call:${planId}-2026-11-30T09:00:00Z`;
     },
+    weeklyProgressWorkflow: async () => `coach-progress:${org.id}-2026-11-30T08:00:00Z`,
     practiceAnalysisWorkflow: async () => {
       const userId = id('usr');
       await db('users').insert({ id: userId, email: `${userId}@example.com` });

@@ -61,6 +61,11 @@ export interface PracticeAnalysisInput {
 }
 export const practiceAnalysisWorkflowId = (practiceCallId: string) => `practice-analysis:${practiceCallId}`;
 
+export interface WeeklyProgressInput {
+  orgId: string;
+}
+export const weeklyProgressScheduleId = (orgId: string) => `coach-progress:${orgId}`;
+
 export const coachPlanScheduleId = (planId: string) => `coach-plan:${planId}`;
 /** The id a schedule gives its runs is this plus `-<time>`; "call me now" names its run the same way. */
 export const practiceCallWorkflowIdBase = (planId: string) => `practice-call:${planId}`;

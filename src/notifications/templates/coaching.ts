@@ -46,3 +46,23 @@ export function callNotPlaced(data: TemplateData['coaching.call_not_placed'], ct
     sms: `we did not call you for your practice call of ${when}: your balance is too low. Top up to keep your calls going.`,
   });
 }
+
+export function weeklyProgress(data: TemplateData['coaching.weekly_progress'], ctx: RenderContext): Rendered {
+  const calls = data.callsThisWeek === 1 ? '1 practice call' : `${data.callsThisWeek} practice calls`;
+  return compose(ctx, {
+    ownBrand: true,
+    subject: data.callsThisWeek > 0 ? `your week: ${calls}, ${data.minutesThisWeek} minutes` : 'your week of English practice',
+    blocks: [
+      data.callsThisWeek > 0 ? `This week you practised for ${data.minutesThisWeek} minutes in ${calls}.` : 'You had no practice call this week: your next planned call is a good moment to start again.',
+      {
+        rows: [
+          ['Estimated level', data.level ? `${data.level} (a practice estimate, not a certified level)` : 'not yet: it needs three scored calls'],
+          ['Weeks in a row', String(data.streakWeeks)],
+          ['Words in practice', String(data.wordsInPractice)],
+        ],
+      },
+    ],
+    action: { label: 'See your progress', url: data.progressUrl },
+    sms: data.callsThisWeek > 0 ? `this week you practised ${data.minutesThisWeek} minutes in ${calls}.` : 'no practice call this week.',
+  });
+}

@@ -5,7 +5,7 @@ import { lowBalance, paymentFailed, restored, suspended, topUpReceived } from '.
 import { apiKeyCreated, apiKeyRevoked, newSignIn, passwordChanged, roleChanged, ssoLinked } from './security';
 import { calendarConnectionBroken, messageTaken } from './calls';
 import { policyChanged } from './policy';
-import { balanceLow, balanceRefunded, callNotPlaced, learnerTopUpReceived } from './coaching';
+import { balanceLow, balanceRefunded, callNotPlaced, learnerTopUpReceived, weeklyProgress } from './coaching';
 import { weeklyReport } from './usage';
 import type { RenderContext } from './layout';
 
@@ -36,6 +36,7 @@ const TEMPLATES: { [K in NotificationKind]: Template<K> } = {
   'coaching.balance_refunded': balanceRefunded,
   'coaching.balance_low': balanceLow,
   'coaching.call_not_placed': callNotPlaced,
+  'coaching.weekly_progress': weeklyProgress,
 };
 
 export function renderNotification<K extends NotificationKind>(kind: K, data: TemplateData[K], ctx: TemplateContext): Rendered {
