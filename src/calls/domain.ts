@@ -2,6 +2,7 @@ import { createAgentActivities } from '../../activities/calls/agent';
 import { createCallAnalysisActivities } from '../../activities/calls/callAnalysis';
 import { createCallActivities } from '../../activities/calls/calls';
 import { CallStatus } from '../../workflows/calls/definitions';
+import { llmProvider, TWILIO } from '../platform/processors';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
@@ -34,7 +35,7 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
   reads: ['organizations', 'usage_records'],
   notificationKinds: ['calls.message_taken'],
   processors: [
-    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
-    { name: 'LLM provider (OPENAI_BASE_URL)', role: 'the agent that answers calls, and call summaries', data: ['what callers say', 'names and numbers callers give'], location: 'where the configured endpoint runs', when: 'OPENAI_API_KEY is set' },
+    TWILIO,
+    llmProvider('the agent that answers calls, and call summaries', ['what callers say', 'names and numbers callers give']),
   ],
 };

@@ -2,6 +2,7 @@ import { createPracticeAnalysisActivities } from '../../activities/coaching/anal
 import { createPracticeCallActivities } from '../../activities/coaching/practiceCalls';
 import { createWeeklyProgressActivities } from '../../activities/coaching/weeklyProgress';
 import { PracticeCallStatus } from '../../workflows/coaching/definitions';
+import { llmProvider, TWILIO } from '../platform/processors';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
@@ -59,8 +60,8 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
   exports: [coachingExport],
   processors: [
     { name: 'Vapi', role: 'places and holds practice calls (voice, speech recognition, the coach model); keeps recordings up to 30 days', data: ['phone number and name', 'call audio and recordings', 'transcripts'], location: 'United States', when: 'VAPI_API_KEY is set' },
-    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
+    TWILIO,
     { name: 'Anthropic', role: 'analyses the learner’s side of each practice call', data: ['transcripts of the learner’s speech', 'native language and stated level'], location: 'United States', when: 'ANTHROPIC_API_KEY is set' },
-    { name: 'LLM provider (OPENAI_BASE_URL)', role: 'the coach on the built-in engine, or the analysis when Anthropic is not configured', data: ['transcripts of the learner’s speech'], location: 'where the configured endpoint runs', when: 'OPENAI_API_KEY is set' },
+    llmProvider('the coach on the built-in engine, or the analysis when Anthropic is not configured', ['transcripts of the learner’s speech']),
   ],
 };

@@ -1,4 +1,5 @@
 import { createNotificationActivities } from '../../activities/notifications/notifications';
+import { TWILIO } from '../platform/processors';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
@@ -29,7 +30,7 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
   exports: [notificationsExport],
   processors: [
     { name: 'Email provider (SMTP_URL)', role: 'delivers email notices', data: ['name and email', 'the notice'], location: 'where the configured SMTP server runs', when: 'SMTP_URL is set' },
-    { name: 'Twilio', role: 'the phone line: calls and text messages', data: ['phone numbers', 'call audio and recordings', 'speech recognised on calls', 'text messages'], location: 'United States' },
+    TWILIO,
   ],
   globalTables: ['notification_preferences', 'sms_opt_outs'],
   reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],
