@@ -33,7 +33,8 @@ export type RefusalReason =
   | 'outside_calling_window'
   | 'balance_too_low'
   | 'engine_not_configured'
-  | 'no_caller_number';
+  | 'no_caller_number'
+  | 'account_closed';
 
 /** Everything an engine needs to place one attempt, snapshotted when the checks passed. */
 export interface DialPlan {
@@ -138,6 +139,7 @@ export function createPracticeCallActivities(deps: PracticeCallDeps) {
           .where('learners.user_id', plan.user_id)
           .first('learners.*', 'users.name', 'users.email');
         if (!learner) return refused('plan_not_found');
+        if (learner.closed_at) return refused('account_closed');
         const consent = await trx('coach_consents').where({ user_id: plan.user_id, phone_e164: learner.phone_e164 }).whereNull('withdrawn_at').first('id');
         if (!consent) return refused('no_consent');
         if (await trx('coach_opt_outs').where({ phone_e164: learner.phone_e164 }).first('phone_e164')) return refused('opted_out');

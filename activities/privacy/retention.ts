@@ -5,6 +5,7 @@ import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
 import type { Config } from '../../src/platform/config';
 import { deleteEngineRecordings, vapiClientOf } from '../../src/coaching/engineRecordings';
+import { eraseClosedLearners } from '../../src/coaching/closure';
 
 export interface SweepCounts {
   callsDeleted: number;
@@ -53,7 +54,7 @@ export function assertSweepCovers(tables: readonly TableRule[]): void {
   }
 }
 
-export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; config: Pick<Config, 'vapi'>; batchSize: number; tables: readonly TableRule[] }) {
+export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; config: Pick<Config, 'vapi' | 'coaching'>; batchSize: number; tables: readonly TableRule[] }) {
   assertSweepCovers(deps.tables);
   const { db } = deps;
   const vapi = vapiClientOf(deps.config);
@@ -147,6 +148,8 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
         await sweepRecordings(sweepId, orgId, recordingCutoff, callCutoff);
         // Practice calls' recordings kept by Vapi go at the same age.
         await bump(db, sweepId, orgId, 'recordings_deleted', await deleteEngineRecordings({ db, vapi }, orgId, { before: recordingCutoff, onEach: () => Context.current().heartbeat() }));
+        // Learner accounts closed longer ago than their period: erased (payment records and consent evidence stay).
+        if (org.product === 'coach') await eraseClosedLearners({ db, vapi }, orgId, new Date(now - deps.config.coaching.closedAccountRetentionDays * DAY_MS), () => Context.current().heartbeat());
         while ((await deleteCallBatch(sweepId, orgId, callCutoff)) > 0) Context.current().heartbeat();
         // Messages without a call (an SMS conversation) age the same way.
         await bump(db, sweepId, orgId, 'messages_deleted', await db('messages').where({ org_id: orgId }).whereNull('call_id').where('created_at', '<', callCutoff).del());

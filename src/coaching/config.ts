@@ -52,3 +52,8 @@ export const analysis = {
   /** Invalid answers are sent back to the model with what was wrong, this many times, before the analysis fails. */
   correctionAttempts: setting('ANALYSIS_CORRECTION_ATTEMPTS', count(2, 0, 5)),
 };
+
+/** How long a closed learner account is kept (restricted) before the retention sweep erases it. */
+export const closure = {
+  closedAccountRetentionDays: setting('COACH_CLOSED_ACCOUNT_RETENTION_DAYS', count(730, 0, 3650)),
+};

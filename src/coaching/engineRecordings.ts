@@ -10,11 +10,11 @@ export const vapiClientOf = (config: Pick<Config, 'vapi'>): VapiClient | undefin
 
 /**
  * Deletes the recordings Vapi keeps of an organization's practice calls (`DELETE /call/:id`, which erases
- * the call's data there), those of calls ended before `before`, or all of them; each is marked once Vapi
+ * the call's data there), those of calls ended before `before` (or of one learner, or all of them); each is marked once Vapi
  * has confirmed (a call already gone counts). Without a Vapi client while such recordings exist, it fails:
  * a promise to delete must not pass silently. Returns how many were deleted.
  */
-export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }, orgId: string, options: { before?: Date; onEach?: () => void } = {}): Promise<number> {
+export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }, orgId: string, options: { before?: Date; userId?: string; onEach?: () => void } = {}): Promise<number> {
   let deleted = 0;
   for (;;) {
     const due: Array<{ id: string; recording_ref: string }> = await deps
@@ -23,6 +23,7 @@ export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }
       .whereNotNull('recording_ref')
       .whereNull('recording_deleted_at')
       .modify((q) => void (options.before && q.where('ended_at', '<', options.before)))
+      .modify((q) => void (options.userId && q.where({ user_id: options.userId })))
       .orderBy('ended_at')
       .limit(100)
       .select('id', 'recording_ref');

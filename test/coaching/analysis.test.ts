@@ -284,3 +284,38 @@ test('the weekly progress email: one per learner with a plan and per week, from 
   expect(notices).toHaveLength(1);
   expect(notices[0].payload).toMatchObject({ callsThisWeek: 0, level: null, progressUrl: expect.stringContaining('/learn/progress') });
 });
+
+test('a closed account is restricted at once, then erased after its period, keeping only payment records and consent evidence', async () => {
+  const { browser, userId } = await stack.learner({ balanceMinor: 1000 });
+  const plan = await stack.plan(browser);
+  claude.script({ toolInput: VALID });
+  const id = await practiceCall(browser, plan.id, LEARNER_TURNS);
+  const pc = await stack.services.db('practice_calls').where({ id }).first();
+  await stack.services.db('practice_calls').where({ id }).update({ recording_ref: pc.provider_call_id });
+
+  expect((await browser.post('/api/v1/me/learner/close')).status).toBe(204);
+  // Restricted: no plan, no schedule, no consent, no processing; no new plan.
+  expect((await browser.get(`/api/v1/plans/${plan.id}`)).body.status).toBe('ended');
+  await expect(stack.services.temporal.schedule.getHandle(`coach-plan:${plan.id}`).describe()).rejects.toThrow();
+  const me = (await browser.get('/api/v1/me/learner')).body;
+  expect(me.consent.status).toBe('none');
+  expect((await browser.post('/api/v1/plans', { days: [1], time: '09:00', minutes: 10, topicIds: stack.topics })).body.error.code).toBe('account_closed');
+  expect((await stack.services.db('learners').where({ user_id: userId }).first()).objected_at).not.toBeNull();
+
+  // Two years on, the sweep's step erases it.
+  const { eraseClosedLearners } = await import('../../src/coaching/closure');
+  const { vapiClientOf } = await import('../../src/coaching/engineRecordings');
+  await stack.services.db('learners').where({ user_id: userId }).update({ closed_at: new Date(Date.now() - 731 * 86_400_000) });
+  const cutoff = new Date(Date.now() - 730 * 86_400_000);
+  expect(await eraseClosedLearners({ db: stack.services.db, vapi: vapiClientOf(stack.services.config) }, stack.orgId, cutoff)).toBe(1);
+  expect(stack.vapi.calls.find((c) => c.id === pc.provider_call_id)?.deleted).toBe(true);
+  for (const table of ['learners', 'coach_plans', 'practice_calls', 'learner_words', 'learner_level_history']) expect([table, await stack.services.db(table).where({ user_id: userId }).first()]).toEqual([table, undefined]);
+  expect(await stack.services.db('calls').where({ id: pc.call_id }).first()).toBeUndefined();
+  expect(await stack.services.db('transcript_turns').where({ call_id: pc.call_id }).first()).toBeUndefined();
+  expect(await stack.services.db('practice_analyses').where({ practice_call_id: id }).first()).toBeUndefined();
+  expect(await stack.services.db('users').where({ id: userId }).first()).toBeUndefined();
+  // Kept: payment records (ten years) and the evidence of consent and its withdrawal.
+  expect((await stack.services.db('balance_ledger').where({ user_id: userId })).map((r) => r.kind).sort()).toEqual(['call_debit', 'top_up']);
+  expect(await stack.services.db('coach_consents').where({ user_id: userId }).first()).toMatchObject({ withdrawn_via: 'api' });
+  expect(await eraseClosedLearners({ db: stack.services.db, vapi: vapiClientOf(stack.services.config) }, stack.orgId, cutoff)).toBe(0);
+});

@@ -7,6 +7,7 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { idOf, iso, Timestamp } from '../../platform/http/v1/schemas';
 import { MIN_CALLS_FOR_LEVEL, recomputeLevel } from '../analysis/level';
 import { ownLearner } from './ownLearner';
+import { closeLearner } from '../closure';
 
 /**
  * A learner's estimated level and its history; objecting to the analysis of one's calls; contesting a
@@ -91,6 +92,20 @@ export const levelRoutes = [
         await trx('learners').where({ user_id: userId }).update({ objected_at: null });
         await audit(trx, req, auth, { action: 'coaching.objection_withdrawn', targetType: 'user', targetId: userId });
       }),
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/me/learner/close',
+    operationId: 'closeMyLearnerAccount',
+    summary: 'Close your learner account: no more calls (plans ended), no processing, no emails but those the law requires; kept restricted for two years, then erased (payment records stay ten years)',
+    tag: 'Coaching',
+    access: 'learner',
+    errors: [404],
+    async handle({ auth, deps, req }) {
+      const userId = ownLearner(auth);
+      await withTenant(deps.db, auth.orgId, (trx) => closeLearner(trx, deps.temporal, { orgId: auth.orgId, userId, requestId: String(req.id ?? '') }));
+    },
   }),
 
   defineRoute({

@@ -164,8 +164,9 @@ export const planRoutes = [
       inCoaching(deps, auth, async (trx) => {
         const userId = auth.role === 'learner' ? auth.userId : body.userId;
         if (!userId) throw new ApiError(400, 'invalid_request', 'userId: staff name the learner whose plan it is', 'userId');
-        const learner = await trx('learners').where({ user_id: userId }).first('time_zone');
+        const learner = await trx('learners').where({ user_id: userId }).first('time_zone', 'closed_at');
         if (!learner) throw new ApiError(404, 'not_found', 'No such learner');
+        if (learner.closed_at) throw new ApiError(409, 'account_closed', 'This learner account is closed');
         await checkTopics(trx, body.topicIds);
         const [row] = await trx<PlanRow>('coach_plans')
           .insert({ id: newId('plan'), org_id: auth.orgId, user_id: userId, days: body.days, local_time: body.time, minutes: body.minutes, topic_ids: body.topicIds, retry_attempts: body.retryAttempts, retry_after_minutes: body.retryAfterMinutes, schedule_time_zone: learner.time_zone })

@@ -4,7 +4,7 @@ import { auth, oauthClients } from '../../accounts/config';
 import { billing, prepaid, stripe } from '../../billing/config';
 import { calendarEndpoints } from '../../booking/config';
 import { calls, llm } from '../../calls/config';
-import { analysis, coaching, vapi } from '../../coaching/config';
+import { analysis, closure, coaching, vapi } from '../../coaching/config';
 import { notifications } from '../../notifications/config';
 import { deletion, exportLinks, retention } from '../../privacy/config';
 import { codec, core, database, http, masterKeys, temporal, twilio } from './platformSettings';
@@ -40,6 +40,7 @@ const SECTIONS = {
   vapi,
   coaching,
   analysis,
+  closure,
 } satisfies Record<string, SettingsSpec>;
 
 const SETTINGS = Object.values(SECTIONS).flatMap(settingsIn);
@@ -163,7 +164,7 @@ function configFrom(raw: Raw) {
     exports: raw.exportLinks,
     /** Absent without VAPI_API_KEY: coaching organizations call through the built-in Twilio engine. */
     vapi: raw.vapi.apiKey ? { ...raw.vapi, apiKey: raw.vapi.apiKey } : undefined,
-    coaching: raw.coaching,
+    coaching: { ...raw.coaching, ...raw.closure },
     analysis: raw.analysis,
   };
 }
