@@ -145,3 +145,23 @@ test('Temporal unreachable: every voice webhook still answers within the deadlin
     await temporal.connection.close();
   }
 });
+
+test('the database stalled: the recording callback is still answered within the deadline, never 5xx', async () => {
+  const { createDb } = await import('../../src/platform/db/knex');
+  const sockets = new Set<Socket>();
+  const blackHole = createServer((socket) => void sockets.add(socket));
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  const db = createDb(`postgres://nobody@127.0.0.1:${(blackHole.address() as AddressInfo).port}/stalled`, 1);
+  const http = await listen(createApp({ ...stack.services, db }), '127.0.0.1', 0);
+  try {
+    const call = stack.call({ target: http.url });
+    const recording = await timed(call.post('/twilio/voice/recording', { RecordingSid: `RE${randomBytes(16).toString('hex')}`, RecordingStatus: 'completed', RecordingDuration: '12' }));
+    expect(recording.value.status).toBe(200);
+    expect(recording.ms).toBeLessThan(3_000);
+  } finally {
+    await http.close(100);
+    for (const socket of sockets) socket.destroy();
+    blackHole.close();
+    await db.destroy().catch(() => undefined);
+  }
+});

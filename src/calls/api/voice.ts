@@ -201,8 +201,9 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     const params = parseWebhook(recordingParams, req, res);
     if (!params) return;
     const calls = callsRepository(deps.db);
-    const call = await calls.findBySid(params.CallSid);
-    if (call) {
+    const record = (async () => {
+      const call = await calls.findBySid(params.CallSid);
+      if (!call) return;
       await calls.upsertRecording({
         orgId: call.org_id,
         callId: call.id,
@@ -211,6 +212,12 @@ export function voiceRoutes(deps: VoiceDeps): Router {
         durationSeconds: params.RecordingDuration,
         mediaUrl: params.RecordingUrl,
       });
+    })();
+    try {
+      // Answered in time even with the database stalled; the write goes on behind the answer.
+      await withinDeadline(record, deps.config.http.webhookDeadlineMs, (err) => req.log.error({ err, recordingSid: params.RecordingSid }, 'recording not recorded after its webhook was answered'));
+    } catch (err) {
+      req.log[err instanceof DeadlineExceeded ? 'warn' : 'error']({ err, recordingSid: params.RecordingSid }, 'recording webhook answered before its write finished');
     }
     twiml(res, EMPTY_TWIML);
   });
