@@ -2,6 +2,7 @@ import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { weeklyProgressScheduleId } from '../../workflows/coaching/definitions';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db/knex';
+import { auditLogRepository } from '../accounts/repositories/auditLog';
 import { createVapiClient, type VapiClient } from './engines/vapiClient';
 import { deletePlanSchedule } from './plans';
 
@@ -17,7 +18,7 @@ export const vapiClientOf = (config: Pick<Config, 'vapi'>): VapiClient | undefin
 export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }, orgId: string, options: { before?: Date; userId?: string; onEach?: () => void } = {}): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const due: Array<{ id: string; recording_ref: string }> = await deps
+    const due: Array<{ id: string; recording_ref: string; user_id: string }> = await deps
       .db('practice_calls')
       .where({ org_id: orgId, engine: 'vapi' })
       .whereNotNull('recording_ref')
@@ -26,12 +27,16 @@ export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }
       .modify((q) => void (options.userId && q.where({ user_id: options.userId })))
       .orderBy('ended_at')
       .limit(100)
-      .select('id', 'recording_ref');
+      .select('id', 'recording_ref', 'user_id');
     if (due.length === 0) return deleted;
     if (!deps.vapi) throw new Error(`${due.length} practice call recording(s) at Vapi are due for deletion, but VAPI_API_KEY is not set`);
     for (const call of due) {
-      await deps.vapi.deleteCall(call.recording_ref);
-      await deps.db('practice_calls').where({ id: call.id }).update({ recording_deleted_at: deps.db.fn.now() });
+      const outcome = await deps.vapi.deleteCall(call.recording_ref);
+      // Marked and recorded together: the learner's record of what each processor was asked to erase, and when.
+      await deps.db.transaction(async (trx) => {
+        await trx('practice_calls').where({ id: call.id }).update({ recording_deleted_at: trx.fn.now() });
+        await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'coaching.processor_erasure', targetType: 'user', targetId: call.user_id, metadata: { processor: 'Vapi', practiceCallId: call.id, vapiCallId: call.recording_ref, outcome } });
+      });
       deleted++;
       options.onEach?.();
     }

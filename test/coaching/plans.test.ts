@@ -167,6 +167,7 @@ test('the KVKK notice, in Turkish and English, and an information request list t
   const info = await browser.get('/api/v1/me/learner/kvkk-information?lang=tr');
   expect(info.status).toBe(200);
   expect(info.body.held).toMatchObject({ profile: 1, consentRecords: 1, plans: 1, practiceCalls: 0 });
+  expect(info.body.erasedAtProcessors).toEqual([]);
   expect(info.body.recipients.map((r: { name: string }) => r.name)).toEqual(names);
   expect(await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.information_request', target_id: userId }).first()).toBeTruthy();
   expect((await stack.owner.get('/api/v1/me/learner/kvkk-information')).status).toBe(404);

@@ -255,6 +255,9 @@ test("recordings kept at Vapi are deleted there once 30 days old (the retention 
   expect(await deleteEngineRecordings({ db: stack.services.db, vapi }, stack.orgId, { before: cutoff })).toBe(1);
   expect(stack.vapi.calls.find((c) => c.id === old.recording_ref)?.deleted).toBe(true);
   expect((await stack.services.db('practice_calls').where({ id: old.id }).first()).recording_deleted_at).not.toBeNull();
+  // Each erasure asked of the processor is on record for the learner (their information request lists it).
+  const erasure = await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.processor_erasure', target_id: old.user_id }).first();
+  expect(erasure.metadata).toEqual({ processor: 'Vapi', practiceCallId: old.id, vapiCallId: old.recording_ref, outcome: 'deleted' });
   // Again: nothing more is due (a retried sweep deletes nothing twice).
   expect(await deleteEngineRecordings({ db: stack.services.db, vapi }, stack.orgId, { before: cutoff })).toBe(0);
   // An erasure takes the rest at once; a call Vapi no longer has counts as deleted.

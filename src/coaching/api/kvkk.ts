@@ -41,7 +41,11 @@ export const kvkkRoutes = [
     access: 'learner',
     query: z.object({ lang: z.enum(['tr', 'en']).default('en') }),
     response: {
-      schema: Notice.extend({ held: z.record(z.string(), z.number()).meta({ description: 'How many records of each kind are held about you' }), answeredAt: z.string() }).meta({ id: 'KvkkInformation' }),
+      schema: Notice.extend({
+        held: z.record(z.string(), z.number()).meta({ description: 'How many records of each kind are held about you' }),
+        erasedAtProcessors: z.array(z.object({ processor: z.string(), practiceCallId: z.string(), outcome: z.string(), at: z.string() })).meta({ description: 'Each erasure of your data asked of a processor (recordings at Vapi), with its outcome' }),
+        answeredAt: z.string(),
+      }).meta({ id: 'KvkkInformation' }),
       description: 'The answer',
     },
     errors: [404],
@@ -61,8 +65,15 @@ export const kvkkRoutes = [
           wordsInPractice: await count('learner_words'),
           balanceTransactions: await count('balance_ledger'),
         };
+        // What each processor was asked to erase of this learner's data, and when (KVKK art. 11/1-f).
+        const erasures = await trx('audit_log').where({ action: 'coaching.processor_erasure', target_id: userId }).orderBy('id').select('metadata', 'created_at');
         await audit(trx, req, auth, { action: 'coaching.information_request', targetType: 'user', targetId: userId });
-        return { ...kvkkNotice(org.name, query.lang, learnerProcessors(deps.processors)), held, answeredAt: iso(new Date())! };
+        return {
+          ...kvkkNotice(org.name, query.lang, learnerProcessors(deps.processors)),
+          held,
+          erasedAtProcessors: erasures.map((e) => ({ processor: String(e.metadata?.processor), practiceCallId: String(e.metadata?.practiceCallId), outcome: String(e.metadata?.outcome), at: iso(e.created_at)! })),
+          answeredAt: iso(new Date())!,
+        };
       }),
   }),
 ];
