@@ -17,7 +17,8 @@ import {
 } from '../../../workflows/calls/definitions';
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { parseWebhook } from './webhookParams';
-import { EMPTY_TWIML, holdAndRetry, renderCallAction, sayAndHangUp } from './twiml';
+import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
+import { answerInTime, MAX_ATTEMPTS } from './answerInTime';
 import { DeadlineExceeded, withinDeadline } from '../../platform/http/deadline';
 import { withTenant } from '../../platform/db/tenancy';
 import { balancesOf } from '../../billing/topUps';
@@ -30,8 +31,6 @@ const callParams = z.looseObject({
   Direction: z.string().default('inbound'),
 });
 const turnParams = z.looseObject({ CallSid: callParams.shape.CallSid, SpeechResult: z.string().optional(), DialCallStatus: z.string().optional() });
-/** Twilio asks again (a <Redirect>) when an answer did not come within the deadline; this many times in all. */
-const MAX_ATTEMPTS = 3;
 const attempt = z.coerce.number().int().min(1).max(MAX_ATTEMPTS).default(1);
 const incomingQuery = z.object({ attempt });
 const turnQuery = z.object({ n: z.coerce.number().int().min(1).max(10_000), dial: z.literal('1').optional(), attempt });
@@ -74,27 +73,15 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   const { publicBaseUrl } = deps.config.http;
   const twiml = (res: Response, xml: string) => res.type('text/xml').send(xml);
 
-  /**
-   * Runs a voice webhook's work within WEBHOOK_DEADLINE_MS. Past it, or on a failure retrying might mend
-   * (the database or Temporal unreachable), the caller hears an apology and Twilio asks again; the last
-   * attempt says goodbye. Never a 5xx, never a hung request.
-   */
-  async function answerInTime(req: Request, res: Response, tries: { attempt: number; retryUrl: string }, work: () => Promise<string>): Promise<void> {
-    try {
-      twiml(res, await withinDeadline(work(), deps.config.http.webhookDeadlineMs, (err) => req.log.warn({ err }, 'voice webhook work failed after its answer')));
-    } catch (err) {
-      const timedOut = err instanceof DeadlineExceeded;
-      req.log[timedOut ? 'warn' : 'error']({ err, attempt: tries.attempt }, timedOut ? 'voice webhook answered at its deadline' : 'voice webhook failed');
-      twiml(res, tries.attempt < MAX_ATTEMPTS ? holdAndRetry(HOLD_ON, tries.retryUrl) : sayAndHangUp(CANNOT_ANSWER));
-    }
-  }
+  const inTime = (req: Request, res: Response, tries: { attempt: number; retryUrl: string }, work: () => Promise<string>) =>
+    answerInTime(req, res, { deadlineMs: deps.config.http.webhookDeadlineMs, ...tries, hold: HOLD_ON, giveUp: CANNOT_ANSWER }, work);
 
   router.post('/incoming', async (req, res) => {
     const params = parseWebhook(callParams, req, res);
     if (!params) return;
     const tries = incomingQuery.safeParse(req.query);
     const attemptNo = tries.success ? tries.data.attempt : MAX_ATTEMPTS;
-    await answerInTime(req, res, { attempt: attemptNo, retryUrl: `${publicBaseUrl}/twilio/voice/incoming?attempt=${attemptNo + 1}` }, () => answerCall(req, params));
+    await inTime(req, res, { attempt: attemptNo, retryUrl: `${publicBaseUrl}/twilio/voice/incoming?attempt=${attemptNo + 1}` }, () => answerCall(req, params));
   });
 
   async function answerCall(req: Request, params: z.infer<typeof callParams>): Promise<string> {
@@ -164,7 +151,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
         : { kind: 'silence' };
     // Asked again, the same Update id attaches to the turn already under way (its words are not resent).
     const retryUrl = `${publicBaseUrl}/twilio/voice/turn?n=${n}${dial ? '&dial=1' : ''}&attempt=${attemptNo + 1}`;
-    await answerInTime(req, res, { attempt: attemptNo, retryUrl }, async () => {
+    await inTime(req, res, { attempt: attemptNo, retryUrl }, async () => {
       try {
         // The turn number makes the Update id: a retried webhook gets the same answer, applied once.
         const action: CallAction = await deps.temporal.workflow
