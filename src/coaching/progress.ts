@@ -2,7 +2,7 @@ import { DateTime } from 'luxon';
 import type { Tx } from '../platform/db/knex';
 import { ApiError } from '../platform/http/errors';
 import { iso } from '../platform/http/v1/schemas';
-import { coachingOrganization } from './organizations';
+import { requireCoachingOrganization } from './organizations';
 import { levelChart, scoresChart } from './progressCharts';
 
 /** A learner's progress: what `GET /me/learner/progress` shows and the weekly email sums up. */
@@ -21,7 +21,7 @@ export interface LearnerProgress {
 }
 
 export async function progressOf(trx: Tx, orgId: string, userId: string): Promise<LearnerProgress> {
-  if (!(await coachingOrganization(trx, orgId))) throw new ApiError(404, 'not_coaching', 'Progress belongs to learners of coaching organizations');
+  await requireCoachingOrganization(trx, orgId, 'Progress belongs to learners of coaching organizations');
   const learner = await trx('learners').join('users', 'users.id', 'learners.user_id').where('learners.user_id', userId).first('users.name', 'learners.time_zone', 'learners.estimated_level', 'learners.level_confidence');
   if (!learner) throw new ApiError(404, 'not_found', 'No such learner');
   const calls = await trx('practice_calls as p')

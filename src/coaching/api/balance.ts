@@ -8,7 +8,7 @@ import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
 import { idempotencyKeyOf, iso, Timestamp } from '../../platform/http/v1/schemas';
-import { coachingOrganization } from '../organizations';
+import { requireCoachingOrganization } from '../organizations';
 import { coachSettingsOf } from '../settings';
 import { ownLearner } from './ownLearner';
 
@@ -35,7 +35,7 @@ const toTransaction = (e: LedgerEntry): z.input<typeof Transaction> => ({
 });
 
 async function balanceOf(trx: Tx, deps: V1Deps, orgId: string, userId: string): Promise<z.input<typeof LearnerBalance>> {
-  if (!(await coachingOrganization(trx, orgId))) throw new ApiError(404, 'not_coaching', 'Balances belong to learners of coaching organizations');
+  await requireCoachingOrganization(trx, orgId, 'Balances belong to learners of coaching organizations');
   if (!(await trx('learners').where({ user_id: userId }).first('user_id'))) throw new ApiError(404, 'not_found', 'No such learner');
   const settings = await coachSettingsOf(trx, orgId, deps.config);
   const balance = await learnerBalance(trx, orgId, userId, settings.currency);
@@ -103,8 +103,7 @@ export const balanceRoutes = [
       const userId = ownLearner(auth);
       if (!deps.stripe) throw new ApiError(503, 'billing_off', 'Payments are not configured (STRIPE_SECRET_KEY)');
       const { org, settings, email } = await withTenant(deps.db, auth.orgId, async (trx) => {
-        const org = await coachingOrganization(trx, auth.orgId);
-        if (!org) throw new ApiError(404, 'not_coaching', 'Balances belong to learners of coaching organizations');
+        const org = await requireCoachingOrganization(trx, auth.orgId, 'Balances belong to learners of coaching organizations');
         const email = (await trx('users').where({ id: userId }).first('email'))?.email as string;
         return { org, settings: await coachSettingsOf(trx, auth.orgId, deps.config), email };
       });

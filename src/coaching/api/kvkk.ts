@@ -5,7 +5,7 @@ import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { idOf, iso } from '../../platform/http/v1/schemas';
 import { kvkkNotice, learnerProcessors } from '../kvkk';
-import { coachingOrganization } from '../organizations';
+import { coachingOrganization, requireCoachingOrganization } from '../organizations';
 import { ownLearner } from './ownLearner';
 
 const Recipient = z.object({ name: z.string(), role: z.string(), data: z.array(z.string()), location: z.string(), when: z.string().optional() });
@@ -52,8 +52,7 @@ export const kvkkRoutes = [
     handle: ({ auth, deps, query, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const userId = ownLearner(auth);
-        const org = await coachingOrganization(trx, auth.orgId);
-        if (!org) throw new ApiError(404, 'not_coaching', 'This is not a coaching organization');
+        const org = await requireCoachingOrganization(trx, auth.orgId, 'This is not a coaching organization');
         const count = async (table: string, column = 'user_id') => Number((await trx(table).where({ [column]: userId }).count({ n: '*' }).first())?.n ?? 0);
         const held = {
           profile: await count('learners'),

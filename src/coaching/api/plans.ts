@@ -10,7 +10,7 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { idOf, iso, Timestamp } from '../../platform/http/v1/schemas';
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { practiceCallWorkflowId, type PracticeCallInput } from '../../../workflows/coaching/definitions';
-import { coachingOrganization } from '../organizations';
+import { requireCoachingOrganization } from '../organizations';
 import { deletePlanSchedule, writePlanSchedule, type PlanRow } from '../plans';
 
 /**
@@ -81,7 +81,7 @@ async function checkTopics(trx: Tx, topicIds: string[]): Promise<void> {
 
 async function inCoaching<T>(deps: V1Deps, auth: Auth, fn: (trx: Tx) => Promise<T>): Promise<T> {
   return withTenant(deps.db, auth.orgId, async (trx) => {
-    if (!(await coachingOrganization(trx, auth.orgId))) throw new ApiError(404, 'not_coaching', 'Plans belong to coaching organizations');
+    await requireCoachingOrganization(trx, auth.orgId, 'Plans belong to coaching organizations');
     return fn(trx);
   });
 }

@@ -3,7 +3,7 @@ import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { defineRoute } from '../../platform/http/v1/route';
 import { iso, Timestamp } from '../../platform/http/v1/schemas';
-import { coachingOrganization } from '../organizations';
+import { requireCoachingOrganization } from '../organizations';
 import { progressOf } from '../progress';
 import { ownLearner } from './ownLearner';
 
@@ -71,7 +71,7 @@ export const progressRoutes = [
     errors: [404],
     handle: ({ auth, deps }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
-        if (!(await coachingOrganization(trx, auth.orgId))) throw new ApiError(404, 'not_coaching', 'This is not a coaching organization');
+        await requireCoachingOrganization(trx, auth.orgId, 'This is not a coaching organization');
         const since = new Date(Date.now() - 7 * 86_400_000);
         const rows = await trx('learners as l')
           .join('users as u', 'u.id', 'l.user_id')

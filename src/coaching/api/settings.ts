@@ -5,7 +5,7 @@ import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
 import { pauseLearnerPlans } from '../consent';
-import { coachingOrganization } from '../organizations';
+import { requireCoachingOrganization } from '../organizations';
 import { pausePlanSchedulesSoon } from '../plans';
 import { coachSettingsOf, type CoachSettingsRow } from '../settings';
 
@@ -24,7 +24,7 @@ const toApi = (s: CoachSettingsRow): z.input<typeof CoachSettings> => ({ engine:
 
 const inCoaching = <T>(deps: V1Deps, orgId: string, fn: Parameters<typeof withTenant<T>>[2]) =>
   withTenant(deps.db, orgId, async (trx) => {
-    if (!(await coachingOrganization(trx, orgId))) throw new ApiError(404, 'not_coaching', 'This is not a coaching organization');
+    await requireCoachingOrganization(trx, orgId, 'This is not a coaching organization');
     return fn(trx);
   });
 

@@ -6,7 +6,7 @@ import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { idOf, iso, Timestamp } from '../../platform/http/v1/schemas';
-import { coachingOrganization } from '../organizations';
+import { requireCoachingOrganization } from '../organizations';
 import { CEFR_LEVELS } from '../repositories/learners';
 
 interface TopicRow {
@@ -53,7 +53,7 @@ const toApi = (row: TopicRow): z.input<typeof Topic> => ({
 
 /** Topics exist only in coaching organizations; anywhere else there is nothing to find. */
 async function inCoachingOrganization<T>(trx: Tx, orgId: string, fn: () => Promise<T>): Promise<T> {
-  if (!(await coachingOrganization(trx, orgId))) throw new ApiError(404, 'not_coaching', 'Topics belong to coaching organizations');
+  await requireCoachingOrganization(trx, orgId, 'Topics belong to coaching organizations');
   return fn();
 }
 
