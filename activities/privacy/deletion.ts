@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ScheduleNotFoundError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { deleteScheduleIfAny } from '../../src/platform/temporal/schedules';
 import type Stripe from 'stripe';
 import type { Config } from '../../src/platform/config';
 import type { Keyring } from '../../src/platform/crypto/keyring';
@@ -13,7 +14,8 @@ import { revokeGoogleToken } from '../../src/booking/calendars/google';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import { billingWorkflowId, cancelBillingSignal } from '../../workflows/billing/definitions';
 import type { TableRule } from '../../src/platform/registration';
-import { deleteEngineRecordings, deletePlanSchedulesOf, vapiClientOf } from '../../src/coaching/engineRecordings';
+import { deleteEngineRecordings, vapiClientOf } from '../../src/coaching/engineRecordings';
+import { deletePlanSchedulesOf } from '../../src/coaching/plans';
 
 /**
  * What account deletion erases, in an order the foreign keys accept, and what it keeps and why: each
@@ -73,12 +75,7 @@ export function createDeletionActivities(deps: {
      * terminated. Its billing cycle is left to close its last period, and this deletion to finish.
      */
     async stopOrganizationWorkflows(input: { orgId: string }): Promise<number> {
-      await deps.temporal.schedule
-        .getHandle(`usage-report:${input.orgId}`)
-        .delete()
-        .catch((error: unknown) => {
-          if (!(error instanceof ScheduleNotFoundError)) throw error;
-        });
+      await deleteScheduleIfAny(deps.temporal, `usage-report:${input.orgId}`);
       await deletePlanSchedulesOf({ db, temporal: deps.temporal }, input.orgId);
       const query = `OrgId = '${input.orgId}' AND ExecutionStatus = 'Running' AND WorkflowType NOT IN ('deletionWorkflow', 'billingCycleWorkflow')`;
       let stopped = 0;

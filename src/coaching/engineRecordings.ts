@@ -1,10 +1,7 @@
-import { ScheduleNotFoundError, type Client } from '@temporalio/client';
-import { weeklyProgressScheduleId } from '../../workflows/coaching/definitions';
 import type { Config } from '../platform/config';
 import type { Db } from '../platform/db/knex';
 import { auditLogRepository } from '../accounts/repositories/auditLog';
 import { createVapiClient, type VapiClient } from './engines/vapiClient';
-import { deletePlanSchedule } from './plans';
 
 /** The platform's Vapi client, if it has a Vapi account (VAPI_API_KEY). */
 export const vapiClientOf = (config: Pick<Config, 'vapi'>): VapiClient | undefined => (config.vapi ? createVapiClient({ apiKey: config.vapi.apiKey, baseUrl: config.vapi.baseUrl }) : undefined);
@@ -41,17 +38,4 @@ export async function deleteEngineRecordings(deps: { db: Db; vapi?: VapiClient }
       options.onEach?.();
     }
   }
-}
-
-/** An organization being erased: none of its plans may call anyone again. */
-export async function deletePlanSchedulesOf(deps: { db: Db; temporal: Client }, orgId: string): Promise<number> {
-  const plans: string[] = await deps.db('coach_plans').where({ org_id: orgId }).pluck('id');
-  for (const planId of plans) await deletePlanSchedule(deps.temporal, planId);
-  await deps.temporal.schedule
-    .getHandle(weeklyProgressScheduleId(orgId))
-    .delete()
-    .catch((error: unknown) => {
-      if (!(error instanceof ScheduleNotFoundError)) throw error;
-    });
-  return plans.length;
 }

@@ -1,6 +1,6 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
-import type { Tx } from '../platform/db/knex';
-import { upsertSchedule } from '../platform/temporal/schedules';
+import type { Db, Tx } from '../platform/db/knex';
+import { deleteScheduleIfAny, upsertSchedule } from '../platform/temporal/schedules';
 import { OrgId } from '../../workflows/platform/searchAttributes';
 import { coachPlanScheduleId, practiceCallWorkflowIdBase, weeklyProgressScheduleId, type PracticeCallInput } from '../../workflows/coaching/definitions';
 
@@ -86,13 +86,7 @@ export async function pausePlanSchedule(client: Client, planId: string, reason: 
   }
 }
 
-export async function deletePlanSchedule(client: Client, planId: string): Promise<void> {
-  try {
-    await client.schedule.getHandle(coachPlanScheduleId(planId)).delete();
-  } catch (error) {
-    if (!(error instanceof ScheduleNotFoundError)) throw error;
-  }
-}
+export const deletePlanSchedule = (client: Client, planId: string): Promise<void> => deleteScheduleIfAny(client, coachPlanScheduleId(planId));
 
 /**
  * Pauses the schedules of plans whose rows were just paused (consent withdrawn), within the webhook's
@@ -114,5 +108,13 @@ export async function movePlanSchedules(trx: Tx, client: Client, taskQueue: stri
   const plans: PlanRow[] = await trx('coach_plans').where({ user_id: userId }).whereNot({ status: 'ended' });
   for (const plan of plans) await writePlanSchedule(client, taskQueue, plan, timeZone);
   await trx('coach_plans').where({ user_id: userId }).whereNot({ status: 'ended' }).update({ schedule_time_zone: timeZone, updated_at: trx.fn.now() });
+  return plans.length;
+}
+
+/** An organization being erased: none of its plans may call anyone again. */
+export async function deletePlanSchedulesOf(deps: { db: Db; temporal: Client }, orgId: string): Promise<number> {
+  const plans: string[] = await deps.db('coach_plans').where({ org_id: orgId }).pluck('id');
+  for (const planId of plans) await deletePlanSchedule(deps.temporal, planId);
+  await deleteScheduleIfAny(deps.temporal, weeklyProgressScheduleId(orgId));
   return plans.length;
 }

@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 
 /** Creates the schedule, or brings an existing one to this spec and action (a time zone changed, a new task queue). */
 export async function upsertSchedule(client: Client, options: ScheduleOptions): Promise<void> {
@@ -43,3 +43,12 @@ export const ensureRetentionSweepSchedule = (client: Client, params: { scheduleI
     action: { type: 'startWorkflow', workflowType: 'retentionSweepWorkflow', workflowId: params.scheduleId, taskQueue: params.taskQueue, args: [{}] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
   });
+
+/** Deletes a schedule; one that is not there (deleted before, never written) counts as deleted. */
+export async function deleteScheduleIfAny(client: Client, scheduleId: string): Promise<void> {
+  try {
+    await client.schedule.getHandle(scheduleId).delete();
+  } catch (error) {
+    if (!(error instanceof ScheduleNotFoundError)) throw error;
+  }
+}
