@@ -16,17 +16,21 @@ export interface CoachSettingsRow {
  * minute from COACH_*. Used inside the organization's tenant transaction.
  */
 export async function coachSettingsOf(trx: Tx, orgId: string, config: Pick<Config, 'vapi' | 'coaching'>): Promise<CoachSettingsRow> {
-  await trx('coach_settings')
-    .insert({
-      org_id: orgId,
-      engine: config.vapi ? 'vapi' : 'twilio',
-      price_per_minute_minor: config.coaching.pricePerMinuteMinor,
-      currency: config.coaching.currency,
-      low_balance_minor: config.coaching.lowBalanceMinor,
-      vapi_phone_number_id: config.vapi?.phoneNumberId ?? null,
-    })
-    .onConflict('org_id')
-    .ignore();
-  const row: CoachSettingsRow = await trx('coach_settings').where({ org_id: orgId }).first();
+  // Read first: the row exists after the first time, and a read path should not write.
+  let row = (await trx('coach_settings').where({ org_id: orgId }).first()) as CoachSettingsRow | undefined;
+  if (!row) {
+    await trx('coach_settings')
+      .insert({
+        org_id: orgId,
+        engine: config.vapi ? 'vapi' : 'twilio',
+        price_per_minute_minor: config.coaching.pricePerMinuteMinor,
+        currency: config.coaching.currency,
+        low_balance_minor: config.coaching.lowBalanceMinor,
+        vapi_phone_number_id: config.vapi?.phoneNumberId ?? null,
+      })
+      .onConflict('org_id')
+      .ignore();
+    row = (await trx('coach_settings').where({ org_id: orgId }).first()) as CoachSettingsRow;
+  }
   return { ...row, currency: row.currency.trim() };
 }
