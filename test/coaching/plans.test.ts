@@ -6,6 +6,7 @@ import { coachPlanScheduleId } from '../../workflows/coaching/definitions';
 import { planScheduleSpec } from '../../src/coaching/plans';
 import { Browser, PASSWORD, randomIp, uniqueEmail } from '../helpers/api';
 import { startCoachStack, type CoachStack } from '../helpers/coachStack';
+import { ACCOUNT_SID, AUTH_TOKEN } from '../helpers/callStack';
 
 /**
  * Call plans as Temporal Schedules: written with the plan in the learner's zone, edited, paused and resumed
@@ -97,8 +98,8 @@ test('withdrawing consent pauses every plan at once, in the database and the sch
 test('texting STOP to the organization pauses the plans and puts the number on the do-not-call list', async () => {
   const { browser, phone } = await stack.learner();
   const plan = await stack.plan(browser);
-  const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: 'AC0123456789abcdef0123456789abcdef', From: phone, To: stack.orgNumber, Body: 'STOP' };
-  const signature = twilio.getExpectedTwilioSignature('test-twilio-auth-token', `${stack.publicBaseUrl}/twilio/sms/incoming`, params);
+  const params = { MessageSid: `SM${randomBytes(16).toString('hex')}`, AccountSid: ACCOUNT_SID, From: phone, To: stack.orgNumber, Body: 'STOP' };
+  const signature = twilio.getExpectedTwilioSignature(AUTH_TOKEN, `${stack.publicBaseUrl}/twilio/sms/incoming`, params);
   const res = await fetch(`${stack.publicBaseUrl}/twilio/sms/incoming`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
   expect(res.status).toBe(200);
   expect((await browser.get(`/api/v1/plans/${plan.id}`)).body.status).toBe('paused');

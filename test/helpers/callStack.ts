@@ -9,8 +9,9 @@ import { startFakeTwilioRest, type FakeTwilioRest } from '../fakes/twilioRest';
 import { makeOrganization, randomPhone } from './organizations';
 import { startTestWorker, testConfig, testServices } from './stack';
 
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'test-twilio-auth-token';
+/** The Twilio account every test stack signs and checks webhooks with. */
+export const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
+export const AUTH_TOKEN = 'test-twilio-auth-token';
 export const PUBLIC_BASE_URL = 'https://callgenly.test';
 
 /**

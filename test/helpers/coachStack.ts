@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createApp } from '../../src/app';
@@ -12,12 +13,20 @@ import { startFakeVapi, type FakeVapi } from '../fakes/vapi';
 import { Browser, PASSWORD, randomIp, uniqueEmail } from './api';
 import { randomPhone } from './organizations';
 import { startTestWorker, testConfig, testServices } from './stack';
+import { ACCOUNT_SID, AUTH_TOKEN } from './callStack';
 import type { RunningWorker } from '../../src/worker';
 
-const ACCOUNT_SID = 'AC0123456789abcdef0123456789abcdef';
-const AUTH_TOKEN = 'test-twilio-auth-token';
 export const VAPI_SECRET = 'vapi-webhook-secret-for-tests';
 export const VAPI_PHONE_NUMBER_ID = '3f1c2a9e-0000-4000-8000-000000000001';
+
+/** A port nothing listens on now (the API takes it once its services, which must know its URL, exist). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 /** A zone where it is now mid-day (inside any calling window), or the small hours (outside every one). */
 export function zoneAt(hours: [number, number]): string {
@@ -41,7 +50,7 @@ export async function startCoachStack(env: Record<string, string> = {}) {
   const llm = await startFakeOpenAI();
   // The webhooks Vapi and Twilio sign are checked against PUBLIC_BASE_URL: the API's own address here.
   let http: RunningHttpServer | undefined;
-  const port = 20000 + (randomBytes(2).readUInt16BE() % 20000);
+  const port = await freePort();
   const publicBaseUrl = `http://127.0.0.1:${port}`;
   const services: Services = await testServices(
     testConfig({
