@@ -12,8 +12,12 @@ import { fluencyOf, lexicalDiversity, MIN_WORDS_FOR_SCORES, wordsOf, type Fluenc
 import type { ReportLine } from '../../workflows/coaching/definitions';
 import { recomputeLevel } from '../../src/coaching/analysis/level';
 import { recordPractice } from '../../src/coaching/practice';
+import type { PronunciationMeasure } from '../../src/coaching/pronunciation/score';
 
-const NOT_FROM_AUDIO = { measured: false as const, reason: 'pronunciation is judged only from audio by a pronunciation-assessment service, and none is configured' };
+const notFromAudioYet = (config: Pick<Config, 'pronunciation'>) => ({
+  measured: false as const,
+  reason: config.pronunciation ? 'the pronunciation assessment of the recording has not finished' : 'pronunciation is judged only from audio by a pronunciation-assessment service, and none is configured',
+});
 
 /** What is stored (encrypted) and shown: every score with how it was reached and its evidence, or why it is not there. */
 export interface AnalysisResult {
@@ -25,7 +29,8 @@ export interface AnalysisResult {
   grammar: Measured<{ score: number; errorsPerClause: number; clauses: number; mistakes: Assessment['grammar']['mistakes']; explanation: string }>;
   vocabulary: Measured<{ score: number; lexicalDiversity: number; newWords: string[]; misused: Assessment['vocabulary']['misused']; explanation: string; cefrProfile: { measured: false; reason: string } }>;
   fluency: Measured<FluencyMeasure>;
-  pronunciation: { measured: false; reason: string };
+  /** Written by the pronunciation step, from audio; until then (or without a service) not measured. */
+  pronunciation: PronunciationMeasure;
   cefr: Measured<Assessment['cefr'] & { estimate: 'practice estimate for this conversation, not a certified level' }>;
   model: string;
   promptVersion: string;
@@ -95,7 +100,7 @@ export function createPracticeAnalysisActivities(deps: { db: Db; fields: FieldCi
       }
       if (!assessment) throw ApplicationFailure.nonRetryable(`the model's answer was still invalid after ${config.analysis.correctionAttempts} correction(s): ${correction}`, 'InvalidAnalysis');
 
-      const result = score(assessment, lines, words, assessor.model);
+      const result = score(assessment, lines, words, assessor.model, notFromAudioYet(config));
       const ciphertext = await fields.encrypt(input.orgId, PRACTICE_ANALYSIS_CONTEXT, JSON.stringify(result));
       const status = result.scored ? 'completed' : 'insufficient';
       await withTenant(db, input.orgId, async (trx) => {
@@ -150,7 +155,7 @@ async function askModel(assessor: Assessor, input: Parameters<Assessor['assess']
  * Counts into scores, by rules the README states: grammar `100 × max(0, 1 − 2 × errors per clause)`,
  * vocabulary `100 × lexical diversity` (MATTR), fluency from timings; pronunciation only from audio.
  */
-function score(a: Assessment, lines: ReportLine[], words: string[], model: string): AnalysisResult {
+function score(a: Assessment, lines: ReportLine[], words: string[], model: string, pronunciation: PronunciationMeasure): AnalysisResult {
   const scored = words.length >= MIN_WORDS_FOR_SCORES;
   const tooShort = { measured: false as const, reason: `${words.length} words from the learner: at least ${MIN_WORDS_FOR_SCORES} are needed to score` };
   const errorsPerClause = a.grammar.mistakes.length / Math.max(1, a.grammar.clauses);
@@ -175,7 +180,7 @@ function score(a: Assessment, lines: ReportLine[], words: string[], model: strin
         }
       : tooShort,
     fluency: scored ? fluencyOf(lines) : tooShort,
-    pronunciation: NOT_FROM_AUDIO,
+    pronunciation: scored ? pronunciation : tooShort,
     cefr: scored ? { measured: true, ...a.cefr, estimate: 'practice estimate for this conversation, not a certified level' } : tooShort,
     model,
     promptVersion: PROMPT_VERSION,

@@ -53,6 +53,20 @@ export const analysis = {
   correctionAttempts: setting('ANALYSIS_CORRECTION_ATTEMPTS', count(2, 0, 5)),
 };
 
+/**
+ * Pronunciation, judged only from audio: Azure AI Speech pronunciation assessment (unscripted, through its
+ * REST API for short audio) on the learner-only recording. Without a key, pronunciation is "not measured".
+ * AZURE_SPEECH_ENDPOINT overrides the region's endpoint (a private endpoint, or a local server in tests).
+ */
+export const pronunciation = {
+  azureKey: setting('AZURE_SPEECH_KEY', optionalText),
+  azureRegion: setting('AZURE_SPEECH_REGION', z.string().regex(/^[a-z0-9]+$/, 'must be an Azure region name such as westeurope').default('westeurope')),
+  azureEndpoint: setting('AZURE_SPEECH_ENDPOINT', httpUrl().optional()),
+  language: setting('PRONUNCIATION_LANGUAGE', z.string().regex(/^[a-z]{2}-[A-Z]{2}$/, 'must be a locale such as en-US').default('en-US')),
+  /** At most this many clips (of at most 30 s, the service's limit) are assessed per call: the cost is per clip. */
+  maxClips: setting('PRONUNCIATION_MAX_CLIPS', count(12, 1, 60)),
+};
+
 /** How long a closed learner account is kept (restricted) before the retention sweep erases it. */
 export const closure = {
   closedAccountRetentionDays: setting('COACH_CLOSED_ACCOUNT_RETENTION_DAYS', count(730, 0, 3650)),

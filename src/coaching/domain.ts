@@ -1,4 +1,5 @@
 import { createPracticeAnalysisActivities } from '../../activities/coaching/analysis';
+import { createPronunciationActivities } from '../../activities/coaching/pronunciation';
 import { createPracticeCallActivities } from '../../activities/coaching/practiceCalls';
 import { createWeeklyProgressActivities } from '../../activities/coaching/weeklyProgress';
 import { PracticeCallStatus } from '../../workflows/coaching/definitions';
@@ -32,7 +33,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'weeklyProgressWorkflow', id: idPattern('coach-progress', { scheduled: true }), owner: { kind: 'org-in-id' } },
     { type: 'practiceAnalysisWorkflow', id: idPattern('practice-analysis'), owner: { kind: 'row', table: 'practice_calls', column: 'id' } },
   ],
-  activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps), createWeeklyProgressActivities(deps)],
+  activities: (deps) => [createPracticeCallActivities(deps), createPracticeAnalysisActivities(deps), createPronunciationActivities(deps), createWeeklyProgressActivities(deps)],
   routes: [...learnerRoutes, ...topicRoutes, ...planRoutes, ...practiceCallRoutes, ...analysisRoutes, ...levelRoutes, ...progressRoutes, ...kvkkRoutes, ...balanceRoutes, ...settingsRoutes],
   mounts: (deps) => [
     { path: '/vapi', router: vapiEventRoutes(deps) },
@@ -62,6 +63,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { name: 'Vapi', role: 'places and holds practice calls (voice, speech recognition, the coach model); keeps recordings up to 30 days', data: ['phone number and name', 'call audio and recordings', 'transcripts'], location: 'United States', when: 'VAPI_API_KEY is set' },
     TWILIO,
     { name: 'Anthropic', role: 'analyses the learner’s side of each practice call', data: ['transcripts of the learner’s speech', 'native language and stated level'], location: 'United States', when: 'ANTHROPIC_API_KEY is set' },
+    { name: 'Microsoft (Azure AI Speech)', role: 'scores the pronunciation of the learner’s side of each practice call, from its recording', data: ['recordings of the learner’s speech'], location: 'the Azure region AZURE_SPEECH_REGION names', when: 'AZURE_SPEECH_KEY is set' },
     llmProvider('the coach on the built-in engine, or the analysis when Anthropic is not configured', ['transcripts of the learner’s speech']),
   ],
 };

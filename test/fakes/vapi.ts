@@ -1,11 +1,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
+import { WaveFile } from 'wavefile';
 import { readBody } from './http';
 
 /**
  * A local server speaking Vapi's REST wire format for what the coach uses (create, get, list and delete a
  * call, Bearer auth, NestJS-style errors), and Vapi's side of a call: signed server messages (status
  * updates, the end-of-call report) posted to our webhook, HMAC-signed as a Vapi webhook credential signs them.
+ * A recorded call's learner-only recording is served as Vapi serves it: a redirect to a signed URL.
  */
 export interface FakeVapiCall {
   id: string;
@@ -21,6 +23,8 @@ export interface FakeVapiCall {
   /** The request body as sent. */
   request: Record<string, unknown>;
   deleted?: boolean;
+  /** The learner-only recording, as phone audio: 8 kHz μ-law WAV, a voice-like tone while the learner speaks. */
+  learnerAudio?: Buffer;
 }
 
 export interface FakeVapi {
@@ -43,6 +47,13 @@ export function signVapi(body: string, secret: string, timestamp = String(Date.n
 export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi> {
   const server: Server = createServer(async (req, res) => {
     const send = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    // The signed URL a recording redirects to: no Bearer key, a signature in the query instead.
+    const signed = /^\/signed\/([0-9a-f-]{36})-customer\.wav$/.exec(req.url?.split('?')[0] ?? '');
+    if (signed) {
+      const recorded = fake.calls.find((c) => c.id === signed[1] && !c.deleted)?.learnerAudio;
+      if (!recorded || !req.url?.includes('X-Amz-Signature=')) return send(403, { message: 'Forbidden' });
+      return res.writeHead(200, { 'content-type': 'audio/wav' }).end(recorded);
+    }
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(401, { message: 'Unauthorized', statusCode: 401 });
     const url = new URL(req.url ?? '/', 'http://fake');
     const text = await readBody(req);
@@ -61,6 +72,12 @@ export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi>
     if (req.method === 'GET' && url.pathname === '/call') {
       const after = url.searchParams.get('createdAtGe');
       return send(200, fake.calls.filter((c) => !c.deleted && (!after || c.createdAt >= after)).map(view));
+    }
+    const recording = /^\/call\/([0-9a-f-]{36})\/customer-recording$/.exec(url.pathname);
+    if (req.method === 'GET' && recording) {
+      const recorded = fake.calls.find((c) => c.id === recording[1] && !c.deleted);
+      if (!recorded?.learnerAudio) return send(404, { message: 'Recording not found', error: 'Not Found', statusCode: 404 });
+      return res.writeHead(302, { location: `${fake.baseUrl}/signed/${recorded.id}-customer.wav?X-Amz-Expires=300&X-Amz-Signature=${randomUUID()}` }).end();
     }
     const one = /^\/call\/([0-9a-f-]{36})$/.exec(url.pathname);
     const call = one ? fake.calls.find((c) => c.id === one[1] && !c.deleted) : undefined;
@@ -94,6 +111,7 @@ export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi>
         ],
         ...(input.recording ? { recordingUrl: `https://storage.vapi.example/${id}-mono.mp3` } : {}),
       };
+      if (input.recording) call.learnerAudio = learnerRecording(duration, (input.lines ?? []).filter((l) => l.role === 'user'));
       return call;
     },
     async send(url, secret, type, call, extra = {}) {
@@ -110,4 +128,17 @@ export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi>
   const address = server.address();
   fake.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return fake;
+}
+
+/** Phone audio of the learner's side: silence, and a 180 Hz tone with a slow swell while they speak. */
+function learnerRecording(seconds: number, turns: Array<{ at: number; seconds: number }>): Buffer {
+  const rate = 8000;
+  const samples = new Int16Array(Math.ceil(seconds * rate));
+  for (const turn of turns) {
+    for (let i = Math.floor(turn.at * rate); i < Math.min(samples.length, (turn.at + turn.seconds) * rate); i++) samples[i] = Math.round(9000 * Math.sin((2 * Math.PI * 180 * i) / rate) * (0.6 + 0.4 * Math.sin(i / 700)));
+  }
+  const wav = new WaveFile();
+  wav.fromScratch(1, rate, '16', samples);
+  wav.toMuLaw();
+  return Buffer.from(wav.toBuffer());
 }

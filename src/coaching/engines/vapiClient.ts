@@ -56,6 +56,11 @@ export interface VapiClient {
   findCall(input: { phoneNumberId?: string; createdAfter: Date; attemptKey: string }): Promise<VapiCall | undefined>;
   /** Deletes the call's data at Vapi (recordings included); one already gone counts as deleted. */
   deleteCall(id: string): Promise<'deleted' | 'already-gone'>;
+  /**
+   * The learner-only recording (`GET /call/:id/customer-recording`, a redirect to a short-lived signed URL
+   * that is followed, never kept); undefined when Vapi has none (deleted, or never recorded).
+   */
+  learnerRecording(id: string): Promise<{ contentType: string; audio: Buffer } | undefined>;
 }
 
 export function createVapiClient(config: { apiKey: string; baseUrl: string; timeoutMs?: number; fetch?: typeof fetch }): VapiClient {
@@ -97,6 +102,13 @@ export function createVapiClient(config: { apiKey: string; baseUrl: string; time
         if (error instanceof VapiError && error.status === 404) return 'already-gone';
         throw error;
       }
+    },
+    async learnerRecording(id) {
+      // fetch drops the Authorization header when the redirect leaves Vapi's origin (the signed URL needs none).
+      const res = await doFetch(`${base}/call/${encodeURIComponent(id)}/customer-recording`, { headers: { authorization: `Bearer ${config.apiKey}` }, redirect: 'follow', signal: AbortSignal.timeout(config.timeoutMs ?? 60_000) });
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new VapiError(res.status, await res.text());
+      return { contentType: res.headers.get('content-type') ?? '', audio: Buffer.from(await res.arrayBuffer()) };
     },
   };
 }

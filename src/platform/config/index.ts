@@ -4,7 +4,7 @@ import { auth, oauthClients } from '../../accounts/config';
 import { billing, prepaid, stripe } from '../../billing/config';
 import { calendarEndpoints } from '../../booking/config';
 import { calls, llm } from '../../calls/config';
-import { analysis, closure, coaching, vapi } from '../../coaching/config';
+import { analysis, closure, coaching, pronunciation, vapi } from '../../coaching/config';
 import { notifications } from '../../notifications/config';
 import { deletion, exportLinks, retention } from '../../privacy/config';
 import { codec, core, database, http, masterKeys, temporal, twilio } from './platformSettings';
@@ -40,6 +40,7 @@ const SECTIONS = {
   vapi,
   coaching,
   analysis,
+  pronunciation,
   closure,
 } satisfies Record<string, SettingsSpec>;
 
@@ -166,6 +167,10 @@ function configFrom(raw: Raw) {
     vapi: raw.vapi.apiKey ? { ...raw.vapi, apiKey: raw.vapi.apiKey } : undefined,
     coaching: { ...raw.coaching, ...raw.closure },
     analysis: raw.analysis,
+    /** Absent without AZURE_SPEECH_KEY: pronunciation is not measured. */
+    pronunciation: raw.pronunciation.azureKey
+      ? { key: raw.pronunciation.azureKey, endpoint: (raw.pronunciation.azureEndpoint ?? `https://${raw.pronunciation.azureRegion}.stt.speech.microsoft.com`).replace(/\/$/, ''), region: raw.pronunciation.azureRegion, language: raw.pronunciation.language, maxClips: raw.pronunciation.maxClips }
+      : undefined,
   };
 }
 
