@@ -36,7 +36,8 @@ export function createWeeklyProgressActivities(deps: { db: Db; config: Config; n
             level: summary.progress.level.current,
             streakWeeks: summary.progress.streakWeeks,
             wordsInPractice: summary.progress.words.inPractice,
-            progressUrl: `${deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl}/learn/progress`,
+            // The report page with its charts, behind the learner's sign-in.
+            progressUrl: `${deps.config.http.publicBaseUrl}/api/v1/me/learner/progress/page`,
           },
           to: { userIds: [userId] },
           cause: `weekly-progress:${userId}:${summary.weekStart.toISODate()}`,

@@ -1,7 +1,8 @@
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic';
-import { startCoachStack, VAPI_SECRET, type CoachStack } from '../helpers/coachStack';
-import type { Browser } from '../helpers/api';
+import { startCoachStack, type CoachStack } from '../helpers/coachStack';
+import { Browser, randomIp } from '../helpers/api';
 import { recordHistory } from '../helpers/histories';
+import { heldPracticeCall, LEARNER_TURNS, VALID, words } from '../helpers/practiceConversation';
 
 /**
  * Each finished practice call analysed by Claude (the real `@anthropic-ai/sdk` against a local server
@@ -20,55 +21,7 @@ afterAll(async () => {
   await claude.close();
 });
 
-const LEARNER_TURNS = [
-  'Yesterday I go to the interview for the marketing job in a big company near my house.',
-  'The manager asked me about my experience and I told him that I work five years in a small agency.',
-  'I was very nervous at the beginning but after some minutes I felt more relaxed and confident.',
-  'He asked me why I want to change my job and I said I am looking for new challenges and responsibility.',
-  'I think the interview went well, but I am not sure about the salary they offer me.',
-  'Next week they will call me to tell me the decision, so now I have to wait patiently.',
-];
-const words = LEARNER_TURNS.join(' ').split(/\s+/).length;
-
-function conversation(turns: string[]) {
-  const lines: Array<{ role: 'bot' | 'user'; text: string; at: number; seconds: number }> = [];
-  let at = 0;
-  for (const turn of turns) {
-    lines.push({ role: 'bot', text: 'Tell me more about that.', at, seconds: 2 });
-    at += 3;
-    const seconds = Math.round(turn.split(/\s+/).length / 2.2); // ~130 words a minute
-    lines.push({ role: 'user', text: turn, at, seconds });
-    at += seconds + 1;
-  }
-  return lines;
-}
-
-const VALID = {
-  feedback: { summary: 'You told a clear story about your interview.', strengths: ['Clear sequence of events'], toPractise: ['Past simple of irregular verbs'] },
-  grammar: {
-    clauses: 14,
-    mistakes: [
-      { quote: 'Yesterday I go to the interview', correction: 'Yesterday I went to the interview', rule: 'Finished past events take the past simple.', category: 'past simple' },
-      { quote: 'I work five years in a small agency', correction: 'I have worked for five years in a small agency', rule: 'Use the present perfect with "for" for a period up to now.', category: 'present perfect' },
-    ],
-  },
-  vocabulary: { newWords: ['challenges', 'patiently'], misused: [] },
-  cefr: { band: 'B1', evidence: ['I am looking for new challenges and responsibility'], explanation: 'Connected narrative on a familiar topic with frequent tense errors.' },
-};
-
-/** A practice call held through Vapi with these learner turns, reported, and its analysis finished. */
-async function practiceCall(browser: Browser, planId: string, turns: string[], options: { timings?: boolean } = {}) {
-  const workflowId = (await browser.post(`/api/v1/plans/${planId}/call-now`)).body.workflowId as string;
-  await stack.until(workflowId, ['in_progress']);
-  const call = stack.vapi.calls.at(-1)!;
-  stack.vapi.end(call.id, { endedReason: 'customer-ended-call', lines: conversation(turns) });
-  if (options.timings === false) for (const m of call.artifact!.messages!) (delete m.time, delete m.endTime);
-  await stack.vapi.send(stack.vapiEventsUrl, VAPI_SECRET, 'end-of-call-report', call);
-  await stack.outcome(workflowId);
-  const pc = await stack.services.db('practice_calls').where({ workflow_id: workflowId }).first();
-  await stack.services.temporal.workflow.getHandle(`practice-analysis:${pc.id}`).result();
-  return pc.id as string;
-}
+const practiceCall = (browser: Browser, planId: string, turns: string[], options: { timings?: boolean } = {}) => heldPracticeCall(stack, browser, planId, turns, options);
 
 test('a practice conversation is analysed: quoted mistakes with corrections and rules, scores by stated rules, pronunciation not measured', async () => {
   expect(words).toBeGreaterThanOrEqual(75);
@@ -212,10 +165,24 @@ test('the level moves with evidence: nothing before three scored calls, one outl
   expect(progress.charts.scores).toContain('grammar');
   const staffView = (await stack.owner.get(`/api/v1/learners/${progress.userId}/progress`)).body;
   expect(staffView.calls).toBe(7);
+  // The same report as a page, for the learner and staff: the figures, both charts inline, names escaped.
+  for (const page of [await browser.get('/api/v1/me/learner/progress/page'), await stack.owner.get(`/api/v1/learners/${progress.userId}/progress/page`)]) {
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.text.match(/<svg/g)).toHaveLength(2);
+    expect(page.text).toContain('<dt>Estimated level</dt><dd>B2');
+    expect(page.text).toContain('<dt>Practice calls</dt><dd>7</dd>');
+    expect(page.text).toContain('<span class="nm">not measured</span>'); // pronunciation, with no service
+    expect(page.text).not.toContain('<script');
+  }
   const cohort = (await stack.owner.get('/api/v1/coaching/cohort')).body.data;
   expect(cohort.find((c: { userId: string }) => c.userId === progress.userId)).toMatchObject({ level: 'B2', callsThisWeek: 7 });
   const other = await stack.learner();
   expect((await other.browser.get(`/api/v1/learners/${progress.userId}/progress`)).status).toBe(403);
+  expect((await other.browser.get(`/api/v1/learners/${progress.userId}/progress/page`)).status).toBe(403);
+  const elsewhere = new Browser(stack.app, randomIp());
+  await elsewhere.signUp();
+  expect((await elsewhere.get(`/api/v1/learners/${progress.userId}/progress/page`)).status).toBe(404);
   expect((await other.browser.get('/api/v1/me/learner/progress')).body.calls).toBe(0);
 });
 
@@ -282,7 +249,7 @@ test('the weekly progress email: one per learner with a plan and per week, from 
   await run(); // the same week again: nothing more
   const notices = await stack.services.db('notifications').where({ org_id: stack.orgId, user_id: userId, kind: 'coaching.weekly_progress' });
   expect(notices).toHaveLength(1);
-  expect(notices[0].payload).toMatchObject({ callsThisWeek: 0, level: null, progressUrl: expect.stringContaining('/learn/progress') });
+  expect(notices[0].payload).toMatchObject({ callsThisWeek: 0, level: null, progressUrl: `${stack.publicBaseUrl}/api/v1/me/learner/progress/page` });
 });
 
 test('a closed account is restricted at once, then erased after its period, keeping only payment records and consent evidence', async () => {

@@ -1,10 +1,12 @@
+import type { Response } from 'express';
 import { z } from 'zod';
 import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { defineRoute } from '../../platform/http/v1/route';
 import { iso, Timestamp } from '../../platform/http/v1/schemas';
 import { requireCoachingOrganization } from '../organizations';
-import { progressOf } from '../progress';
+import { progressOf, type LearnerProgress } from '../progress';
+import { progressPage } from '../progressPage';
 import { ownLearner } from './ownLearner';
 
 /**
@@ -28,6 +30,10 @@ const Progress = z
     charts: z.object({ scores: z.string(), level: z.string() }).meta({ description: 'SVG documents' }),
   })
   .meta({ id: 'LearnerProgress' });
+
+function sendPage(res: Response, progress: LearnerProgress): void {
+  res.status(200).set({ 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'private, no-store' }).send(progressPage(progress));
+}
 
 export const progressRoutes = [
   defineRoute({
@@ -53,6 +59,33 @@ export const progressRoutes = [
     response: { schema: Progress, description: 'The progress' },
     errors: [404],
     handle: ({ auth, deps, params }) => withTenant(deps.db, auth.orgId, (trx) => progressOf(trx, auth.orgId, params.userId)),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/me/learner/progress/page',
+    operationId: 'getMyProgressPage',
+    summary: 'Your progress report as a page with its charts',
+    tag: 'Coaching',
+    access: 'learner',
+    raw: true,
+    file: { contentType: 'text/html', description: 'The progress report' },
+    errors: [404],
+    handle: async ({ auth, deps, res }) => sendPage(res, await withTenant(deps.db, auth.orgId, (trx) => progressOf(trx, auth.orgId, ownLearner(auth)))),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/learners/{userId}/progress/page',
+    operationId: 'getLearnerProgressPage',
+    summary: "A learner's progress report as a page with its charts (staff)",
+    tag: 'Coaching',
+    access: 'member',
+    raw: true,
+    file: { contentType: 'text/html', description: 'The progress report' },
+    params: z.object({ userId: z.string().max(64) }),
+    errors: [404],
+    handle: async ({ auth, deps, params, res }) => sendPage(res, await withTenant(deps.db, auth.orgId, (trx) => progressOf(trx, auth.orgId, params.userId))),
   }),
 
   defineRoute({
