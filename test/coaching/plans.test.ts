@@ -7,6 +7,7 @@ import { planScheduleSpec } from '../../src/coaching/plans';
 import { Browser, PASSWORD, randomIp, uniqueEmail } from '../helpers/api';
 import { startCoachStack, type CoachStack } from '../helpers/coachStack';
 import { ACCOUNT_SID, AUTH_TOKEN } from '../helpers/callStack';
+import { randomPhone } from '../helpers/organizations';
 
 /**
  * Call plans as Temporal Schedules: written with the plan in the learner's zone, edited, paused and resumed
@@ -172,4 +173,12 @@ test('the KVKK notice, in Turkish and English, and an information request list t
   expect(info.body.recipients.map((r: { name: string }) => r.name)).toEqual(names);
   expect(await stack.services.db('audit_log').where({ org_id: stack.orgId, action: 'coaching.information_request', target_id: userId }).first()).toBeTruthy();
   expect((await stack.owner.get('/api/v1/me/learner/kvkk-information')).status).toBe(404);
+
+  // A correction is recorded at each processor that received the field, with what it means there.
+  expect(info.body.correctedAtProcessors).toEqual([]);
+  expect((await browser.patch('/api/v1/me/learner', { phone: randomPhone(), nativeLanguage: 'Kurdish', goals: 'Travel' })).status).toBe(200);
+  const corrected = (await browser.get('/api/v1/me/learner/kvkk-information')).body.correctedAtProcessors;
+  expect(corrected.map((c: { processor: string; field: string }) => `${c.processor}:${c.field}`)).toEqual(['Vapi:phone', 'Twilio:phone', 'Anthropic:nativeLanguage']);
+  for (const c of corrected) expect(names).toContain(c.processor);
+  expect(corrected[0].outcome).toContain('within 30 days');
 });

@@ -44,6 +44,7 @@ export const kvkkRoutes = [
       schema: Notice.extend({
         held: z.record(z.string(), z.number()).meta({ description: 'How many records of each kind are held about you' }),
         erasedAtProcessors: z.array(z.object({ processor: z.string(), practiceCallId: z.string(), outcome: z.string(), at: z.string() })).meta({ description: 'Each erasure of your data asked of a processor (recordings at Vapi), with its outcome' }),
+        correctedAtProcessors: z.array(z.object({ processor: z.string(), field: z.string(), outcome: z.string(), at: z.string() })).meta({ description: 'Each correction of your profile, per processor that received the field, with what it means there' }),
         answeredAt: z.string(),
       }).meta({ id: 'KvkkInformation' }),
       description: 'The answer',
@@ -66,11 +67,13 @@ export const kvkkRoutes = [
         };
         // What each processor was asked to erase of this learner's data, and when (KVKK art. 11/1-f).
         const erasures = await trx('audit_log').where({ action: 'coaching.processor_erasure', target_id: userId }).orderBy('id').select('metadata', 'created_at');
+        const corrections = await trx('audit_log').where({ action: 'coaching.processor_correction', target_id: userId }).orderBy('id').select('metadata', 'created_at');
         await audit(trx, req, auth, { action: 'coaching.information_request', targetType: 'user', targetId: userId });
         return {
           ...kvkkNotice(org.name, query.lang, learnerProcessors(deps.processors)),
           held,
           erasedAtProcessors: erasures.map((e) => ({ processor: String(e.metadata?.processor), practiceCallId: String(e.metadata?.practiceCallId), outcome: String(e.metadata?.outcome), at: iso(e.created_at)! })),
+          correctedAtProcessors: corrections.map((c) => ({ processor: String(c.metadata?.processor), field: String(c.metadata?.field), outcome: String(c.metadata?.outcome), at: iso(c.created_at)! })),
           answeredAt: iso(new Date())!,
         };
       }),

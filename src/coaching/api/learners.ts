@@ -13,6 +13,7 @@ import { Email, idOf, iso, pageBody, pageOf, PageQuery, Timestamp } from '../../
 import { toE164 } from '../../platform/phone';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { consentText, pauseLearnerPlans } from '../consent';
+import { recordCorrectionsAtProcessors } from '../corrections';
 import { ownLearner } from './ownLearner';
 import { movePlanSchedules, pausePlanSchedulesSoon } from '../plans';
 import { coachingOrganization } from '../organizations';
@@ -238,6 +239,8 @@ export const learnerRoutes = [
         // Consent was given for a number: another number is not covered by it.
         if (body.phone !== undefined && body.phone !== before.phone_e164) await learners.withdrawConsent(userId, 'number_changed');
         await audit(trx, req, auth, { action: 'coaching.learner_updated', targetType: 'user', targetId: userId, metadata: { fields: Object.keys(body) } });
+        const changed = [body.phone !== undefined && body.phone !== before.phone_e164 && 'phone', body.nativeLanguage !== undefined && body.nativeLanguage !== before.native_language && 'nativeLanguage', body.level !== undefined && body.level !== before.self_level && 'level'].filter((f): f is string => Boolean(f));
+        await recordCorrectionsAtProcessors(trx, auth.orgId, userId, changed);
         return toApi((await learners.find(userId))!);
       });
     },
