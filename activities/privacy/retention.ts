@@ -6,11 +6,14 @@ import type { TwilioProvider } from '../../src/platform/providers/twilio';
 import type { Config } from '../../src/platform/config';
 import { deleteEngineRecordings, vapiClientOf } from '../../src/coaching/engineRecordings';
 import { eraseClosedLearners } from '../../src/coaching/closure';
+import { purgeExpiredBillingRecords } from '../../src/billing/recordPurge';
 
 export interface SweepCounts {
   callsDeleted: number;
   messagesDeleted: number;
   recordingsDeleted: number;
+  /** Billing records, usage rows and balance-ledger entries past their retention. */
+  billingRecordsDeleted: number;
   /** Expired calls kept because they (or their organization) are under legal hold. */
   heldCalls: number;
 }
@@ -37,12 +40,13 @@ const COACHING_RECORDING_DAYS = 30;
 /**
  * The tables the sweep knows how to age out, by retention class: calls go in batches (their transcript
  * turns by cascade, their messages first, appointments unlinked), recordings are deleted at Twilio and
- * marked. A domain registering another table in one of these classes must teach the sweep first: the
+ * marked, billing records go when their years are up (a balance keeps its total). A domain registering another table in one of these classes must teach the sweep first: the
  * worker refuses to start until then (the other classes are kept as long as their rule says).
  */
-const SWEPT: Record<'call-content' | 'recordings', readonly string[]> = {
+const SWEPT: Record<'call-content' | 'recordings' | 'billing-records', readonly string[]> = {
   'call-content': ['calls', 'messages', 'transcript_turns'],
   recordings: ['recordings'],
+  'billing-records': ['billing_records', 'usage_records', 'balance_ledger'],
 };
 
 export function assertSweepCovers(tables: readonly TableRule[]): void {
@@ -54,13 +58,13 @@ export function assertSweepCovers(tables: readonly TableRule[]): void {
   }
 }
 
-export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; config: Pick<Config, 'vapi' | 'coaching'>; batchSize: number; tables: readonly TableRule[] }) {
+export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider; config: Pick<Config, 'vapi' | 'coaching' | 'billing'>; batchSize: number; tables: readonly TableRule[] }) {
   assertSweepCovers(deps.tables);
   const { db } = deps;
   const vapi = vapiClientOf(deps.config);
 
   const progressOf = (trx: Db | Tx, sweepId: string, orgId: string) => trx('retention_sweep_orgs').where({ sweep_id: sweepId, org_id: orgId });
-  const bump = (trx: Db | Tx, sweepId: string, orgId: string, column: 'calls_deleted' | 'messages_deleted' | 'recordings_deleted', n: number) =>
+  const bump = (trx: Db | Tx, sweepId: string, orgId: string, column: 'calls_deleted' | 'messages_deleted' | 'recordings_deleted' | 'billing_records_deleted', n: number) =>
     n > 0 ? progressOf(trx, sweepId, orgId).increment(column, n) : Promise.resolve(0);
 
   /** Recordings past the recording retention, or of calls about to go: deleted at Twilio, then marked. */
@@ -119,10 +123,9 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
     );
 
   return {
-    /** A page of organizations to sweep, in id order after `afterId`. */
+    /** A page of organizations to sweep, in id order after `afterId` (deleted ones too: their billing records age out). */
     async organizationsToSweep(input: { afterId: string | null; limit: number }): Promise<string[]> {
       return db('organizations')
-        .whereNot({ status: 'deleted' })
         .modify((q) => void (input.afterId ? q.where('id', '>', input.afterId) : q))
         .orderBy('id')
         .limit(input.limit)
@@ -136,7 +139,7 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
      */
     async sweepOrganization(input: { orgId: string; now: string; sweepId: string }): Promise<OrganizationSweep> {
       const { orgId, sweepId } = input;
-      const org = await db('organizations').where({ id: orgId }).first('retention_days', 'recording_retention_days', 'legal_hold', 'product');
+      const org = await db('organizations').where({ id: orgId }).first('retention_days', 'recording_retention_days', 'legal_hold', 'product', 'status');
       const now = new Date(input.now).getTime();
       const callCutoff = new Date(now - org.retention_days * DAY_MS);
       // Coaching calls record learners practising: their recordings never outlive 30 days.
@@ -144,7 +147,13 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
       const recordingCutoff = new Date(now - recordingDays * DAY_MS);
       await db('retention_sweep_orgs').insert({ sweep_id: sweepId, org_id: orgId, legal_hold: org.legal_hold }).onConflict(['sweep_id', 'org_id']).ignore();
 
+      // Payment records: seven years for the receptionist, ten for a coaching service (their own settings).
+      const billingYears = org.product === 'coach' ? deps.config.coaching.paymentRecordRetentionYears : deps.config.billing.recordRetentionYears;
       if (!org.legal_hold) {
+        await db.transaction(async (trx) => bump(trx, sweepId, orgId, 'billing_records_deleted', await purgeExpiredBillingRecords(trx, orgId, new Date(now), billingYears)));
+      }
+      // A deleted organization has nothing else left to age.
+      if (!org.legal_hold && org.status !== 'deleted') {
         await sweepRecordings(sweepId, orgId, recordingCutoff, callCutoff);
         // Practice calls' recordings kept by Vapi go at the same age.
         await bump(db, sweepId, orgId, 'recordings_deleted', await deleteEngineRecordings({ db, vapi }, orgId, { before: recordingCutoff, onEach: () => Context.current().heartbeat() }));
@@ -165,11 +174,12 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
           callsDeleted: Number(row.calls_deleted),
           messagesDeleted: Number(row.messages_deleted),
           recordingsDeleted: Number(row.recordings_deleted),
+          billingRecordsDeleted: Number(row.billing_records_deleted),
           heldCalls: Number(row.held_calls),
         };
         if (finished > 0) {
           const { orgId: _org, ...counts } = result;
-          const metadata = { ...counts, retentionDays: org.retention_days, recordingRetentionDays: recordingDays };
+          const metadata = { ...counts, retentionDays: org.retention_days, recordingRetentionDays: recordingDays, billingRecordRetentionYears: billingYears };
           await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'retention.swept', targetType: 'retention_sweep', targetId: sweepId, metadata });
         }
         return result;
@@ -188,6 +198,7 @@ export function createRetentionActivities(deps: { db: Db; twilio: TwilioProvider
           calls_deleted: totals.callsDeleted,
           messages_deleted: totals.messagesDeleted,
           recordings_deleted: totals.recordingsDeleted,
+          billing_records_deleted: totals.billingRecordsDeleted ?? 0,
           held_calls: totals.heldCalls,
         })
         .onConflict('id')

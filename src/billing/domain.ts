@@ -23,9 +23,9 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
   mounts: (deps) => [{ path: '/stripe', router: stripeWebhookRoutes(deps) }],
   searchAttributes: [BillingStatus],
   tables: [
-    { table: 'billing_records', onDeletion: 'keep', why: 'billing records are kept 7 years (tax and accounting)', retention: 'billing-records' },
+    { table: 'billing_records', onDeletion: 'keep', why: 'billing records are kept 7 years (a coaching service: 10) for tax and accounting, then purged by the retention sweep', retention: 'billing-records' },
     { table: 'usage_records', onDeletion: 'keep', why: 'the usage ledger billing records are made from, kept with them', retention: 'billing-records' },
-    { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records', retention: 'billing-records' },
+    { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records (purged entries leave a carried-forward total)', retention: 'billing-records' },
   ],
   exports: [billingExport],
   reads: ['organizations', 'webhook_receipts', 'learners'],

@@ -70,4 +70,6 @@ export const pronunciation = {
 /** How long a closed learner account is kept (restricted) before the retention sweep erases it. */
 export const closure = {
   closedAccountRetentionDays: setting('COACH_CLOSED_ACCOUNT_RETENTION_DAYS', count(730, 0, 3650)),
+  /** Learners' payment records (top-ups, debits) are kept this long, then purged by the retention sweep. */
+  paymentRecordRetentionYears: setting('COACH_PAYMENT_RECORD_RETENTION_YEARS', count(10, 1, 30)),
 };

@@ -35,11 +35,12 @@ export type TableRule = (
 ) & { retention: RetentionClass };
 
 /**
- * How long a table's rows are kept while the account lives (the retention sweep applies the first two):
+ * How long a table's rows are kept while the account lives (the retention sweep applies the first three):
  * - `call-content`: the organization's retention period (`retention_days`, 90 by default): calls, their
  *   transcripts and messages;
  * - `recordings`: the recording retention period (deleted at Twilio; coaching services 30 days at most);
- * - `billing-records`: seven years (`retain_until`), for tax and accounting;
+ * - `billing-records`: seven years (`retain_until`; BILLING_RECORD_RETENTION_YEARS), a coaching service's payment
+ *   records ten (COACH_PAYMENT_RECORD_RETENTION_YEARS), for tax and accounting; then purged by the sweep;
  * - `consent-evidence`: proof of consent to be called, five years (TCPA claims);
  * - `account`: as long as the account (erased or kept by account deletion, as its rule says).
  */

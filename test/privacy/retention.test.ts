@@ -83,7 +83,7 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
 
   const handle = await sweep();
   const totals = await handle.result();
-  expect(totals).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 3, heldCalls: 31 });
+  expect(totals).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 3, billingRecordsDeleted: 0, heldCalls: 31 });
 
   const calls = async (orgId: string) => (await db()('calls').where({ org_id: orgId }).count<{ n: string }[]>({ n: '*' }))[0]!.n;
   expect(await calls(clinic.id)).toBe('22'); // 20 recent + the 40-day one + the held one
@@ -101,8 +101,8 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
   const progress = await handle.query(sweepProgressQuery);
   expect(progress.organizations).toEqual(
     expect.arrayContaining([
-      { orgId: clinic.id, legalHold: false, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 2, heldCalls: 1 },
-      { orgId: onHold.id, legalHold: true, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 30 },
+      { orgId: clinic.id, legalHold: false, callsDeleted: 252, messagesDeleted: 25, recordingsDeleted: 2, billingRecordsDeleted: 0, heldCalls: 1 },
+      { orgId: onHold.id, legalHold: true, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, billingRecordsDeleted: 0, heldCalls: 30 },
     ]),
   );
   const audit = await db()('audit_log').where({ org_id: clinic.id, action: 'retention.swept' });
@@ -113,8 +113,74 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
   await recordHistory(handle, 'retention-sweep');
 
   // Run again: nothing is expired any more, nothing more at Twilio.
-  expect(await (await sweep()).result()).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 31 });
+  expect(await (await sweep()).result()).toEqual({ organizations: 3, heldOrganizations: 1, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, billingRecordsDeleted: 0, heldCalls: 31 });
   expect(twilio.deletedRecordings).toHaveLength(3);
+});
+
+test('billing records go when their years are up: seven for the receptionist, ten for a coaching service, deleted organizations too; every balance keeps its total', async () => {
+  const YEAR = 365.25 * DAY;
+  const ago = (years: number) => new Date(Date.now() - years * YEAR);
+  const clinic = await makeOrganization(services, { name: 'Billing Clinic' });
+  const coach = await makeOrganization(services, { name: 'Billing Coaching' });
+  await db()('organizations').where({ id: coach.id }).update({ product: 'coach' });
+  const closed = await makeOrganization(services, { name: 'Closed Clinic' });
+  await db()('organizations').where({ id: closed.id }).update({ status: 'deleted' });
+  const held = await makeOrganization(services, { name: 'Billing Held' });
+  await db()('organizations').where({ id: held.id }).update({ legal_hold: true });
+  const learner = `usr_${randomBytes(13).toString('hex').slice(0, 26)}`; // the ledger keeps a learner's id after their account is gone
+
+  let n = 0;
+  const entry = (orgId: string, years: number, amount: number, userId: string | null = null) =>
+    db()('balance_ledger').insert({ org_id: orgId, user_id: userId, kind: amount > 0 ? 'top_up' : 'call_debit', amount_minor: amount, currency: 'USD', idempotency_key: uniqueName(`k${n++}`), created_at: ago(years) });
+  const record = (orgId: string, years: number) => {
+    const end = ago(years);
+    return db()('billing_records').insert({ id: `bill_${randomBytes(13).toString('hex').slice(0, 26)}`, org_id: orgId, period_start: new Date(end.getTime() - 30 * DAY), period_end: end, retain_until: new Date(end.getTime() + 7 * YEAR).toISOString().slice(0, 10), minutes: 1, amount_minor: 100, currency: 'USD', status: 'paid' });
+  };
+  const usage = (orgId: string, years: number) => db()('usage_records').insert({ id: `use_${randomBytes(13).toString('hex').slice(0, 26)}`, org_id: orgId, idempotency_key: uniqueName('u'), call_sid: `CA${randomBytes(16).toString('hex')}`, billable_seconds: 60, occurred_at: ago(years), created_at: ago(years) });
+  for (const org of [clinic.id, closed.id, held.id]) {
+    await record(org, 8); // past seven years: goes (but not under legal hold)
+    await record(org, 6); // stays
+    await usage(org, 8);
+    await usage(org, 1);
+    await entry(org, 8, 5000);
+    await entry(org, 7.5, -1200);
+    await entry(org, 2, -300);
+  }
+  // The coaching service's learner: eight years is not ten.
+  await entry(coach.id, 11, 2000, learner);
+  await entry(coach.id, 10.5, -500, learner);
+  await entry(coach.id, 8, -400, learner);
+  await entry(coach.id, 1, 1000, learner);
+  const balance = async (orgId: string, userId: string | null = null) => Number((await db()('balance_ledger').where({ org_id: orgId }).modify((q) => void (userId ? q.where({ user_id: userId }) : q.whereNull('user_id'))).sum({ s: 'amount_minor' }).first())!.s);
+  const before = { clinic: await balance(clinic.id), closed: await balance(closed.id), learner: await balance(coach.id, learner) };
+
+  const handle = await sweep();
+  await handle.result();
+  const swept = (await handle.query(sweepProgressQuery)).organizations;
+  const of = (orgId: string) => swept.find((o) => o.orgId === orgId)!;
+  expect(of(clinic.id).billingRecordsDeleted).toBe(4); // one billing record, one usage row, two ledger entries
+  expect(of(closed.id).billingRecordsDeleted).toBe(4);
+  expect(of(coach.id).billingRecordsDeleted).toBe(2);
+  expect(of(held.id)).toMatchObject({ legalHold: true, billingRecordsDeleted: 0 });
+
+  expect(await db()('billing_records').where({ org_id: clinic.id })).toHaveLength(1);
+  expect(await db()('usage_records').where({ org_id: closed.id })).toHaveLength(1);
+  expect(await db()('billing_records').where({ org_id: held.id })).toHaveLength(2);
+  // Balances keep their totals: the purged entries are one carried-forward entry.
+  expect({ clinic: await balance(clinic.id), closed: await balance(closed.id), learner: await balance(coach.id, learner) }).toEqual(before);
+  expect(await db()('balance_ledger').where({ org_id: clinic.id, kind: 'carried_forward' }).first()).toMatchObject({ amount_minor: '3800' });
+  expect((await db()('balance_ledger').where({ org_id: coach.id, user_id: learner }).orderBy('created_at')).map((e) => [e.kind, Number(e.amount_minor)])).toEqual([
+    ['carried_forward', 1500],
+    ['call_debit', -400],
+    ['top_up', 1000],
+  ]);
+  expect((await db()('audit_log').where({ org_id: coach.id, action: 'retention.swept' }).first()).metadata).toMatchObject({ billingRecordsDeleted: 2, billingRecordRetentionYears: 10 });
+  expect(await db()('retention_runs').where({ id: (await handle.query(sweepProgressQuery)).sweepId }).first()).toMatchObject({ billing_records_deleted: '10' });
+
+  // Nothing is purged twice; the carried-forward entries stay.
+  await (await sweep()).result();
+  expect(await balance(clinic.id)).toBe(before.clinic);
+  expect(await db()('balance_ledger').where({ org_id: clinic.id, kind: 'carried_forward' })).toHaveLength(1);
 });
 
 test('the schedule exists at start-up, and a sweep of the same instant run twice (a retry) counts each deletion once', async () => {

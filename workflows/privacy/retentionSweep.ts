@@ -27,7 +27,9 @@ const PER_RUN = 500;
 export async function retentionSweepWorkflow(input: RetentionSweepInput = {}): Promise<SweepTotals> {
   const sweepId = input.sweepId ?? `${workflowInfo().workflowId}:${workflowInfo().runId}`;
   const now = input.now ?? new Date().toISOString();
-  const totals: SweepTotals = input.totals ?? { organizations: 0, heldOrganizations: 0, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 0 };
+  // A run continued from before billing records were purged carries totals without their count.
+  const started: Partial<SweepTotals> & Omit<SweepTotals, 'billingRecordsDeleted'> = input.totals ?? { organizations: 0, heldOrganizations: 0, callsDeleted: 0, messagesDeleted: 0, recordingsDeleted: 0, heldCalls: 0 };
+  const totals: SweepTotals = { ...started, billingRecordsDeleted: started.billingRecordsDeleted ?? 0 };
   const organizations: OrganizationSweep[] = [];
   setHandler(sweepProgressQuery, () => ({ sweepId, now, totals, organizations }));
   upsertSearchAttributes([{ key: SweepStatus, value: 'running' }]);
@@ -43,6 +45,7 @@ export async function retentionSweepWorkflow(input: RetentionSweepInput = {}): P
       totals.callsDeleted += swept.callsDeleted;
       totals.messagesDeleted += swept.messagesDeleted;
       totals.recordingsDeleted += swept.recordingsDeleted;
+      totals.billingRecordsDeleted += swept.billingRecordsDeleted ?? 0; // ?? 0: a result recorded before the count existed
       totals.heldCalls += swept.heldCalls;
     }
     if (page.length < PAGE) break;
