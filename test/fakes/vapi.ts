@@ -23,8 +23,8 @@ export interface FakeVapiCall {
   /** The request body as sent. */
   request: Record<string, unknown>;
   deleted?: boolean;
-  /** The learner-only recording, as phone audio: 8 kHz μ-law WAV, a voice-like tone while the learner speaks. */
-  learnerAudio?: Buffer;
+  /** The learner-only recording, as phone audio: 8 kHz μ-law WAV, a voice-like tone while the learner speaks (made when first fetched). */
+  learnerAudio?: () => Buffer;
 }
 
 export interface FakeVapi {
@@ -52,7 +52,7 @@ export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi>
     if (signed) {
       const recorded = fake.calls.find((c) => c.id === signed[1] && !c.deleted)?.learnerAudio;
       if (!recorded || !req.url?.includes('X-Amz-Signature=')) return send(403, { message: 'Forbidden' });
-      return res.writeHead(200, { 'content-type': 'audio/wav' }).end(recorded);
+      return res.writeHead(200, { 'content-type': 'audio/wav' }).end(recorded());
     }
     if (req.headers.authorization !== `Bearer ${apiKey}`) return send(401, { message: 'Unauthorized', statusCode: 401 });
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -111,7 +111,10 @@ export async function startFakeVapi(apiKey = 'vapi-test-key'): Promise<FakeVapi>
         ],
         ...(input.recording ? { recordingUrl: `https://storage.vapi.example/${id}-mono.mp3` } : {}),
       };
-      if (input.recording) call.learnerAudio = learnerRecording(duration, (input.lines ?? []).filter((l) => l.role === 'user'));
+      if (input.recording) {
+        let made: Buffer | undefined;
+        call.learnerAudio = () => (made ??= learnerRecording(duration, (input.lines ?? []).filter((l) => l.role === 'user')));
+      }
       return call;
     },
     async send(url, secret, type, call, extra = {}) {
