@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { DOMAINS, REGISTRY } from './domains';
 import { errorHandler, notFound } from './platform/http/errors';
@@ -10,10 +10,10 @@ import type { AppDeps } from './deps';
 
 /**
  * The HTTP surface, composed from the platform's middleware and every domain's routes: its `/api/v1`
- * route specs and the routers it mounts (provider webhooks, pages). Routes stay thin: validate, authorize,
+ * route specs and the routers it mounts (provider webhooks, pages), then the console. Routes stay thin: validate, authorize,
  * then read Postgres or start/signal a workflow.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, options: { console?: RequestHandler } = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   // Only the configured proxies may name the client (TRUST_PROXY); anyone else's X-Forwarded-For is ignored,
@@ -27,6 +27,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/twilio', express.urlencoded({ extended: false, limit: '64kb' }), verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl));
   app.use('/api/v1', v1Router(deps, REGISTRY));
   for (const domain of DOMAINS) for (const { path, router } of domain.mounts?.(deps) ?? []) app.use(path, router);
+  // The console (the web app) on the same origin: its build, or its sources with hot reload in development.
+  if (options.console) app.use(options.console);
   app.use(notFound);
   app.use(errorHandler);
   return app;

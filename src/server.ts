@@ -1,4 +1,6 @@
+import type { RequestHandler } from 'express';
 import { createApp } from './app';
+import { consoleFiles } from './platform/http/console';
 import { listen, type RunningHttpServer } from './platform/http/httpServer';
 import { loadConfig } from './platform/config';
 import { onShutdownSignal, runEntryPoint } from './platform/lifecycle';
@@ -6,8 +8,9 @@ import { createLogger } from './platform/logger';
 import { createServices, type Services } from './services';
 import { installTemporalRuntime } from './platform/temporal/runtime';
 
-export function startApi(services: Services): Promise<RunningHttpServer> {
-  const app = createApp(services);
+/** The API, and the console's build when there is one (`npm run console:build`), or the handler given. */
+export function startApi(services: Services, console: RequestHandler | undefined = consoleFiles()): Promise<RunningHttpServer> {
+  const app = createApp(services, { console });
   return listen(app, services.config.http.host, services.config.http.port);
 }
 

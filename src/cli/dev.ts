@@ -7,13 +7,14 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DEMO_PHONE_NUMBER, seedDemoOrganization } from './seedDemoOrganization';
+import { DEMO_OWNER, DEMO_PHONE_NUMBER, seedDemoOrganization } from './seedDemoOrganization';
 import { startEmbeddedPostgres } from '../platform/db/embeddedPostgres';
 import { migrateLatest } from '../platform/db/migrate';
 import { loadConfig, type Config } from '../platform/config';
 import { onShutdownSignal, runEntryPoint } from '../platform/lifecycle';
 import { createLogger } from '../platform/logger';
 import { startApi } from '../server';
+import { consoleDevServer } from '../platform/http/console';
 import { createServices } from '../services';
 import { resolveTemporalCli } from '../platform/temporal/cliBinary';
 import { startDevServer } from '../platform/temporal/devServer';
@@ -88,12 +89,15 @@ async function main(): Promise<void> {
   const services = await createServices(config, logger);
   const applied = await migrateLatest(services.db);
   if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
-  const demo = await seedDemoOrganization(services.db, services.keyring);
+  const demo = await seedDemoOrganization(services.db, services.keyring, config.auth.bcryptCost);
   await scheduleUsageReport(services, { id: demo.org.id, timeZone: demo.org.time_zone });
   await startBillingCycle(services, demo.org.id);
   const coaching = await seedDemoCoaching(services);
   const worker = await startWorker(services);
-  const http = await startApi(services);
+  // The console from its sources, with hot reload, on the API's origin.
+  const consoleDev = await consoleDevServer();
+  teardown.push(() => consoleDev.close());
+  const http = await startApi(services, consoleDev.handler);
 
   onShutdownSignal(logger, async () => {
     await http.close(config.shutdownGraceMs);
@@ -104,7 +108,9 @@ async function main(): Promise<void> {
 
   say('');
   say(`Callgenly is ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-  say(`  API          ${http.url}  (health: ${http.url}/readyz)`);
+  say(`  Console      ${http.url}/  sign in as ${DEMO_OWNER.email} / "${DEMO_OWNER.password}" (the clinic's owner)`);
+  say(`               or ${DEMO_LEARNER.email} / "${DEMO_LEARNER.password}" (a learner of the coaching school)`);
+  say(`  API          ${http.url}/api/v1  (health: ${http.url}/readyz)`);
   if (uiUrl) {
     say(`  Temporal UI  ${uiUrl}/namespaces/${config.temporal.namespace}/workflows`);
     say(`               filter one organization with: OrgId="${demo.org.id}"`);

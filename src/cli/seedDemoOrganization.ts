@@ -1,3 +1,4 @@
+import { hashPassword } from '../accounts/auth/passwords';
 import type { Keyring } from '../platform/crypto/keyring';
 import { newId } from '../platform/db/ids';
 import type { Db } from '../platform/db/knex';
@@ -8,10 +9,25 @@ import { createOrganization } from '../accounts/createOrganization';
 /** 555-01xx numbers are reserved for fiction: they reach no one. */
 export const DEMO_PHONE_NUMBER = '+14155550100';
 
-/** The demo organization `npm run dev` starts with: a dental clinic in San Francisco with two bookable services. Created once. */
-export async function seedDemoOrganization(db: Db, keyring: Keyring): Promise<{ org: OrganizationRow; created: boolean }> {
+/** Who signs in to the console as the demo clinic's owner. */
+export const DEMO_OWNER = { email: 'owner@clinic.callgenly.dev', password: 'brush twice a day', name: 'Dr. Amy Lee' };
+
+/**
+ * The demo organization `npm run dev` starts with: a dental clinic in San Francisco with two bookable
+ * services and an owner who can sign in to the console. Created once (the owner too, on data from before).
+ */
+export async function seedDemoOrganization(db: Db, keyring: Keyring, bcryptCost: number): Promise<{ org: OrganizationRow; created: boolean }> {
   const existing = await organizationsRepository(db).findByPhoneNumber(DEMO_PHONE_NUMBER);
-  if (existing) return { org: existing, created: false };
+  const demo = existing ? { org: existing, created: false } : { org: await createDemoClinic(db, keyring), created: true };
+  if (!(await db('users').where({ email: DEMO_OWNER.email }).first('id'))) {
+    const userId = newId('usr');
+    await db('users').insert({ id: userId, email: DEMO_OWNER.email, name: DEMO_OWNER.name, password_hash: await hashPassword(DEMO_OWNER.password, bcryptCost), email_verified_at: db.fn.now() });
+    await db('memberships').insert({ org_id: demo.org.id, user_id: userId, role: 'owner' });
+  }
+  return demo;
+}
+
+async function createDemoClinic(db: Db, keyring: Keyring): Promise<OrganizationRow> {
   const org = await createOrganization(db, keyring, {
     name: 'Bright Smile Dental',
     timeZone: 'America/Los_Angeles',
@@ -40,5 +56,5 @@ export async function seedDemoOrganization(db: Db, keyring: Keyring): Promise<{ 
       { id: newId('svc'), org_id: org.id, name: 'Whitening', duration_minutes: 90, buffer_after_minutes: 15, price_note: 'from $350' },
     ]),
   );
-  return { org, created: true };
+  return org;
 }

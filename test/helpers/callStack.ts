@@ -1,3 +1,4 @@
+import type { RequestHandler } from 'express';
 import { createApp } from '../../src/app';
 import { listen, type RunningHttpServer } from '../../src/platform/http/httpServer';
 import type { OrganizationRow } from '../../src/accounts/repositories/organizations';
@@ -36,9 +37,9 @@ export interface CallStack {
 
 /**
  * `workerOwnServices`: the worker gets services of its own (its own payload codec and caches), as in
- * production, where the API and the worker are separate processes.
+ * production, where the API and the worker are separate processes. `console`: the web app, served too.
  */
-export async function startCallStack(env: Record<string, string> = {}, options: { workerOwnServices?: boolean } = {}): Promise<CallStack> {
+export async function startCallStack(env: Record<string, string> = {}, options: { workerOwnServices?: boolean; console?: RequestHandler } = {}): Promise<CallStack> {
   const llm = await startFakeOpenAI();
   const twilioRest = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   const services = await testServices(
@@ -63,7 +64,7 @@ export async function startCallStack(env: Record<string, string> = {}, options: 
   });
   const workerServices = options.workerOwnServices ? await testServices(services.config) : services;
   let worker = await startTestWorker(workerServices);
-  const http = await listen(createApp(services), '127.0.0.1', 0);
+  const http = await listen(createApp(services, { console: options.console }), '127.0.0.1', 0);
   return {
     services,
     http,

@@ -65,6 +65,17 @@ test('first run: everything up, demo organization created; Ctrl-C stops every ch
   expect(out).toMatch(/Callgenly is ready in \d+\.\d s/);
   expect(out).toMatch(/Bright Smile Dental \(org_[0-9a-z]+\), phone \+14155550100, just created/);
 
+  // The console, from its sources with hot reload, on the API's origin; the demo clinic's owner can sign in.
+  expect(out).toContain(`Console      http://localhost:${env.PORT}/  sign in as owner@clinic.callgenly.dev`);
+  const page = await fetch(`http://127.0.0.1:${env.PORT}/calls`, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  expect(html).toContain('/@vite/client');
+  expect(html).toContain('/src/main.tsx');
+  expect((await fetch(`http://127.0.0.1:${env.PORT}/src/main.tsx`)).headers.get('content-type')).toContain('javascript');
+  const owner = await fetch(`http://127.0.0.1:${env.PORT}/api/v1/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'owner@clinic.callgenly.dev', password: 'brush twice a day' }) });
+  expect(((await owner.json()) as { organization: { name: string } }).organization.name).toBe('Bright Smile Dental');
+
   const ready = await fetch(`http://127.0.0.1:${env.PORT}/readyz`);
   expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);

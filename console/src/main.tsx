@@ -1,0 +1,33 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, RouterProvider } from 'react-router';
+import { Home, Layout } from './Layout';
+import { CallDetail } from './pages/CallDetail';
+import { Calls } from './pages/Calls';
+import { Progress } from './pages/Progress';
+import { SignIn } from './pages/SignIn';
+import { SignUp } from './pages/SignUp';
+import { SessionProvider } from './session';
+import './styles.css';
+
+const router = createBrowserRouter([
+  { path: '/signin', element: <SignIn /> },
+  { path: '/signup', element: <SignUp /> },
+  {
+    element: <Layout />,
+    children: [
+      { index: true, element: <Home /> },
+      { path: '/calls', element: <Calls /> },
+      { path: '/calls/:callId', element: <CallDetail /> },
+      { path: '/learn/progress', element: <Progress /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider>
+      <RouterProvider router={router} />
+    </SessionProvider>
+  </StrictMode>,
+);

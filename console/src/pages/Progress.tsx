@@ -1,0 +1,76 @@
+import { api, ok } from '../api/client';
+import { Loading, Page, Problem } from '../components';
+import { useApi } from '../useApi';
+
+const shown = (v: number | null) => (v === null ? <span className="not-measured">not measured</span> : v);
+
+/**
+ * A learner's progress: level, calls, minutes, streak, words, and the two charts the server renders as
+ * SVG (ECharts on the server: the same picture as the emails).
+ */
+export function Progress() {
+  const { data: p, error } = useApi(async () => ok(await api.GET('/me/learner/progress')), []);
+  return (
+    <Page title="Your progress">
+      <Problem message={error} />
+      {!p ? (
+        !error && <Loading what="your progress" />
+      ) : (
+        <>
+          <dl className="facts">
+            <div>
+              <dt>Estimated level</dt>
+              <dd>{p.level.current ?? 'not estimated yet'}</dd>
+            </div>
+            <div>
+              <dt>Practice calls</dt>
+              <dd>{p.calls}</dd>
+            </div>
+            <div>
+              <dt>Minutes practised</dt>
+              <dd>{p.minutesPractised}</dd>
+            </div>
+            <div>
+              <dt>Weekly streak</dt>
+              <dd>{p.streakWeeks}</dd>
+            </div>
+            <div>
+              <dt>Words in practice</dt>
+              <dd>{p.words.inPractice}</dd>
+            </div>
+          </dl>
+          {/* The SVG is the server's own chart output (numbers and dates), not anyone's text. */}
+          <figure className="chart" role="img" aria-label="Scores per call" dangerouslySetInnerHTML={{ __html: p.charts.scores }} />
+          <figure className="chart" role="img" aria-label="Estimated level over time" dangerouslySetInnerHTML={{ __html: p.charts.level }} />
+          <h2>Scored calls</h2>
+          {p.scores.length === 0 ? (
+            <p>No scored calls yet: after your first practice call, its scores show here.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Date</th>
+                  <th scope="col">Grammar</th>
+                  <th scope="col">Vocabulary</th>
+                  <th scope="col">Fluency</th>
+                  <th scope="col">Pronunciation</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...p.scores].reverse().map((s) => (
+                  <tr key={s.practiceCallId}>
+                    <td>{new Date(s.date).toLocaleDateString()}</td>
+                    <td>{shown(s.grammar)}</td>
+                    <td>{shown(s.vocabulary)}</td>
+                    <td>{shown(s.fluency)}</td>
+                    <td>{shown(s.pronunciation)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,154 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser as Chromium, type Page } from '@playwright/test';
+import request from 'supertest';
+import { consoleFiles } from '../../src/platform/http/console';
+import { PASSWORD, uniqueEmail } from '../helpers/api';
+import { startCallStack, type CallStack } from '../helpers/callStack';
+import { randomPhone } from '../helpers/organizations';
+
+/**
+ * The console in a real browser (Debian's Chromium, driven by Playwright) against the real stack: its
+ * production build served by the API, sign-up and sign-in through its forms, a simulated call appearing
+ * live in the calls list and its transcript opening, a learner's progress with its charts; axe-core finds
+ * no serious violation on any page; every page is kept as a screenshot at desktop and phone width.
+ */
+const exec = promisify(execFile);
+const ROOT = path.join(__dirname, '..', '..');
+const SHOTS = path.join(ROOT, 'test-results', 'console');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let stack: CallStack;
+let chromiumBrowser: Chromium;
+let dist: string;
+
+beforeAll(async () => {
+  dist = mkdtempSync(path.join(tmpdir(), 'console-'));
+  await exec('npx', ['vite', 'build', '--config', 'console/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } });
+  stack = await startCallStack({}, { console: consoleFiles(dist) });
+  chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+afterAll(async () => {
+  await chromiumBrowser?.close();
+  await stack?.close();
+});
+
+/** axe-core on the page as it is: no serious or critical violation (WCAG 2 A and AA rules). */
+async function accessible(page: Page): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const serious = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+/** The page at desktop and phone width, kept under test-results/console. */
+async function screenshots(page: Page, name: string): Promise<void> {
+  for (const [width, height, label] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+test("the console's API types are the ones the API's OpenAPI document gives (npm run console:api)", async () => {
+  const { stdout } = await exec(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'console/scripts/generateApiTypes.ts', '--check'], { cwd: ROOT });
+  expect(stdout).toContain('the console API types are current');
+});
+
+test('the build is served with long-cached hashed assets; pages fall back to the console, the API stays JSON', async () => {
+  const index = await request(stack.http.url).get('/calls').set('Accept', 'text/html');
+  expect(index.status).toBe(200);
+  expect(index.headers['cache-control']).toBe('no-cache');
+  const script = /src="(\/assets\/index-[\w-]+\.js)"/.exec(index.text)?.[1];
+  expect(script).toBeDefined();
+  const asset = await request(stack.http.url).get(script!);
+  expect(asset.status).toBe(200);
+  expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect((await request(stack.http.url).get('/assets/index-missing.js')).status).toBe(404);
+  const api = await request(stack.http.url).get('/api/v1/nothing-here').set('Accept', 'text/html');
+  expect(api.status).toBe(404);
+  expect(api.body.error.code).toBe('not_found');
+});
+
+test('an owner signs up, and a call appears in the list while it happens; its transcript opens', async () => {
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await page.goto('/');
+    await page.waitForURL(/\/signin$/);
+    await accessible(page);
+    await screenshots(page, 'sign-in');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await accessible(page);
+    await screenshots(page, 'sign-up');
+
+    const email = uniqueEmail('console-owner');
+    await page.getByLabel('Your name').fill('Amy Lee');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Organization name').fill('Console Dental');
+    await page.getByLabel(/^Password/).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    await page.getByText('No calls yet.').waitFor();
+    await accessible(page);
+    await screenshots(page, 'calls-empty');
+
+    // A call to the new organization's number, while the list is open.
+    const orgId = (await stack.services.db('users').join('memberships', 'memberships.user_id', 'users.id').where('users.email', email).first('memberships.org_id')).org_id as string;
+    const number = randomPhone();
+    await stack.services.db('phone_numbers').insert({ id: `pn_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 29), org_id: orgId, e164: number });
+    const call = stack.call({ to: number, from: '+14155550177' });
+    await call.dial();
+    await call.say('Hello, do you open on Saturdays?');
+    await page.getByRole('cell', { name: '+14155550177' }).waitFor({ timeout: 15_000 });
+    await call.status('completed', 30);
+    await page.getByRole('link', { name: /\d/ }).first().click();
+    await page.getByRole('heading', { name: 'Call from +14155550177' }).waitFor();
+    await page.getByRole('list', { name: 'Transcript' }).getByText('do you open on Saturdays?').waitFor();
+    await accessible(page);
+    await screenshots(page, 'call-detail');
+  } finally {
+    await context.close();
+  }
+}, 90_000);
+
+test('a wrong password is said plainly; a learner signs in and sees their progress with its charts', async () => {
+  // A coaching school and its learner, through the API.
+  const ownerEmail = uniqueEmail('console-coach');
+  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email: ownerEmail, password: PASSWORD, name: 'Selin', organization: { name: 'Console English', timeZone: 'Europe/Istanbul', product: 'coach' } });
+  expect(signup.status).toBe(201);
+  const orgId = signup.body.organization.id as string;
+  const consent = await request(stack.http.url).get(`/api/v1/coaching/organizations/${orgId}/consent-text`);
+  const learnerEmail = uniqueEmail('console-learner');
+  const learner = await request(stack.http.url)
+    .post('/api/v1/coaching/signup')
+    .send({ organizationId: orgId, email: learnerEmail, password: PASSWORD, name: 'Deniz Kaya', phone: randomPhone(), timeZone: 'Europe/Istanbul', nativeLanguage: 'Turkish', goals: 'Interviews', level: 'B1', consent: { agreed: true, version: consent.body.version } });
+  expect(learner.status).toBe(201);
+
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await page.goto('/signin');
+    await page.getByLabel('Email').fill(learnerEmail);
+    await page.getByLabel('Password').fill('not the password at all');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').getByText('The email or password is wrong').waitFor();
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Your progress' }).waitFor();
+    await page.waitForURL(/\/learn\/progress$/);
+    await page.getByText('not estimated yet').waitFor();
+    expect(await page.getByRole('img', { name: 'Scores per call' }).locator('svg').count()).toBe(1);
+    expect(await page.getByRole('img', { name: 'Estimated level over time' }).locator('svg').count()).toBe(1);
+    await accessible(page);
+    await screenshots(page, 'learner-progress');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/signin$/);
+  } finally {
+    await context.close();
+  }
+}, 90_000);
