@@ -16,7 +16,15 @@ export function Layout() {
       <header className="top">
         <span className="brand">Callgenly</span>
         <nav aria-label="Main">
-          {learner ? <NavLink to="/learn/progress">Progress</NavLink> : <NavLink to="/calls">Calls</NavLink>}
+          {learner ? (
+            <>
+              <NavLink to="/learn/progress">Progress</NavLink>
+              <NavLink to="/learn/plans">Plans</NavLink>
+              <NavLink to="/learn/calls">Calls</NavLink>
+            </>
+          ) : (
+            <NavLink to="/calls">Calls</NavLink>
+          )}
         </nav>
         <span className="who">
           {session.user.name} · {session.organization.name}

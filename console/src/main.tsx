@@ -4,6 +4,9 @@ import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Home, Layout } from './Layout';
 import { CallDetail } from './pages/CallDetail';
 import { Calls } from './pages/Calls';
+import { Plans } from './pages/Plans';
+import { PracticeCallDetail } from './pages/PracticeCallDetail';
+import { PracticeCalls } from './pages/PracticeCalls';
 import { Progress } from './pages/Progress';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
@@ -20,6 +23,9 @@ const router = createBrowserRouter([
       { path: '/calls', element: <Calls /> },
       { path: '/calls/:callId', element: <CallDetail /> },
       { path: '/learn/progress', element: <Progress /> },
+      { path: '/learn/plans', element: <Plans /> },
+      { path: '/learn/calls', element: <PracticeCalls /> },
+      { path: '/learn/calls/:practiceCallId', element: <PracticeCallDetail /> },
     ],
   },
 ]);

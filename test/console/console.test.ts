@@ -7,6 +7,8 @@ import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser as Chromium, type Page } from '@playwright/test';
 import request from 'supertest';
 import { consoleFiles } from '../../src/platform/http/console';
+import { PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { newId } from '../../src/platform/db/ids';
 import { PASSWORD, uniqueEmail } from '../helpers/api';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { randomPhone } from '../helpers/organizations';
@@ -116,11 +118,15 @@ test('an owner signs up, and a call appears in the list while it happens; its tr
   }
 }, 90_000);
 
-test('a wrong password is said plainly; a learner signs in and sees their progress with its charts', async () => {
+test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it', async () => {
   // A coaching school and its learner, through the API.
   const ownerEmail = uniqueEmail('console-coach');
   const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email: ownerEmail, password: PASSWORD, name: 'Selin', organization: { name: 'Console English', timeZone: 'Europe/Istanbul', product: 'coach' } });
   expect(signup.status).toBe(201);
+  // The session cookie is Secure (PUBLIC_BASE_URL is https), which Chromium keeps on 127.0.0.1 and supertest does not: sent by hand.
+  const cookie = (signup.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  const topic = await request(stack.http.url).post('/api/v1/topics').set('Cookie', cookie).set('X-CSRF-Token', signup.body.csrfToken).send({ title: 'Job interviews', minLevel: 'B1', maxLevel: 'C1', prompts: ['Tell me about your last job.'], targetWords: ['deadline'] });
+  expect(topic.status).toBe(201);
   const orgId = signup.body.organization.id as string;
   const consent = await request(stack.http.url).get(`/api/v1/coaching/organizations/${orgId}/consent-text`);
   const learnerEmail = uniqueEmail('console-learner');
@@ -146,6 +152,51 @@ test('a wrong password is said plainly; a learner signs in and sees their progre
     expect(await page.getByRole('img', { name: 'Estimated level over time' }).locator('svg').count()).toBe(1);
     await accessible(page);
     await screenshots(page, 'learner-progress');
+
+    // A plan of their own: Monday, Wednesday and Friday are the default days; the school's topic is chosen.
+    await page.getByRole('link', { name: 'Plans' }).click();
+    await page.getByText('No plan yet').waitFor();
+    await page.getByLabel('Time (yours)').fill('19:15');
+    await page.getByLabel('Minutes per call').selectOption('20');
+    await accessible(page);
+    await page.getByRole('button', { name: 'Create plan' }).click();
+    await page.getByRole('status').getByText('Your plan is set').waitFor();
+    await page.getByText('Mon, Wed, Fri at 19:15').waitFor();
+    expect(await page.getByText('Topics: Job interviews').count()).toBe(1);
+    await screenshots(page, 'learner-plans');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByText('No calls yet').waitFor();
+
+    // A held call with its analysis (the analysis itself is tested in test/coaching): its feedback, each
+    // score or why it is not measured, the quoted mistake; then the learner contests the scores.
+    const userId = (await stack.services.db('users').where({ email: learnerEmail }).first('id')).id as string;
+    const planId = (await stack.services.db('coach_plans').where({ user_id: userId }).first('id')).id as string;
+    const practiceCallId = newId('pcl');
+    await stack.services.db('practice_calls').insert({ id: practiceCallId, org_id: orgId, workflow_id: `practice-call:${planId}-seeded`, plan_id: planId, user_id: userId, engine: 'vapi', trigger: 'now', status: 'completed', scheduled_for: new Date(), started_at: new Date(), ended_at: new Date(), duration_seconds: 300, billed_minutes: 5, cost_minor: 100 });
+    const notMeasured = { measured: false, reason: 'pronunciation is judged only from audio by a pronunciation-assessment service, and none is configured' };
+    const result = {
+      learnerWords: 120,
+      scored: true,
+      feedback: { summary: 'You told a clear story about your interview.', strengths: ['Clear sequence'], toPractise: ['Past simple'] },
+      grammar: { measured: true, score: 71, errorsPerClause: 0.14, clauses: 14, mistakes: [{ quote: 'Yesterday I go to the interview', correction: 'Yesterday I went to the interview', rule: 'Finished past events take the past simple.' }], explanation: '2 mistake(s) in 14 clause(s).' },
+      vocabulary: { measured: true, score: 79, lexicalDiversity: 0.79, newWords: ['patiently'], misused: [], explanation: '79% different words in any 50.', cefrProfile: { measured: false, reason: 'no openly licensed CEFR word list is installed yet' } },
+      fluency: { measured: true, wordsPerMinute: 128, meanRunWords: 18, meanResponsePauseSeconds: 1, score: 91, explanation: '128 words a minute.' },
+      pronunciation: notMeasured,
+      cefr: { measured: true, band: 'B1', evidence: ['I am looking for new challenges'], explanation: 'Connected narrative.', estimate: 'practice estimate for this conversation, not a certified level' },
+    };
+    await stack.services.db('practice_analyses').insert({ org_id: orgId, practice_call_id: practiceCallId, status: 'completed', model: 'claude-test', prompt_version: 'coach-assessment-test', learner_words: 120, grammar_score: 71, vocabulary_score: 79, fluency_score: 91, cefr_band: 'B1', result_ciphertext: await stack.services.fields.encrypt(orgId, PRACTICE_ANALYSIS_CONTEXT, JSON.stringify(result)), analysed_at: new Date() });
+    await page.getByRole('link', { name: /\d/ }).first().click();
+    await page.getByText('You told a clear story about your interview.').waitFor();
+    await page.getByText('“Yesterday I go to the interview”').waitFor();
+    expect(await page.getByText('not measured').count()).toBe(1);
+    await accessible(page);
+    await screenshots(page, 'learner-call');
+    await page.getByLabel('Why (a person will read it)').fill('I used the past tense correctly there.');
+    await page.getByRole('button', { name: 'Contest the scores' }).click();
+    await page.getByRole('status').getByText('Contested').waitFor();
+    expect((await stack.services.db('practice_analyses').where({ practice_call_id: practiceCallId }).first('contested_at')).contested_at).not.toBeNull();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/signin$/);
   } finally {
