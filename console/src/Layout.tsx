@@ -1,10 +1,13 @@
 import { NavLink, Navigate, Outlet } from 'react-router';
+import { api } from './api/client';
 import { Button, Loading } from './components';
 import { useSession } from './session';
+import { useApi } from './useApi';
 
 /** The signed-in frame: who and where, the pages this role has, sign-out. Signed out: to the sign-in page. */
 export function Layout() {
   const { session, signOut } = useSession();
+  const product = useProduct();
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to="/signin" replace />;
   const learner = session.organization.role === 'learner';
@@ -22,8 +25,13 @@ export function Layout() {
               <NavLink to="/learn/plans">Plans</NavLink>
               <NavLink to="/learn/calls">Calls</NavLink>
             </>
+          ) : product === 'coach' ? (
+            <NavLink to="/learners">Learners</NavLink>
           ) : (
-            <NavLink to="/calls">Calls</NavLink>
+            <>
+              <NavLink to="/calls">Calls</NavLink>
+              <NavLink to="/settings/agent">Receptionist</NavLink>
+            </>
           )}
         </nav>
         <span className="who">
@@ -40,8 +48,18 @@ export function Layout() {
   );
 }
 
-/** Where `/` leads: a learner to their progress, everyone else to the calls. */
+/** Which product the signed-in staff member's organization is (learners see only their own pages). */
+function useProduct(): string | undefined {
+  const { session } = useSession();
+  const staff = Boolean(session && session.organization.role !== 'learner');
+  return useApi(async () => (staff ? (await api.GET('/organization')).data?.product : undefined), [session?.organization.id, staff]).data;
+}
+
+/** Where `/` leads: a learner to their progress, a coaching school's staff to the learners, everyone else to the calls. */
 export function Home() {
   const { session } = useSession();
-  return <Navigate to={session?.organization.role === 'learner' ? '/learn/progress' : '/calls'} replace />;
+  const product = useProduct();
+  if (session?.organization.role === 'learner') return <Navigate to="/learn/progress" replace />;
+  if (!product) return <Loading what="your organization" />;
+  return <Navigate to={product === 'coach' ? '/learners' : '/calls'} replace />;
 }

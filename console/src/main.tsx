@@ -2,8 +2,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Home, Layout } from './Layout';
+import { AgentSettings } from './pages/AgentSettings';
 import { CallDetail } from './pages/CallDetail';
 import { Calls } from './pages/Calls';
+import { Learners } from './pages/Learners';
 import { Plans } from './pages/Plans';
 import { PracticeCallDetail } from './pages/PracticeCallDetail';
 import { PracticeCalls } from './pages/PracticeCalls';
@@ -22,6 +24,9 @@ const router = createBrowserRouter([
       { index: true, element: <Home /> },
       { path: '/calls', element: <Calls /> },
       { path: '/calls/:callId', element: <CallDetail /> },
+      { path: '/settings/agent', element: <AgentSettings /> },
+      { path: '/learners', element: <Learners /> },
+      { path: '/learners/:userId', element: <Progress /> },
       { path: '/learn/progress', element: <Progress /> },
       { path: '/learn/plans', element: <Plans /> },
       { path: '/learn/calls', element: <PracticeCalls /> },

@@ -76,7 +76,7 @@ test('the build is served with long-cached hashed assets; pages fall back to the
   expect(api.body.error.code).toBe('not_found');
 });
 
-test('an owner signs up, and a call appears in the list while it happens; its transcript opens', async () => {
+test('an owner signs up; a call appears in the list while it happens and its transcript opens; a new greeting and question reach the next call', async () => {
   const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
   const page = await context.newPage();
   try {
@@ -113,6 +113,22 @@ test('an owner signs up, and a call appears in the list while it happens; its tr
     await page.getByRole('list', { name: 'Transcript' }).getByText('do you open on Saturdays?').waitFor();
     await accessible(page);
     await screenshots(page, 'call-detail');
+
+    // The receptionist's greeting and a new question, changed here, are what the next caller gets.
+    await page.getByRole('link', { name: 'Receptionist' }).click();
+    await page.getByLabel('Greeting (the first thing a caller hears)').fill('Console Dental, this is the front desk. How may I help?');
+    await page.getByRole('button', { name: 'Add a question' }).click();
+    await page.getByLabel('Question 1').fill('Do you open on Saturdays?');
+    await page.getByLabel('Answer 1').fill('Yes, from nine to one.');
+    await accessible(page);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('status').getByText('Saved').waitFor();
+    await screenshots(page, 'receptionist-settings');
+    const next = stack.call({ to: number, from: '+14155550178' });
+    expect(await next.dial()).toContain('Console Dental, this is the front desk. How may I help?');
+    const organization = await stack.services.db('organizations').where({ id: orgId }).first('faq');
+    expect(organization.faq).toEqual([{ question: 'Do you open on Saturdays?', answer: 'Yes, from nine to one.' }]);
+    await next.status('completed', 5);
   } finally {
     await context.close();
   }
@@ -199,6 +215,20 @@ test('a wrong password is said plainly; a learner signs in, sees their progress 
     expect((await stack.services.db('practice_analyses').where({ practice_call_id: practiceCallId }).first('contested_at')).contested_at).not.toBeNull();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/signin$/);
+
+    // The school's staff: the cohort, and a learner's progress with the same charts.
+    await page.getByLabel('Email').fill(ownerEmail);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/learners$/);
+    await page.getByRole('cell', { name: 'not estimated yet' }).waitFor();
+    await accessible(page);
+    await screenshots(page, 'staff-learners');
+    await page.getByRole('link', { name: 'Deniz Kaya' }).click();
+    await page.getByRole('heading', { name: 'Deniz Kaya: progress' }).waitFor();
+    expect(await page.getByRole('img', { name: 'Scores per call' }).locator('svg').count()).toBe(1);
+    await accessible(page);
+    await screenshots(page, 'staff-learner-progress');
   } finally {
     await context.close();
   }

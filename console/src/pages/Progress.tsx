@@ -1,3 +1,4 @@
+import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
 import { Loading, Page, Problem } from '../components';
 import { useApi } from '../useApi';
@@ -6,12 +7,13 @@ const shown = (v: number | null) => (v === null ? <span className="not-measured"
 
 /**
  * A learner's progress: level, calls, minutes, streak, words, and the two charts the server renders as
- * SVG (ECharts on the server: the same picture as the emails).
+ * SVG (ECharts on the server: the same picture as the emails). A learner's own, or (staff) `/learners/:userId`.
  */
 export function Progress() {
-  const { data: p, error } = useApi(async () => ok(await api.GET('/me/learner/progress')), []);
+  const { userId } = useParams();
+  const { data: p, error } = useApi(async () => ok(userId ? await api.GET('/learners/{userId}/progress', { params: { path: { userId } } }) : await api.GET('/me/learner/progress')), [userId]);
   return (
-    <Page title="Your progress">
+    <Page title={userId ? (p ? `${p.name}: progress` : 'Progress') : 'Your progress'}>
       <Problem message={error} />
       {!p ? (
         !error && <Loading what="your progress" />
