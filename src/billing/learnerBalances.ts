@@ -18,7 +18,7 @@ export async function learnerBalance(trx: Tx, orgId: string, userId: string, cur
 
 export interface LedgerEntry {
   id: string;
-  kind: 'top_up' | 'call_debit' | 'refund' | 'adjustment';
+  kind: 'top_up' | 'call_debit' | 'refund' | 'adjustment' | 'carried_forward';
   amount_minor: string;
   currency: string;
   created_at: Date;

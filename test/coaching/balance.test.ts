@@ -86,6 +86,12 @@ test("a learner tops up through Checkout in the organization's name; the webhook
   ]);
   const staff = await owner.get(`/api/v1/learners/${userId}/balance`);
   expect(staff.body).toMatchObject({ balance: { amountMinor: 1500 }, transactions: { data: [expect.objectContaining({ kind: 'refund' }), expect.objectContaining({ kind: 'top_up' })] } });
+
+  // Entries the retention sweep purged ten years on leave their total behind, and the history still reads.
+  await api.services.db('balance_ledger').insert({ org_id: orgId, user_id: userId, kind: 'carried_forward', amount_minor: 300, currency: 'USD', idempotency_key: `carried-forward:test:${userId}`, created_at: new Date('2016-01-01T00:00:00Z') });
+  const carried = await learner.get('/api/v1/me/learner/transactions');
+  expect(carried.status).toBe(200);
+  expect(carried.body.data).toContainEqual(expect.objectContaining({ kind: 'carried_forward', amount: { amountMinor: 300, currency: 'USD' } }));
 });
 
 test("a top-up naming someone who is not that organization's learner credits nobody; other organizations see no learner's balance", async () => {

@@ -2623,8 +2623,11 @@ export interface components {
         };
         BalanceTransaction: {
             id: string;
-            /** @enum {string} */
-            kind: "top_up" | "call_debit" | "refund" | "adjustment";
+            /**
+             * @description carried_forward: the total of entries purged when their retention ended
+             * @enum {string}
+             */
+            kind: "top_up" | "call_debit" | "refund" | "adjustment" | "carried_forward";
             amount: components["schemas"]["Money"];
             practiceCallId: string | null;
             /**

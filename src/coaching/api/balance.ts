@@ -22,7 +22,7 @@ const LearnerBalance = z
   .object({ balance: Money, pricePerMinute: Money, minutesPaidFor: z.number().int().meta({ description: 'Whole minutes of practice the balance pays for' }) })
   .meta({ id: 'LearnerBalance' });
 const Transaction = z
-  .object({ id: z.string(), kind: z.enum(['top_up', 'call_debit', 'refund', 'adjustment']), amount: Money, practiceCallId: z.string().nullable(), createdAt: Timestamp })
+  .object({ id: z.string(), kind: z.enum(['top_up', 'call_debit', 'refund', 'adjustment', 'carried_forward']).meta({ description: 'carried_forward: the total of entries purged when their retention ended' }), amount: Money, practiceCallId: z.string().nullable(), createdAt: Timestamp })
   .meta({ id: 'BalanceTransaction' });
 const TransactionList = z.object({ data: z.array(Transaction), nextBefore: z.string().nullable() }).meta({ id: 'BalanceTransactionList' });
 
