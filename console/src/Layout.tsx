@@ -24,6 +24,7 @@ export function Layout() {
               <NavLink to="/learn/progress">Progress</NavLink>
               <NavLink to="/learn/plans">Plans</NavLink>
               <NavLink to="/learn/calls">Calls</NavLink>
+              <NavLink to="/learn/balance">Balance</NavLink>
             </>
           ) : product === 'coach' ? (
             <NavLink to="/learners">Learners</NavLink>

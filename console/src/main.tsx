@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Home, Layout } from './Layout';
 import { AgentSettings } from './pages/AgentSettings';
+import { Balance } from './pages/Balance';
 import { CallDetail } from './pages/CallDetail';
 import { Calls } from './pages/Calls';
 import { Learners } from './pages/Learners';
@@ -29,6 +30,7 @@ const router = createBrowserRouter([
       { path: '/learners/:userId', element: <Progress /> },
       { path: '/learn/progress', element: <Progress /> },
       { path: '/learn/plans', element: <Plans /> },
+      { path: '/learn/balance', element: <Balance /> },
       { path: '/learn/calls', element: <PracticeCalls /> },
       { path: '/learn/calls/:practiceCallId', element: <PracticeCallDetail /> },
     ],

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser as Chromium, type Page } from '@playwright/test';
+import Stripe from 'stripe';
 import request from 'supertest';
 import { consoleFiles } from '../../src/platform/http/console';
 import { PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
@@ -12,6 +13,7 @@ import { newId } from '../../src/platform/db/ids';
 import { PASSWORD, uniqueEmail } from '../helpers/api';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { randomPhone } from '../helpers/organizations';
+import { stack as servers } from '../helpers/stack';
 
 /**
  * The console in a real browser (Debian's Chromium, driven by Playwright) against the real stack: its
@@ -23,6 +25,7 @@ const exec = promisify(execFile);
 const ROOT = path.join(__dirname, '..', '..');
 const SHOTS = path.join(ROOT, 'test-results', 'console');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const WEBHOOK_SECRET = 'whsec_test_console';
 
 let stack: CallStack;
 let chromiumBrowser: Chromium;
@@ -31,7 +34,8 @@ let dist: string;
 beforeAll(async () => {
   dist = mkdtempSync(path.join(tmpdir(), 'console-'));
   await exec('npx', ['vite', 'build', '--config', 'console/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } });
-  stack = await startCallStack({}, { console: consoleFiles(dist) });
+  // Stripe is stripe-mock; its webhooks are signed here as Stripe signs them.
+  stack = await startCallStack({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: servers.stripeUrl(), STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }, { console: consoleFiles(dist) });
   chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
@@ -134,7 +138,7 @@ test('an owner signs up; a call appears in the list while it happens and its tra
   }
 }, 90_000);
 
-test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it', async () => {
+test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it, reads a call’s feedback and contests it, tops up', async () => {
   // A coaching school and its learner, through the API.
   const ownerEmail = uniqueEmail('console-coach');
   const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email: ownerEmail, password: PASSWORD, name: 'Selin', organization: { name: 'Console English', timeZone: 'Europe/Istanbul', product: 'coach' } });
@@ -213,6 +217,29 @@ test('a wrong password is said plainly; a learner signs in, sees their progress 
     await page.getByRole('button', { name: 'Contest the scores' }).click();
     await page.getByRole('status').getByText('Contested').waitFor();
     expect((await stack.services.db('practice_analyses').where({ practice_call_id: practiceCallId }).first('contested_at')).contested_at).not.toBeNull();
+
+    // A top-up: Stripe Checkout (stripe-mock's session; its page stood in for here), Stripe's signed webhook, the balance.
+    await page.getByRole('link', { name: 'Balance' }).click();
+    await page.getByText('Nothing yet.').waitFor();
+    await accessible(page);
+    let checkout = '';
+    await page.route('https://checkout.stripe.com/**', (route) => {
+      checkout = route.request().url();
+      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Checkout</title><p>Stripe Checkout</p>' });
+    });
+    await page.getByRole('button', { name: /Top up .*20\.00/ }).click();
+    await page.getByText('Stripe Checkout').waitFor();
+    expect(checkout).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    const session = { object: 'checkout.session', id: `cs_test_console_${Date.now()}`, payment_status: 'paid', payment_intent: `pi_test_console_${Date.now()}`, amount_total: 2000, currency: 'usd', metadata: { org_id: orgId, kind: 'learner_top_up', user_id: userId } };
+    const payload = JSON.stringify({ id: `evt_console_${Date.now()}`, object: 'event', type: 'checkout.session.completed', api_version: '2026-10-28', created: Math.floor(Date.now() / 1000), data: { object: session } });
+    const delivered = await request(stack.http.url).post('/stripe/webhook').set('Content-Type', 'application/json').set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET })).send(payload);
+    expect(delivered.body).toMatchObject({ outcome: 'credited' });
+    await page.goto('/learn/balance?top-up=done');
+    await page.getByRole('status').getByText('Thank you').waitFor();
+    await page.getByRole('cell', { name: 'Top-up' }).waitFor();
+    expect(await page.getByText(/20\.00/).count()).toBeGreaterThanOrEqual(2); // the balance and the history's line
+    await accessible(page);
+    await screenshots(page, 'learner-balance');
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/signin$/);
 
