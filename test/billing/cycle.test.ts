@@ -108,6 +108,8 @@ test('a period: the subscription is created on the plan, calls are counted, and 
   await until(() => stripe.requests.some((r) => r.method === 'POST' && r.path === '/v1/subscriptions'), 10_000);
   const created = stripe.requests.find((r) => r.method === 'POST' && r.path === '/v1/subscriptions')!;
   expect(created.idempotencyKey).toBe(`subscription:${org.id}:${periodStart.toISOString()}`);
+  // The recorder sees the request as it leaves; the activity stores Stripe's answer a moment later.
+  await until(async () => Boolean((await db()('organizations').where({ id: org.id }).first('stripe_subscription_id')).stripe_subscription_id), 10_000);
   const { stripe_customer_id: customer, stripe_subscription_id: subscription } = await db()('organizations').where({ id: org.id }).first();
   expect(Object.fromEntries(created.form)).toMatchObject({ customer, 'items[0][price]': 'price_base_test', 'items[1][price]': 'price_minutes_test', 'metadata[org_id]': org.id });
   expect(subscription).toMatch(/^sub_/);
