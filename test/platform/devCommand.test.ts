@@ -34,7 +34,8 @@ beforeAll(async () => {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 function startDev(): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'src/cli/dev.ts')], { cwd: ROOT, env });
+  // As `npm run dev` runs it: node with tsx as a loader, so Ctrl-C reaches the platform itself (see package.json).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/dev.ts')], { cwd: ROOT, env });
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
