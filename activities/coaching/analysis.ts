@@ -12,6 +12,7 @@ import { fluencyOf, lexicalDiversity, MIN_WORDS_FOR_SCORES, wordsOf, type Fluenc
 import type { ReportLine } from '../../workflows/coaching/definitions';
 import { recomputeLevel } from '../../src/coaching/analysis/level';
 import { recordPractice } from '../../src/coaching/practice';
+import { refusedForGood } from '../../src/platform/providers/httpRefusal';
 import type { PronunciationMeasure } from '../../src/coaching/pronunciation/score';
 
 const notFromAudioYet = (config: Pick<Config, 'pronunciation'>) => ({
@@ -146,7 +147,8 @@ async function askModel(assessor: Assessor, input: Parameters<Assessor['assess']
     return await assessor.assess(input);
   } catch (error) {
     const status = (error as { status?: number }).status;
-    if (status && status >= 400 && status < 500 && ![408, 409, 429].includes(status)) throw ApplicationFailure.nonRetryable(`the analysis model refused: ${(error as Error).message}`, 'ModelRefused');
+    // 409 too is worth another try at the model's API.
+    if (status && refusedForGood(status) && status !== 409) throw ApplicationFailure.nonRetryable(`the analysis model refused: ${(error as Error).message}`, 'ModelRefused');
     throw error;
   }
 }

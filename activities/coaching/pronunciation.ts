@@ -71,8 +71,7 @@ export function createPronunciationActivities(deps: { db: Db; fields: FieldCiphe
         try {
           assessed.push(await service.assessClip(clip.wav, clip.seconds));
         } catch (error) {
-          // A refused request (bad key, bad audio) will be refused again; overload and outages are retried.
-          if (error instanceof AzureSpeechError && error.status >= 400 && error.status < 500 && ![408, 429].includes(error.status)) throw ApplicationFailure.nonRetryable(error.message, 'AssessmentRefused');
+          if (error instanceof AzureSpeechError && error.permanent) throw ApplicationFailure.nonRetryable(error.message, 'AssessmentRefused');
           throw error;
         }
         Context.current().heartbeat({ clip: i + 1, of: cut.clips.length });

@@ -32,9 +32,7 @@ export async function practiceAnalysisWorkflow(input: PracticeAnalysisInput): Pr
     upsertSearchAttributes([{ key: PracticeCallStatus, value: `analysis_${status}` }]);
     return { status };
   } catch (error) {
-    const cause = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
-    const message = cause instanceof Error ? cause.message : String(error);
-    await bookkeeping.markAnalysisFailed({ ...input, error: message });
+    await bookkeeping.markAnalysisFailed({ ...input, error: failureMessage(error) });
     upsertSearchAttributes([{ key: PracticeCallStatus, value: 'analysis_failed' }]);
     return { status: 'failed' };
   }
@@ -45,7 +43,12 @@ async function assessPronunciation(input: PracticeAnalysisInput): Promise<void> 
   try {
     await pronunciation.assessPronunciation(input);
   } catch (error) {
-    const cause = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
-    await bookkeeping.notePronunciationFailed({ ...input, error: cause instanceof Error ? cause.message : String(error) });
+    await bookkeeping.notePronunciationFailed({ ...input, error: failureMessage(error) });
   }
+}
+
+/** What an activity's failure said: its own message, not the wrapper's "Activity task failed". */
+function failureMessage(error: unknown): string {
+  const cause = error instanceof ApplicationFailure ? error : (error as { cause?: unknown }).cause;
+  return cause instanceof Error ? cause.message : String(error);
 }

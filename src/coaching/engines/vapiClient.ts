@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusedForGood } from '../../platform/providers/httpRefusal';
 
 /**
  * Vapi's REST API, through `fetch` with zod-checked answers. Not `@vapi-ai/server-sdk`: it validates no
@@ -44,7 +45,7 @@ export class VapiError extends Error {
     super(`Vapi answered ${status}: ${body.slice(0, 300)}`);
   }
   get permanent(): boolean {
-    return this.status >= 400 && this.status < 500 && this.status !== 408 && this.status !== 429;
+    return refusedForGood(this.status);
   }
 }
 

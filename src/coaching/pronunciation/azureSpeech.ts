@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refusedForGood } from '../../platform/providers/httpRefusal';
 
 /**
  * Azure AI Speech pronunciation assessment through its REST API for short audio: one clip of at most
@@ -36,6 +37,10 @@ export class AzureSpeechError extends Error {
     body: string,
   ) {
     super(`Azure AI Speech answered ${status}: ${body.slice(0, 300)}`);
+  }
+  /** A refused request (a bad key, audio it cannot read) is refused again; overload and outages are not. */
+  get permanent(): boolean {
+    return refusedForGood(this.status);
   }
 }
 
