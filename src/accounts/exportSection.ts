@@ -14,7 +14,7 @@ export const accountsExport: ExportSection = {
         },
       };
     }
-    const { stripe_customer_id: _customer, stripe_subscription_id: _subscription, ...organization } = await db('organizations').where({ id: orgId }).first();
+    const { stripe_customer_id: _customer, stripe_subscription_id: _subscription, stripe_payment_method_id: _paymentMethod, ...organization } = await db('organizations').where({ id: orgId }).first();
     return {
       json: {
         'organization.json': organization,

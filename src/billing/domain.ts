@@ -5,6 +5,7 @@ import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
 import { billingRoutes } from './api/billing';
+import { transactionRoutes } from './api/transactions';
 import { stripeWebhookRoutes } from './api/stripeWebhook';
 import { billingExport } from './exportSection';
 
@@ -19,7 +20,7 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
     const usage = createBillingActivities(deps);
     return [usage, createBillingCycleActivities({ ...deps, usage })];
   },
-  routes: billingRoutes,
+  routes: [...billingRoutes, ...transactionRoutes],
   mounts: (deps) => [{ path: '/stripe', router: stripeWebhookRoutes(deps) }],
   searchAttributes: [BillingStatus],
   tables: [

@@ -25,10 +25,11 @@ export interface LedgerEntry {
   idempotency_key: string;
 }
 
-/** The learner's transactions, newest first, `before` an entry id for the next page. */
-export function learnerLedger(trx: Tx, orgId: string, userId: string, page: { before?: number; limit: number }): Promise<LedgerEntry[]> {
+/** A balance's entries, newest first, `before` an entry id for the next page: a learner's, or (null) the organization's own. */
+export function ledgerEntries(trx: Tx, orgId: string, userId: string | null, page: { before?: number; limit: number }): Promise<LedgerEntry[]> {
   return trx('balance_ledger')
-    .where({ org_id: orgId, user_id: userId })
+    .where({ org_id: orgId })
+    .modify((q) => void (userId === null ? q.whereNull('user_id') : q.where({ user_id: userId })))
     .modify((q) => void (page.before && q.where('id', '<', page.before)))
     .orderBy('id', 'desc')
     .limit(page.limit)

@@ -7,6 +7,7 @@ import { cancelBillingSignal, paymentSignal, type PaymentEvent } from '../../wor
 import { signalBillingCycle } from './cycle';
 import { balancesOf, creditTopUp, debitRefunds } from './topUps';
 import { learnerBalance } from './learnerBalances';
+import { savePaymentMethod } from './paymentMethods';
 
 export interface StripeEventDeps {
   config: Config;
@@ -30,7 +31,12 @@ export async function handleStripeEvent(trx: Tx, event: Stripe.Event, deps: Stri
   switch (event.type) {
     case 'checkout.session.completed':
     case 'checkout.session.async_payment_succeeded':
+      // A setup-mode session pays nothing: its setup intent's own event saves the payment method.
+      if (event.data.object.mode === 'setup') return { outcome: 'setup session (its setup intent saves the method)' };
       return creditCheckout(trx, event.data.object, deps);
+    case 'setup_intent.succeeded':
+      if (!deps.stripe) return { outcome: 'billing off' };
+      return savePaymentMethod(trx, deps.stripe, event.data.object);
     case 'invoice.paid':
     case 'invoice.payment_failed':
       return reportInvoice(trx, event.data.object.id!, deps);

@@ -1,20 +1,6 @@
-// The CommonJS bundle: `echarts/core` and its parts are ES modules only, which Node 20 before 20.19 and
-// jest cannot require.
-import * as echarts from 'echarts';
+import { renderSvgChart as render } from '../platform/charts/svgChart';
 
-/**
- * Progress charts as SVG strings, rendered on the server (ECharts server-side rendering: no browser, no
- * canvas), so an email, a page and the console show the same picture. No animation: a static file.
- */
-function render(option: echarts.EChartsOption, width = 560, height = 260): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-  try {
-    chart.setOption({ animation: false, ...option });
-    return chart.renderToSVGString();
-  } finally {
-    chart.dispose();
-  }
-}
+// Progress charts as SVG, rendered on the server: an email, a page and the console show the same picture.
 
 /** Score per dimension per call, 0–100; a dimension not measured in a call is a gap, never a zero. */
 export function scoresChart(points: Array<{ date: string; grammar: number | null; vocabulary: number | null; fluency: number | null; pronunciation: number | null }>): string {

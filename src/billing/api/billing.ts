@@ -3,6 +3,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { balancesOf, TOP_UP_KIND } from '../topUps';
 import { stripeCustomerOf } from '../customers';
+import { startPaymentMethodSetup } from '../paymentMethods';
+import { usageChart, type UsagePoint } from '../usageChart';
+import type { Tx } from '../../platform/db/knex';
 import { signalBillingCycle } from '../cycle';
 import { paginate } from '../../platform/db/pagination';
 import { withTenant } from '../../platform/db/tenancy';
@@ -37,6 +40,10 @@ const BillingOverview = z
       })
       .nullable()
       .meta({ description: "The billing cycle's running count; null while the cycle is not running" }),
+    paymentMethod: z
+      .object({ label: z.string().meta({ description: 'e.g. "Visa •••• 4242, expires 8/2030"' }), updatedAt: Timestamp })
+      .nullable()
+      .meta({ description: 'What invoices are charged to; null until one is given (POST /billing/payment-method)' }),
   })
   .meta({ id: 'BillingOverview' });
 
@@ -76,6 +83,14 @@ const Usage = z
     billableSeconds: z.number().int(),
     minutes: z.number().int().meta({ description: 'billableSeconds in minutes, rounded up' }),
     unreportedCalls: z.number().int().meta({ description: 'Calls whose usage is not yet billed (reported to Stripe or debited)' }),
+    series: z
+      .object({
+        unit: z.enum(['day', 'month']).meta({ description: 'Days for a range of up to 92 days, months beyond' }),
+        timeZone: z.string(),
+        points: z.array(z.object({ period: z.string().meta({ description: 'YYYY-MM-DD or YYYY-MM in the organization\'s time zone' }), calls: z.number().int(), minutes: z.number().int().meta({ description: "That day's (month's) seconds in minutes, rounded up" }) })),
+      })
+      .meta({ description: 'The range day by day (or month by month), empty ones included' }),
+    chart: z.string().meta({ description: 'The series as an SVG chart (rendered on the server)' }),
   })
   .meta({ id: 'Usage' });
 
@@ -87,6 +102,20 @@ async function currentPeriod(deps: V1Deps, orgId: string, log: { warn(obj: objec
     if (!(error instanceof WorkflowNotFoundError)) log.warn({ orgId, err: (error as Error).message }, 'billing cycle did not answer');
     return null;
   }
+}
+
+/** The range's usage per local day (up to 92 days) or month, every period in it listed, empty ones as zero. */
+async function usageSeries(trx: Tx, from: Date, to: Date): Promise<{ unit: 'day' | 'month'; timeZone: string; points: UsagePoint[] }> {
+  const unit = to.getTime() - from.getTime() <= 92 * 86_400_000 ? 'day' : 'month';
+  const { time_zone: timeZone } = await trx('organizations').first('time_zone');
+  const { rows } = await trx.raw<{ rows: Array<{ period: string; calls: number; seconds: string }> }>(
+    `select to_char(p, ?) as period, count(u.id)::int as calls, coalesce(sum(u.billable_seconds), 0)::bigint as seconds
+       from generate_series(date_trunc(?, ?::timestamptz at time zone ?), (?::timestamptz - interval '1 microsecond') at time zone ?, ?::interval) as p
+       left join usage_records u on u.created_at >= ? and u.created_at < ? and date_trunc(?, u.created_at at time zone ?) = p
+      group by p order by p`,
+    [unit === 'day' ? 'YYYY-MM-DD' : 'YYYY-MM', unit, from, timeZone, to, timeZone, `1 ${unit}`, from, to, unit, timeZone],
+  );
+  return { unit, timeZone, points: rows.map((r) => ({ period: r.period, calls: r.calls, minutes: Math.ceil(Number(r.seconds) / 60) })) };
 }
 
 const toBillingRecord = (r: Record<string, any>): z.input<typeof BillingRecord> => ({
@@ -118,7 +147,7 @@ export const billingRoutes = [
     access: 'admin',
     response: { schema: BillingOverview, description: 'Billing' },
     async handle({ auth, deps, req }) {
-      const org = await withTenant(deps.db, auth.orgId, (trx) => trx('organizations').first('billing_mode', 'billing_status'));
+      const org = await withTenant(deps.db, auth.orgId, (trx) => trx('organizations').first('billing_mode', 'billing_status', 'payment_method_label', 'payment_method_updated_at'));
       const period = await currentPeriod(deps, auth.orgId, req.log);
       return {
         plan: org.billing_mode,
@@ -131,6 +160,7 @@ export const billingRoutes = [
           pendingPlan: period.pendingPlan,
           suspendAt: period.suspendAt,
         },
+        paymentMethod: org.payment_method_label ? { label: org.payment_method_label, updatedAt: iso(org.payment_method_updated_at)! } : null,
       };
     },
   }),
@@ -170,7 +200,8 @@ export const billingRoutes = [
             trx.raw('(count(*) filter (where reported_at is null))::int as unreported'),
           );
         const billableSeconds = Number(row.seconds);
-        return { from: from.toISOString(), to: to.toISOString(), calls: row.calls, billableSeconds, minutes: Math.ceil(billableSeconds / 60), unreportedCalls: row.unreported };
+        const series = await usageSeries(trx, from, to);
+        return { from: from.toISOString(), to: to.toISOString(), calls: row.calls, billableSeconds, minutes: Math.ceil(billableSeconds / 60), unreportedCalls: row.unreported, series, chart: usageChart(series.points, series.unit) };
       }),
   }),
 
@@ -246,6 +277,29 @@ export const billingRoutes = [
         { idempotencyKey: `topup:${auth.orgId}:${key ?? randomUUID()}` },
       );
       await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.top_up_started', targetType: 'checkout_session', targetId: session.id, metadata: { amountMinor: body.amountMinor, currency } }));
+      return { id: session.id, url: session.url ?? '' };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/billing/payment-method',
+    operationId: 'startPaymentMethodSetup',
+    summary: 'Give or replace the card invoices are charged to: a Stripe Checkout page in setup mode (nothing is charged); it takes effect when Stripe confirms the setup (webhook setup_intent.succeeded)',
+    tag: 'Billing',
+    access: 'owner',
+    response: { status: 201, schema: TopUp, description: 'The Checkout session to send the owner to' },
+    errors: [503],
+    async handle({ auth, deps, req }) {
+      if (!deps.stripe) throw new ApiError(503, 'billing_off', 'Billing is not configured (STRIPE_SECRET_KEY)');
+      const session = await startPaymentMethodSetup(deps.db, deps.stripe, {
+        orgId: auth.orgId,
+        userId: auth.userId ?? null,
+        currency: deps.config.billing.plan.currency, // the subscription's
+        returnTo: deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl,
+        idempotencyKey: idempotencyKeyOf(req) ?? randomUUID(),
+      });
+      await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.payment_method_setup_started', targetType: 'checkout_session', targetId: session.id }));
       return { id: session.id, url: session.url ?? '' };
     },
   }),

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { LEARNER_TOP_UP_KIND, learnerBalance, learnerLedger, type LedgerEntry } from '../../billing/learnerBalances';
+import { LedgerPage, Money, TransactionList, transactionsPage } from '../../billing/api/transactions';
+import { LEARNER_TOP_UP_KIND, learnerBalance } from '../../billing/learnerBalances';
 import type { Tx } from '../../platform/db/knex';
 import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
-import { idempotencyKeyOf, iso, Timestamp } from '../../platform/http/v1/schemas';
+import { idempotencyKeyOf } from '../../platform/http/v1/schemas';
 import { requireCoachingOrganization } from '../organizations';
 import { coachSettingsOf } from '../settings';
 import { ownLearner } from './ownLearner';
@@ -17,22 +18,9 @@ import { ownLearner } from './ownLearner';
  * Checkout in the organization's name, debited per started minute of each practice call. A learner sees
  * their own; staff see any learner's.
  */
-const Money = z.object({ amountMinor: z.number().int(), currency: z.string() }).meta({ id: 'Money' });
 const LearnerBalance = z
   .object({ balance: Money, pricePerMinute: Money, minutesPaidFor: z.number().int().meta({ description: 'Whole minutes of practice the balance pays for' }) })
   .meta({ id: 'LearnerBalance' });
-const Transaction = z
-  .object({ id: z.string(), kind: z.enum(['top_up', 'call_debit', 'refund', 'adjustment', 'carried_forward']).meta({ description: 'carried_forward: the total of entries purged when their retention ended' }), amount: Money, practiceCallId: z.string().nullable(), createdAt: Timestamp })
-  .meta({ id: 'BalanceTransaction' });
-const TransactionList = z.object({ data: z.array(Transaction), nextBefore: z.string().nullable() }).meta({ id: 'BalanceTransactionList' });
-
-const toTransaction = (e: LedgerEntry): z.input<typeof Transaction> => ({
-  id: String(e.id),
-  kind: e.kind,
-  amount: { amountMinor: Number(e.amount_minor), currency: e.currency.trim() },
-  practiceCallId: e.idempotency_key.startsWith('coach-debit:') ? e.idempotency_key.slice('coach-debit:'.length) : null,
-  createdAt: iso(e.created_at)!,
-});
 
 async function balanceOf(trx: Tx, deps: V1Deps, orgId: string, userId: string): Promise<z.input<typeof LearnerBalance>> {
   await requireCoachingOrganization(trx, orgId, 'Balances belong to learners of coaching organizations');
@@ -40,12 +28,6 @@ async function balanceOf(trx: Tx, deps: V1Deps, orgId: string, userId: string): 
   const settings = await coachSettingsOf(trx, orgId, deps.config);
   const balance = await learnerBalance(trx, orgId, userId, settings.currency);
   return { balance, pricePerMinute: { amountMinor: settings.price_per_minute_minor, currency: settings.currency }, minutesPaidFor: Math.max(0, Math.floor(balance.amountMinor / settings.price_per_minute_minor)) };
-}
-
-const Page = z.object({ before: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(100).default(50) });
-async function transactions(trx: Tx, orgId: string, userId: string, page: z.infer<typeof Page>): Promise<z.input<typeof TransactionList>> {
-  const rows = await learnerLedger(trx, orgId, userId, page);
-  return { data: rows.map(toTransaction), nextBefore: rows.length === page.limit ? String(rows.at(-1)!.id) : null };
 }
 
 export const balanceRoutes = [
@@ -68,10 +50,10 @@ export const balanceRoutes = [
     summary: 'Your balance history, newest first: top-ups, practice-call debits, refunds',
     tag: 'Coaching',
     access: 'learner',
-    query: Page,
+    query: LedgerPage,
     response: { schema: TransactionList, description: 'Transactions' },
     errors: [404],
-    handle: ({ auth, deps, query }) => withTenant(deps.db, auth.orgId, (trx) => transactions(trx, auth.orgId, ownLearner(auth), query)),
+    handle: ({ auth, deps, query }) => withTenant(deps.db, auth.orgId, (trx) => transactionsPage(trx, auth.orgId, ownLearner(auth), query)),
   }),
 
   defineRoute({
@@ -82,11 +64,11 @@ export const balanceRoutes = [
     tag: 'Coaching',
     access: 'member',
     params: z.object({ userId: z.string().max(64) }),
-    query: Page,
+    query: LedgerPage,
     response: { schema: LearnerBalance.extend({ transactions: TransactionList }).meta({ id: 'LearnerBalanceWithHistory' }), description: 'The balance and transactions' },
     errors: [404],
     handle: ({ auth, deps, params, query }) =>
-      withTenant(deps.db, auth.orgId, async (trx) => ({ ...(await balanceOf(trx, deps, auth.orgId, params.userId)), transactions: await transactions(trx, auth.orgId, params.userId, query) })),
+      withTenant(deps.db, auth.orgId, async (trx) => ({ ...(await balanceOf(trx, deps, auth.orgId, params.userId)), transactions: await transactionsPage(trx, auth.orgId, params.userId, query) })),
   }),
 
   defineRoute({
