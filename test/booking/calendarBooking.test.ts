@@ -150,3 +150,17 @@ test('another organization cannot see or disconnect a connection', async () => {
   expect((await request(app).get('/api/v1/calendar-connections').set('Authorization', `Bearer ${other}`)).body.data).toEqual([]);
   expect((await request(app).delete(`/api/v1/calendar-connections/${connectionId}`).set('Authorization', `Bearer ${other}`)).status).toBe(404);
 });
+
+test("a person's browser coming back from the consent page is sent to the console's booking settings, with the outcome", async () => {
+  const { api } = await connected('google', () => google.issueCode());
+  const started = await api.post('/calendar-connections/google/authorize');
+  const state = new URL(started.body.url).searchParams.get('state')!;
+  const browser = (query: Record<string, string>) => request(app).get('/api/v1/calendar-connections/google/callback').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').query(query);
+  const done = await browser({ state, code: google.issueCode() });
+  expect([done.status, done.headers.location]).toEqual([303, `${PUBLIC_BASE_URL}/settings/booking?calendar=connected`]);
+  const again = await browser({ state, code: google.issueCode() });
+  expect(again.status).toBe(303);
+  const back = new URL(again.headers.location!);
+  expect([back.pathname, back.searchParams.get('calendar'), back.searchParams.get('reason')]).toEqual(['/settings/booking', 'failed', 'The connection attempt is unknown, expired or already used: start again']);
+  expect((await api.get('/calendar-connections')).body.data.filter((c: { status: string }) => c.status === 'active')).toHaveLength(1);
+});

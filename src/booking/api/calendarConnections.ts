@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Request } from 'express';
 import { z } from 'zod';
 import { actorOf } from '../../accounts/auth/context';
 import { REVOKED_CONNECTION, tokenColumns } from '../calendars/resolver';
@@ -77,40 +78,24 @@ export const calendarConnectionRoutes = [
     summary: 'Where the provider sends the browser back: stores the (encrypted) tokens; the new connection replaces any older one',
     tag: 'Booking',
     access: 'public',
+    raw: true,
     params: z.object({ provider: Provider }),
     query: z.object({ state: z.string().max(2000), code: z.string().max(4000).optional(), error: z.string().max(200).optional() }),
-    response: { status: 201, schema: Connection, description: 'The connection' },
-    errors: [404],
-    async handle({ deps, params, query, req }) {
-      const state = await deps.tokens.verify('calendar-state', query.state);
-      const consumed = state?.provider === params.provider && (await deps.db('oauth_states').where({ nonce: String(state.nonce), org_id: String(state.orgId) }).where('expires_at', '>', new Date()).delete()) === 1;
-      if (!state || !consumed) throw new ApiError(400, 'invalid_state', 'The connection attempt is unknown, expired or already used: start again', 'state');
-      if (query.error || !query.code) throw new ApiError(400, 'consent_refused', `The calendar was not connected (${query.error ?? 'no code'})`, 'code');
-      const orgId = String(state.orgId);
-      let tokens: CalendarTokens;
+    response: { status: 201, schema: Connection, description: "The connection; a browser is sent (303) to the console's booking settings instead, with the outcome in the query" },
+    errors: [400, 404],
+    async handle(ctx) {
+      const { deps, req, res } = ctx;
+      // The provider sends a person's browser here: it goes back to the console, which says what happened.
+      const browser = req.accepts(['json', 'html']) === 'html';
+      const back = `${deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl}/settings/booking`;
       try {
-        tokens = await oauthFor(deps, params.provider).exchange(query.code);
+        const connection = await finishConnection(ctx);
+        if (browser) res.redirect(303, `${back}?calendar=connected`);
+        else res.status(201).json(Connection.parse(connection));
       } catch (error) {
-        if (error instanceof CalendarAuthRevokedError) throw new ApiError(400, 'consent_refused', 'The provider refused the code: start again', 'code');
-        throw error;
+        if (!browser || !(error instanceof ApiError)) throw error;
+        res.redirect(303, `${back}?calendar=failed&reason=${encodeURIComponent(error.message)}`);
       }
-      const id = newId('cal');
-      const row = {
-        id,
-        org_id: orgId,
-        provider: params.provider,
-        external_account: '',
-        calendar_id: 'primary',
-        ...(await tokenColumns(deps.fields, orgId, tokens)),
-        status: 'active',
-      };
-      return withTenant(deps.db, orgId, async (trx) => {
-        await trx('calendar_connections').where({ status: 'active' }).update({ ...REVOKED_CONNECTION, updated_at: trx.fn.now() });
-        const [saved] = await trx('calendar_connections').insert(row).returning('*');
-        // Whoever started the connection is its actor (the callback itself carries no credentials).
-        await audit(trx, req, undefined, { orgId, actorType: state.actorType as 'user' | 'api_key', actorId: (state.actorId as string | null) ?? null, action: 'calendar.connected', targetType: 'calendar_connection', targetId: id, metadata: { provider: params.provider } });
-        return toConnection(saved);
-      });
     },
   }),
 
@@ -131,3 +116,36 @@ export const calendarConnectionRoutes = [
       }),
   }),
 ];
+
+/** Checks the signed, single-use state, exchanges the code and stores the new connection (replacing any older one). */
+async function finishConnection({ deps, params, query, req }: { deps: V1Deps; params: { provider: z.infer<typeof Provider> }; query: { state: string; code?: string; error?: string }; req: Request }) {
+  const state = await deps.tokens.verify('calendar-state', query.state);
+  const consumed = state?.provider === params.provider && (await deps.db('oauth_states').where({ nonce: String(state.nonce), org_id: String(state.orgId) }).where('expires_at', '>', new Date()).delete()) === 1;
+  if (!state || !consumed) throw new ApiError(400, 'invalid_state', 'The connection attempt is unknown, expired or already used: start again', 'state');
+  if (query.error || !query.code) throw new ApiError(400, 'consent_refused', `The calendar was not connected (${query.error ?? 'no code'})`, 'code');
+  const orgId = String(state.orgId);
+  let tokens: CalendarTokens;
+  try {
+    tokens = await oauthFor(deps, params.provider).exchange(query.code);
+  } catch (error) {
+    if (error instanceof CalendarAuthRevokedError) throw new ApiError(400, 'consent_refused', 'The provider refused the code: start again', 'code');
+    throw error;
+  }
+  const id = newId('cal');
+  const row = {
+    id,
+    org_id: orgId,
+    provider: params.provider,
+    external_account: '',
+    calendar_id: 'primary',
+    ...(await tokenColumns(deps.fields, orgId, tokens)),
+    status: 'active',
+  };
+  return withTenant(deps.db, orgId, async (trx) => {
+    await trx('calendar_connections').where({ status: 'active' }).update({ ...REVOKED_CONNECTION, updated_at: trx.fn.now() });
+    const [saved] = await trx('calendar_connections').insert(row).returning('*');
+    // Whoever started the connection is its actor (the callback itself carries no credentials).
+    await audit(trx, req, undefined, { orgId, actorType: state.actorType as 'user' | 'api_key', actorId: (state.actorId as string | null) ?? null, action: 'calendar.connected', targetType: 'calendar_connection', targetId: id, metadata: { provider: params.provider } });
+    return toConnection(saved);
+  });
+}
