@@ -1,4 +1,5 @@
 import { accountsDomain } from './accounts/domain';
+import { analyticsDomain } from './analytics/domain';
 import { billingDomain } from './billing/domain';
 import { bookingDomain } from './booking/domain';
 import { callsDomain } from './calls/domain';
@@ -23,6 +24,7 @@ export const DOMAINS: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = [
   notificationsDomain,
   privacyDomain as Domain<ActivityDeps, AppDeps>,
   coachingDomain,
+  analyticsDomain as Domain<ActivityDeps, AppDeps>,
 ];
 
 export function composeRegistry(domains: ReadonlyArray<Domain<ActivityDeps, AppDeps>> = DOMAINS): DomainRegistry {

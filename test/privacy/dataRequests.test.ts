@@ -83,7 +83,7 @@ test("an owner exports the organization: the archive has every kind of data, dec
   expect(got.headers['content-type']).toBe('application/zip');
   const files = unzipSync(new Uint8Array(got.body));
   expect(Object.keys(files).sort()).toEqual(
-    ['appointments.csv', 'appointments.json', 'audit_log.json', 'balance_ledger.json', 'billing_records.json', 'calls.csv', 'calls.json', 'members.json', 'messages.json', 'organization.json', 'phone_numbers.json', 'services.json', 'usage_records.json'].sort(),
+    ['appointments.csv', 'appointments.json', 'audit_log.json', 'balance_ledger.json', 'billing_records.json', 'calls.csv', 'calls.json', 'members.json', 'messages.json', 'organization.json', 'phone_numbers.json', 'product_analytics.json', 'services.json', 'usage_records.json'].sort(),
   );
   const calls = JSON.parse(strFromU8(files['calls.json']!));
   expect(calls.map((c: { transcript: Array<{ text: string }> }) => c.transcript[0]!.text).sort()).toEqual(['Hello, this is ada, about my crown, "urgent", please', 'Hello, this is grace, about my crown, "urgent", please']);
@@ -107,6 +107,9 @@ test('a member exports only their own data; a caller export holds only that call
   const invite = await owner.post('/api/v1/invitations', { email: `member.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
   const member = new Browser(app, randomIp());
   member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
+  // What the member allowed to be counted is theirs too.
+  expect((await member.put('/api/v1/me/analytics', { choice: 'granted' })).body.choice).toBe('granted');
+  expect((await member.post('/api/v1/me/analytics/events', { events: [{ kind: 'page', name: '/calls' }, { kind: 'page', name: '/calls' }] })).status).toBe(204);
   expect((await member.post('/api/v1/exports', { scope: 'organization' })).status).toBe(403);
   expect((await member.post('/api/v1/exports', { scope: 'caller', number: ADA })).status).toBe(403);
   // A program cannot ask: the link is emailed to the person who does.
@@ -117,6 +120,8 @@ test('a member exports only their own data; a caller export holds only that call
   const ownFiles = unzipSync(new Uint8Array((await download(await ready(member, own.body.id))).body));
   expect(JSON.parse(strFromU8(ownFiles['profile.json']!))).toMatchObject({ name: 'Mo' });
   expect(Object.keys(ownFiles)).not.toContain('calls.json');
+  expect(JSON.parse(strFromU8(ownFiles['analytics_consent.json']!))).toMatchObject({ granted: true });
+  expect(JSON.parse(strFromU8(ownFiles['product_analytics.json']!))).toMatchObject([{ kind: 'page', name: '/calls', count: 2 }]);
   // Not someone else's request.
   expect((await member.get(`/api/v1/data-requests/${own.body.id}`)).status).toBe(200);
 
