@@ -1,4 +1,5 @@
-import { NavLink, Navigate, Outlet } from 'react-router';
+import { NavLink, Navigate, Outlet, useOutletContext } from 'react-router';
+import { AnalyticsBanner, useAnalyticsChoice, usePageAnalytics } from './analytics';
 import { api } from './api/client';
 import { Button, Loading } from './components';
 import { useSession } from './session';
@@ -8,9 +9,12 @@ import { useApi } from './useApi';
 export function Layout() {
   const { session, signOut } = useSession();
   const product = useProduct();
+  const analytics = useAnalyticsChoice(session?.user.id);
+  usePageAnalytics(analytics.choice);
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to="/signin" replace />;
   const learner = session.organization.role === 'learner';
+  const admin = session.organization.role === 'owner' || session.organization.role === 'admin';
   return (
     <>
       <a href="#main" className="skip">
@@ -31,23 +35,30 @@ export function Layout() {
           ) : (
             <>
               <NavLink to="/calls">Calls</NavLink>
+              <NavLink to="/appointments">Appointments</NavLink>
               <NavLink to="/settings/agent">Receptionist</NavLink>
+              {admin && <NavLink to="/billing">Billing</NavLink>}
             </>
           )}
         </nav>
         <span className="who">
           {session.user.name} · {session.organization.name}
         </span>
+        <NavLink to="/account">Account</NavLink>
         <Button variant="plain" onPress={() => void signOut()}>
           Sign out
         </Button>
       </header>
+      {analytics.choice === null && <AnalyticsBanner choose={(c) => void analytics.choose(c)} error={analytics.error} />}
       <main id="main">
-        <Outlet />
+        <Outlet context={analytics} />
       </main>
     </>
   );
 }
+
+/** The person's analytics choice, for the pages inside the frame (the account page changes it). */
+export const useAnalytics = () => useOutletContext<ReturnType<typeof useAnalyticsChoice>>();
 
 /** Which product the signed-in staff member's organization is (learners see only their own pages). */
 function useProduct(): string | undefined {

@@ -2,8 +2,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Home, Layout } from './Layout';
+import { Account } from './pages/Account';
 import { AgentSettings } from './pages/AgentSettings';
+import { Appointments } from './pages/Appointments';
 import { Balance } from './pages/Balance';
+import { Billing } from './pages/Billing';
+import { BookingSettings } from './pages/BookingSettings';
 import { CallDetail } from './pages/CallDetail';
 import { Calls } from './pages/Calls';
 import { Learners } from './pages/Learners';
@@ -25,7 +29,11 @@ const router = createBrowserRouter([
       { index: true, element: <Home /> },
       { path: '/calls', element: <Calls /> },
       { path: '/calls/:callId', element: <CallDetail /> },
+      { path: '/appointments', element: <Appointments /> },
       { path: '/settings/agent', element: <AgentSettings /> },
+      { path: '/settings/booking', element: <BookingSettings /> },
+      { path: '/billing', element: <Billing /> },
+      { path: '/account', element: <Account /> },
       { path: '/learners', element: <Learners /> },
       { path: '/learners/:userId', element: <Progress /> },
       { path: '/learn/progress', element: <Progress /> },

@@ -138,6 +138,200 @@ test('an owner signs up; a call appears in the list while it happens and its tra
   }
 }, 90_000);
 
+/** A new organization's owner, signed up through the API; the session cookie is sent by hand (see below). */
+async function ownerThroughApi(organization: { name: string; timeZone: string; product?: 'receptionist' | 'coach' }) {
+  const email = uniqueEmail('console-owner');
+  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email, password: PASSWORD, name: 'Owner', organization });
+  expect(signup.status).toBe(201);
+  // The session cookie is Secure (PUBLIC_BASE_URL is https), which Chromium keeps on 127.0.0.1 and supertest does not.
+  const cookie = (signup.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+  const as = (r: request.Test) => r.set('Cookie', cookie).set('X-CSRF-Token', signup.body.csrfToken as string);
+  return { email, orgId: signup.body.organization.id as string, as };
+}
+
+async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+}
+
+test('an owner adds a service and opening hours, books by hand into the week calendar, is refused a slot taken meanwhile, moves and cancels', async () => {
+  const timeZone = 'America/New_York';
+  const owner = await ownerThroughApi({ name: 'Console Salon', timeZone });
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, owner.email);
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByText('There is no service to book yet').waitFor();
+    await accessible(page);
+    await page.getByRole('link', { name: 'add one' }).click();
+
+    // Services and hours, as an owner sets them up.
+    await page.getByRole('heading', { name: 'Services, hours and calendar' }).waitFor();
+    await page.getByLabel('Name', { exact: true }).fill('Haircut');
+    await page.getByLabel('Minutes').fill('30');
+    await page.getByRole('button', { name: 'Add service' }).click();
+    await page.getByRole('status').getByText('Haircut can be booked.').waitFor();
+    for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) await page.getByLabel(day, { exact: true }).fill('08:00-12:00, 13:00-20:00');
+    await page.getByLabel('Sunday', { exact: true }).fill('08:00-25:00');
+    await page.getByRole('button', { name: 'Save hours' }).click();
+    await page.getByRole('alert').getByText(/HH:MM/).waitFor(); // the API's own words, for the one bad day
+    await page.getByLabel('Sunday', { exact: true }).fill('08:00-12:00, 13:00-20:00');
+    await page.getByRole('button', { name: 'Save hours' }).click();
+    await page.getByRole('status').getByText('Opening hours saved.').waitFor();
+    expect((await stack.services.db('organizations').where({ id: owner.orgId }).first('business_hours')).business_hours.sun).toEqual([
+      { open: '08:00', close: '12:00' },
+      { open: '13:00', close: '20:00' },
+    ]);
+    await accessible(page);
+    await screenshots(page, 'booking-settings');
+
+    // Book by hand the day after tomorrow (the business's date), with a caller taking the chosen slot meanwhile.
+    const dayAfter = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + 2 * 86_400_000));
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByRole('heading', { name: 'Book by hand' }).waitFor();
+    await page.getByLabel('Day', { exact: true }).fill(dayAfter);
+    await page.getByLabel('Time', { exact: true }).selectOption({ index: 2 });
+    const chosen = await page.getByLabel('Time', { exact: true }).inputValue();
+    await page.getByLabel('Customer’s name').fill('Rosa Diaz');
+    await page.getByLabel('Customer’s phone').fill('+1 415 555 0142');
+    const serviceId = (await stack.services.db('services').where({ org_id: owner.orgId }).first('id')).id as string;
+    const caller = await owner.as(request(stack.http.url).post('/api/v1/appointments')).send({ serviceId, start: chosen, customerName: 'Early Bird', customerPhone: '+14155550143' });
+    expect(caller.status).toBe(201);
+    await page.getByRole('button', { name: 'Book', exact: true }).click();
+    await page.getByRole('alert').getByText('That time has just been taken').waitFor();
+    expect(await stack.services.db('appointments').where({ org_id: owner.orgId, status: 'confirmed' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+    // The free times were read again: the taken one is no longer offered.
+    await page.getByLabel('Time', { exact: true }).locator(`option[value="${chosen}"]`).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Book', exact: true }).click();
+    await page.getByRole('status').getByText('Booked').waitFor();
+    const rosa = page.getByRole('listitem').filter({ hasText: 'Rosa Diaz' });
+    await rosa.waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'Early Bird' }).waitFor();
+    await accessible(page);
+    await screenshots(page, 'appointments');
+
+    // Moved to the last time offered that day, then cancelled.
+    const before = (await stack.services.db('appointments').where({ org_id: owner.orgId, source: 'api' }).whereNot({ customer_e164: '+14155550143' }).first('id', 'starts_at'));
+    await rosa.getByRole('button', { name: /^Move Rosa Diaz/ }).click();
+    await page.getByRole('heading', { name: 'Move Rosa Diaz' }).waitFor();
+    await page.getByLabel('Day', { exact: true }).fill(dayAfter);
+    const last = await page.getByLabel('Time', { exact: true }).locator('option').last().getAttribute('value');
+    await page.getByLabel('Time', { exact: true }).selectOption(last!);
+    await page.getByRole('button', { name: 'Move', exact: true }).click();
+    await page.getByRole('status').getByText('Moved').waitFor();
+    expect((await stack.services.db('appointments').where({ id: before.id }).first('starts_at')).starts_at.toISOString()).toBe(new Date(last!).toISOString());
+    await page.getByRole('listitem').filter({ hasText: 'Rosa Diaz' }).getByRole('button', { name: /^Cancel Rosa Diaz/ }).click();
+    await page.getByRole('status').getByText('Cancelled').waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'Rosa Diaz' }).getByText('cancelled').waitFor();
+    expect((await stack.services.db('appointments').where({ id: before.id }).first('status')).status).toBe('cancelled');
+  } finally {
+    await context.close();
+  }
+}, 120_000);
+
+/** A Stripe event as Stripe signs it for our webhook endpoint. */
+function stripeEvent(type: string, object: Record<string, unknown>) {
+  const payload = JSON.stringify({ id: `evt_console_${Date.now()}_${Math.random().toString(36).slice(2)}`, object: 'event', type, api_version: '2026-10-28', created: Math.floor(Date.now() / 1000), data: { object } });
+  return request(stack.http.url).post('/stripe/webhook').set('Content-Type', 'application/json').set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET })).send(payload);
+}
+
+test('an owner sees the plan and this period’s usage chart, and adds a payment method through Stripe Checkout in setup mode', async () => {
+  const owner = await ownerThroughApi({ name: 'Console Plumbing', timeZone: 'Europe/London' });
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, owner.email);
+    await page.getByRole('link', { name: 'Billing' }).click();
+    await page.getByRole('heading', { name: 'Billing', exact: true }).waitFor();
+    await page.getByText('none yet').waitFor();
+    await page.getByRole('img', { name: 'Minutes and calls per day' }).locator('svg').waitFor(); // loaded after the period it covers
+    await page.getByText('No closed period yet').waitFor();
+    await accessible(page);
+    await screenshots(page, 'billing');
+
+    let checkout = '';
+    await page.route('https://checkout.stripe.com/**', (route) => {
+      checkout = route.request().url();
+      return route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>Checkout</title><p>Stripe Checkout</p>' });
+    });
+    await page.getByRole('button', { name: 'Add a payment method' }).click();
+    await page.getByText('Stripe Checkout').waitFor();
+    expect(checkout).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(await stack.services.db('audit_log').where({ org_id: owner.orgId, action: 'billing.payment_method_setup_started' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+
+    // Stripe confirms the setup intent; one for another customer (forged metadata) changes nothing.
+    const { stripe_customer_id: customer } = await stack.services.db('organizations').where({ id: owner.orgId }).first('stripe_customer_id');
+    expect(customer).toMatch(/^cus_/);
+    const intent = { object: 'setup_intent', status: 'succeeded', payment_method: 'pm_card_visa', metadata: { org_id: owner.orgId, kind: 'payment_method', started_by: '' } };
+    expect((await stripeEvent('setup_intent.succeeded', { ...intent, id: 'seti_console_foreign', customer: 'cus_someone_else' })).body).toMatchObject({ outcome: 'not our customer' });
+    expect((await stripeEvent('setup_intent.succeeded', { ...intent, id: 'seti_console_1', customer })).body).toMatchObject({ outcome: 'payment method saved' });
+    await page.goto('/billing?payment-method=done');
+    await page.getByRole('status').getByText('Thank you').waitFor();
+    await page.getByRole('definition').filter({ hasText: /Visa •••• 4242, expires \d+\/\d{4}/ }).waitFor();
+    await page.getByRole('button', { name: 'Replace the card' }).waitFor();
+    await accessible(page);
+    await screenshots(page, 'billing-card');
+  } finally {
+    await context.close();
+  }
+}, 90_000);
+
+test('product analytics are off until the person allows them: only essential cookies, nothing counted or accepted; then route patterns are counted; saying no deletes them', async () => {
+  const owner = await ownerThroughApi({ name: 'Console Analytics', timeZone: 'UTC' });
+  const userId = (await stack.services.db('users').where({ email: owner.email }).first('id')).id as string;
+  const counted = async () => (await stack.services.db('product_analytics').where({ user_id: userId }).orderBy('name').select('kind', 'name', 'count')) as Array<{ kind: string; name: string; count: number }>;
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, owner.email);
+    const banner = page.getByRole('complementary', { name: 'Help us improve Callgenly?' });
+    await banner.waitFor();
+    await accessible(page);
+    await screenshots(page, 'analytics-banner');
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    expect((await context.cookies()).map((c) => c.name).sort()).toEqual(['cg_csrf', 'cg_session']);
+    expect(await page.evaluate('[localStorage.length, sessionStorage.length]')).toEqual([0, 0]);
+    expect(await counted()).toEqual([]);
+    // The API refuses counts from someone who has not said yes, whatever a client sends.
+    const refused = await owner.as(request(stack.http.url).post('/api/v1/me/analytics/events')).send({ events: [{ kind: 'page', name: '/calls' }] });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('analytics_not_allowed');
+    expect(await counted()).toEqual([]);
+
+    await banner.getByRole('button', { name: 'Allow analytics' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Appointments' }).click();
+    await page.getByRole('heading', { name: 'Appointments' }).waitFor();
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    for (let i = 0; i < 50 && (await counted()).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const rows = await counted();
+    expect(rows.map((r) => r.name)).toEqual(['/appointments', '/calls']);
+    expect(rows.find((r) => r.name === '/calls')!.count).toBeGreaterThanOrEqual(1);
+    expect(rows.every((r) => r.kind === 'page')).toBe(true);
+
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.getByRole('button', { name: 'Stop analytics and delete the counts' }).click();
+    await page.getByText('You do not allow analytics').waitFor();
+    expect(await counted()).toEqual([]);
+    await accessible(page);
+    await screenshots(page, 'account');
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await counted()).toEqual([]);
+    expect(await stack.services.db('audit_log').where({ org_id: owner.orgId, action: 'analytics.consent_changed' }).count({ n: '*' }).first()).toEqual({ n: '2' });
+  } finally {
+    await context.close();
+  }
+}, 90_000);
+
 test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it, reads a call’s feedback and contests it, tops up', async () => {
   // A coaching school and its learner, through the API.
   const ownerEmail = uniqueEmail('console-coach');

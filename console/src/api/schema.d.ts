@@ -809,6 +809,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/billing/payment-method": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Give or replace the card invoices are charged to: a Stripe Checkout page in setup mode (nothing is charged); it takes effect when Stripe confirms the setup (webhook setup_intent.succeeded) */
+        post: operations["startPaymentMethodSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The prepaid balance's history, newest first: top-ups, call debits, refunds */
+        get: operations["listTransactions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/notifications": {
         parameters: {
             query?: never;
@@ -1537,6 +1571,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether you allow product analytics (off until you choose yes) */
+        get: operations["getAnalyticsConsent"];
+        /** Allow or refuse product analytics; refusing also deletes what was counted (audited) */
+        put: operations["setAnalyticsConsent"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/analytics/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Count pages and features you used today (only after you allowed analytics; otherwise 403 and nothing is kept) */
+        post: operations["recordAnalytics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2048,6 +2117,16 @@ export interface components {
                 /** @description When a past-due organization is suspended unless it pays first */
                 suspendAt: string | null;
             } | null;
+            /** @description What invoices are charged to; null until one is given (POST /billing/payment-method) */
+            paymentMethod: {
+                /** @description e.g. "Visa •••• 4242, expires 8/2030" */
+                label: string;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601, UTC
+                 */
+                updatedAt: string;
+            } | null;
         };
         BillingRecordPage: {
             data: components["schemas"]["BillingRecord"][];
@@ -2105,6 +2184,24 @@ export interface components {
             minutes: number;
             /** @description Calls whose usage is not yet billed (reported to Stripe or debited) */
             unreportedCalls: number;
+            /** @description The range day by day (or month by month), empty ones included */
+            series: {
+                /**
+                 * @description Days for a range of up to 92 days, months beyond
+                 * @enum {string}
+                 */
+                unit: "day" | "month";
+                timeZone: string;
+                points: {
+                    /** @description YYYY-MM-DD or YYYY-MM in the organization's time zone */
+                    period: string;
+                    calls: number;
+                    /** @description That day's (month's) seconds in minutes, rounded up */
+                    minutes: number;
+                }[];
+            };
+            /** @description The series as an SVG chart (rendered on the server) */
+            chart: string;
         };
         Balance: {
             balances: {
@@ -2117,6 +2214,29 @@ export interface components {
             id: string;
             /** @description Stripe Checkout page to pay the top-up */
             url: string;
+        };
+        BalanceTransactionList: {
+            data: components["schemas"]["BalanceTransaction"][];
+            nextBefore: string | null;
+        };
+        BalanceTransaction: {
+            id: string;
+            /**
+             * @description carried_forward: the total of entries purged when their retention ended
+             * @enum {string}
+             */
+            kind: "top_up" | "call_debit" | "refund" | "adjustment" | "carried_forward";
+            amount: components["schemas"]["Money"];
+            practiceCallId: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            createdAt: string;
+        };
+        Money: {
+            amountMinor: number;
+            currency: string;
         };
         NotificationDeliveryPage: {
             data: components["schemas"]["NotificationDelivery"][];
@@ -2613,29 +2733,6 @@ export interface components {
             /** @description Whole minutes of practice the balance pays for */
             minutesPaidFor: number;
         };
-        Money: {
-            amountMinor: number;
-            currency: string;
-        };
-        BalanceTransactionList: {
-            data: components["schemas"]["BalanceTransaction"][];
-            nextBefore: string | null;
-        };
-        BalanceTransaction: {
-            id: string;
-            /**
-             * @description carried_forward: the total of entries purged when their retention ended
-             * @enum {string}
-             */
-            kind: "top_up" | "call_debit" | "refund" | "adjustment" | "carried_forward";
-            amount: components["schemas"]["Money"];
-            practiceCallId: string | null;
-            /**
-             * Format: date-time
-             * @description ISO 8601, UTC
-             */
-            createdAt: string;
-        };
         LearnerBalanceWithHistory: {
             balance: components["schemas"]["Money"];
             pricePerMinute: components["schemas"]["Money"];
@@ -2660,6 +2757,11 @@ export interface components {
             lowBalanceMinor: number;
             /** @description The Vapi phone number the coach calls from (a Twilio number imported into Vapi); null: the platform default */
             vapiPhoneNumberId: string | null;
+        };
+        AnalyticsConsent: {
+            /** @description null: not asked yet (nothing is collected) */
+            choice: ("granted" | "declined") | null;
+            decidedAt: string | null;
         };
         /** @description Opening ranges per weekday in the organization's time zone; a missing or empty day is closed */
         BusinessHoursOutput: {
@@ -5555,7 +5657,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The connection */
+            /** @description The connection; a browser is sent (303) to the console's booking settings instead, with the outcome in the query */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -6006,6 +6108,112 @@ export interface operations {
             };
             /** @description A service we depend on (e.g. the connected calendar) failed; nothing was changed */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startPaymentMethodSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Checkout session to send the owner to */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopUp"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service we depend on (e.g. the connected calendar) failed; nothing was changed */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listTransactions: {
+        parameters: {
+            query?: {
+                before?: number;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Transactions */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalanceTransactionList"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9396,6 +9604,162 @@ export interface operations {
             };
             /** @description No such resource in this organization */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAnalyticsConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your choice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsConsent"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setAnalyticsConsent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    choice: "granted" | "declined";
+                };
+            };
+        };
+        responses: {
+            /** @description Your choice */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnalyticsConsent"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    recordAnalytics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: {
+                        /** @enum {string} */
+                        kind: "page" | "feature";
+                        name: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,13 +1,12 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ok, problem } from '../api/client';
-import type { components } from '../api/schema';
 import { Button, Loading, Page, Problem } from '../components';
+import { LedgerTable } from '../LedgerTable';
+import { LEDGER_KIND, money } from '../money';
 import { useApi } from '../useApi';
 
-type Money = components['schemas']['LearnerBalance']['balance'];
-const money = (m: Money) => new Intl.NumberFormat(undefined, { style: 'currency', currency: m.currency }).format(m.amountMinor / 100);
-const KIND: Record<string, string> = { top_up: 'Top-up', call_debit: 'Practice call', refund: 'Refund', adjustment: 'Adjustment', carried_forward: 'Carried forward' };
+const KIND: Record<string, string> = { ...LEDGER_KIND, call_debit: 'Practice call' };
 
 /** A learner's own balance: what it pays for, its history, and a top-up through Stripe Checkout. */
 export function Balance() {
@@ -56,30 +55,7 @@ export function Balance() {
         </>
       )}
       <h2>History</h2>
-      {!history.data ? (
-        <Loading what="your history" />
-      ) : history.data.data.length === 0 ? (
-        <p>Nothing yet.</p>
-      ) : (
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">What</th>
-              <th scope="col">Amount</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.data.data.map((t) => (
-              <tr key={t.id}>
-                <td>{new Date(t.createdAt).toLocaleString()}</td>
-                <td>{KIND[t.kind] ?? t.kind}</td>
-                <td>{money(t.amount)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      {!history.data ? <Loading what="your history" /> : <LedgerTable entries={history.data.data} kinds={KIND} />}
     </Page>
   );
 }
