@@ -18,6 +18,7 @@ import { consoleDevServer } from '../platform/http/console';
 import { createServices } from '../services';
 import { resolveTemporalCli } from '../platform/temporal/cliBinary';
 import { startDevServer } from '../platform/temporal/devServer';
+import { resolveTemporalUi, startTemporalUi } from '../platform/temporal/uiServer';
 import { installTemporalRuntime } from '../platform/temporal/runtime';
 import { startWorker } from '../worker';
 import { REGISTRY } from '../domains';
@@ -54,20 +55,29 @@ async function main(): Promise<void> {
   let uiUrl: string | undefined;
   if (!temporalAddress) {
     const cli = resolveTemporalCli(config.temporal.cliPath, say);
+    // Encrypted payloads (HIPAA organizations) are read in the UI through the API's codec endpoint, with the
+    // signed-in person's session: only the standalone UI server can be told to send it (includeCredentials).
+    const codecEndpoint = `${config.http.publicBaseUrl}/codec`;
+    const uiServer = resolveTemporalUi(config.temporal.uiServerPath, say);
     say(`Starting the Temporal dev server (${cli.source}) on port ${config.temporal.devPort}, UI on ${config.temporal.uiPort}...`);
     const server = await startDevServer({
       searchAttributes: REGISTRY.searchAttributes,
       cli,
       namespace: config.temporal.namespace,
       port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
       dbFilename: path.join(config.dataDir, 'temporal.sqlite'),
-      // Encrypted payloads (HIPAA organizations) read in the UI through the API's codec endpoint.
-      uiCodecEndpoint: `${config.http.publicBaseUrl}/codec`,
+      ...(uiServer ? {} : { uiPort: config.temporal.uiPort, uiCodecEndpoint: codecEndpoint }),
     });
     teardown.push(() => withTimeout(server.stop(), 10_000));
     temporalAddress = server.address;
     uiUrl = server.uiUrl;
+    if (uiServer) {
+      const ui = await startTemporalUi({ binary: uiServer, temporalAddress, port: config.temporal.uiPort, namespace: config.temporal.namespace, codecEndpoint });
+      teardown.push(() => ui.stop());
+      uiUrl = ui.url;
+    } else {
+      say('No Temporal UI server (no Go toolchain): the dev server\'s own UI cannot send your session to the codec server, so HIPAA payloads stay sealed there.');
+    }
   }
 
   let smtpUrl = config.notifications.smtpUrl;
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
     twilioApiBaseUrl = line.url;
   }
 
-  config = withServices(config, databaseUrl, temporalAddress, smtpUrl, twilioApiBaseUrl);
+  config = withServices(config, databaseUrl, temporalAddress, smtpUrl, twilioApiBaseUrl, uiUrl);
   const services = await createServices(config, logger);
   const applied = await migrateLatest(services.db);
   if (applied.length > 0) say(`Applied ${applied.length} migration(s).`);
@@ -126,12 +136,12 @@ async function main(): Promise<void> {
   say('  Ctrl-C stops everything; data stays in ' + config.dataDir);
 }
 
-function withServices(config: Config, databaseUrl: string, temporalAddress: string, smtpUrl: string, twilioApiBaseUrl: string | undefined): Config {
+function withServices(config: Config, databaseUrl: string, temporalAddress: string, smtpUrl: string, twilioApiBaseUrl: string | undefined, uiUrl: string | undefined): Config {
   return {
     ...config,
     twilio: { ...config.twilio, apiBaseUrl: twilioApiBaseUrl },
     database: { ...config.database, url: databaseUrl },
-    temporal: { ...config.temporal, address: temporalAddress },
+    temporal: { ...config.temporal, address: temporalAddress, uiUrl: config.temporal.uiUrl ?? uiUrl },
     notifications: { ...config.notifications, smtpUrl },
   };
 }

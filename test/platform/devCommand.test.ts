@@ -81,6 +81,9 @@ test('first run: everything up, demo organization created; Ctrl-C stops every ch
   expect(await ready.json()).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok' } });
   const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/`);
   expect(ui.status).toBe(200);
+  // The Temporal UI sends the person's session with its codec requests to the API (HIPAA payloads decoded).
+  const uiSettings = (await (await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/settings`)).json()) as { Codec: { Endpoint: string; IncludeCredentials: boolean } };
+  expect(uiSettings.Codec).toMatchObject({ Endpoint: `http://localhost:${env.PORT}/codec`, IncludeCredentials: true });
   // A newcomer sees the emails the platform sends: sign up, create an API key, read the security alert.
   expect(out).toContain(`http://localhost:${env.PORT}/dev/mail`);
   const api = `http://127.0.0.1:${env.PORT}/api/v1`;

@@ -50,6 +50,10 @@ export const temporal = {
   connectTimeoutMs: setting('TEMPORAL_CONNECT_TIMEOUT_MS', milliseconds(60_000, 0)),
   devPort: setting('TEMPORAL_DEV_PORT', port(7233)),
   uiPort: setting('TEMPORAL_UI_PORT', port(8233)),
+  /** The Temporal UI server binary `npm run dev` runs (else PATH, the cache, or a `go install`). */
+  uiServerPath: setting('TEMPORAL_UI_SERVER', optionalText),
+  /** Where operators open the Temporal Web UI: the console links each call, booking, billing cycle and deletion to it. */
+  uiUrl: setting('TEMPORAL_UI_URL', httpUrl().optional().transform((v) => v?.replace(/\/$/, ''))),
 };
 
 /** Current master key (wraps new data keys) and retired ones (still unwrap, never wrap). */

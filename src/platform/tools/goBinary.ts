@@ -10,6 +10,8 @@ export interface GoTool {
   name: string;
   module: string;
   version: string;
+  /** The name `go install` gives the binary, when it is not `name` (a generic `server`, say). */
+  installedAs?: string;
 }
 
 export type GoBinarySource = 'explicit' | 'PATH' | 'cache' | 'go install';
@@ -52,7 +54,7 @@ function buildWithGo(tool: GoTool, target: string): void {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     if (result.status !== 0) throw new Error(`go install ${tool.module}@${tool.version} failed (exit ${result.status})`);
-    renameSync(path.join(staging, tool.name), target);
+    renameSync(path.join(staging, tool.installedAs ?? tool.name), target);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
