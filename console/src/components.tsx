@@ -41,3 +41,12 @@ export function Page({ title, children, actions }: { title: string; children: Re
     </section>
   );
 }
+
+/** Opens the durable workflow behind a call, booking, billing cycle or deletion in the Temporal Web UI (operators' second screen). */
+export function WorkflowLink({ url, label = 'Its workflow in the Temporal UI' }: { url?: string | null; label?: string }) {
+  return url ? (
+    <a href={url} target="_blank" rel="noopener" className="workflow-link">
+      {label}
+    </a>
+  ) : null;
+}

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +9,7 @@ import { chromium, type Browser as Chromium, type Page } from '@playwright/test'
 import Stripe from 'stripe';
 import request from 'supertest';
 import { consoleFiles } from '../../src/platform/http/console';
+import { resolveTemporalUi, startTemporalUi, type TemporalUi } from '../../src/platform/temporal/uiServer';
 import { PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { newId } from '../../src/platform/db/ids';
 import { PASSWORD, uniqueEmail } from '../helpers/api';
@@ -31,18 +33,42 @@ let stack: CallStack;
 let chromiumBrowser: Chromium;
 let dist: string;
 
+let temporalUi: TemporalUi;
+let temporalUiUrl: string;
+
 beforeAll(async () => {
   dist = mkdtempSync(path.join(tmpdir(), 'console-'));
   await exec('npx', ['vite', 'build', '--config', 'console/vite.config.ts', '--outDir', dist, '--emptyOutDir', '--logLevel', 'warn'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' } });
+  // The Temporal UI as operators run it (its own server, sending the session to our codec server), on a port
+  // the stack's links and CORS name before either starts.
+  const uiServer = resolveTemporalUi(process.env.TEMPORAL_UI_SERVER);
+  if (!uiServer) throw new Error('no Temporal UI server: run npm run temporal:cli (needs Go) or set TEMPORAL_UI_SERVER');
+  const uiPort = await freePort();
+  temporalUiUrl = `http://127.0.0.1:${uiPort}`;
   // Stripe is stripe-mock; its webhooks are signed here as Stripe signs them.
-  stack = await startCallStack({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: servers.stripeUrl(), STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }, { console: consoleFiles(dist) });
+  stack = await startCallStack(
+    { STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: servers.stripeUrl(), STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, TEMPORAL_UI_URL: temporalUiUrl, CODEC_CORS_ORIGINS: temporalUiUrl },
+    { console: consoleFiles(dist) },
+  );
+  temporalUi = await startTemporalUi({ binary: uiServer, temporalAddress: servers.temporalAddress(), port: uiPort, namespace: stack.services.config.temporal.namespace, codecEndpoint: `${stack.http.url}/codec` });
   chromiumBrowser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   mkdirSync(SHOTS, { recursive: true });
 }, 120_000);
 afterAll(async () => {
   await chromiumBrowser?.close();
+  await temporalUi?.stop();
   await stack?.close();
 });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
 
 /** axe-core on the page as it is: no serious or critical violation (WCAG 2 A and AA rules). */
 async function accessible(page: Page): Promise<void> {
@@ -331,6 +357,53 @@ test('product analytics are off until the person allows them: only essential coo
     await context.close();
   }
 }, 90_000);
+
+test("a HIPAA call's workflow opens from the console in the Temporal UI, its payloads decoded for the signed-in admin and sealed for anyone else", async () => {
+  const owner = await ownerThroughApi({ name: 'Console Private Clinic', timeZone: 'UTC' });
+  const greeting = 'Private Clinic front desk, how may I help you today?';
+  expect((await owner.as(request(stack.http.url).patch('/api/v1/organization')).send({ hipaaMode: true, greeting })).status).toBe(200);
+  const number = randomPhone();
+  await stack.services.db('phone_numbers').insert({ id: `pn_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 29), org_id: owner.orgId, e164: number });
+  const call = stack.call({ to: number, from: '+14155550199' });
+  expect(await call.dial()).toContain(greeting);
+  await call.say('Hello, I would like to ask about a filling.');
+  await call.status('completed', 20);
+  const { call_sid: callSid } = await stack.services.db('calls').where({ org_id: owner.orgId }).first('call_sid');
+  // Temporal's own copy holds only ciphertext.
+  const history = JSON.stringify(await stack.services.temporal.workflow.getHandle(`call:${callSid}`).fetchHistory());
+  expect(history).not.toContain('Private Clinic front desk');
+
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, owner.email);
+    await page.getByRole('link', { name: /\d/ }).first().click();
+    const link = page.getByRole('link', { name: 'Its workflow in the Temporal UI' });
+    const href = (await link.getAttribute('href'))!;
+    expect(href).toBe(`${temporalUiUrl}/namespaces/${stack.services.config.temporal.namespace}/workflows/${encodeURIComponent(`call:${callSid}`)}`);
+    // The admin's browser opens it: the UI sends their session to the codec server, and shows it decoded.
+    await page.goto(href);
+    await page.getByText(`call:${callSid}`).first().waitFor();
+    await page.getByText('Private Clinic front desk').first().waitFor();
+    expect(await page.getByText('Codec Server could not connect').count()).toBe(0);
+    await page.screenshot({ path: path.join(SHOTS, 'temporal-ui-hipaa-call-desktop.png') });
+    expect(await stack.services.db('audit_log').where({ org_id: owner.orgId, action: 'temporal.payloads_decoded' }).count({ n: '*' }).first()).not.toEqual({ n: '0' });
+  } finally {
+    await context.close();
+  }
+  // Someone not signed in to Callgenly sees the same workflow still sealed.
+  const stranger = await chromiumBrowser.newContext();
+  const other = await stranger.newPage();
+  try {
+    await other.goto(`${temporalUiUrl}/namespaces/${stack.services.config.temporal.namespace}/workflows/${encodeURIComponent(`call:${callSid}`)}`);
+    await other.getByText(`call:${callSid}`).first().waitFor();
+    await other.getByText('encryption-key-id').first().waitFor();
+    await other.locator('#content').getByText('Codec Server could not connect').waitFor(); // our codec server refused: no session
+    expect(await other.getByText('Private Clinic front desk').count()).toBe(0);
+  } finally {
+    await stranger.close();
+  }
+}, 120_000);
 
 test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it, reads a call’s feedback and contests it, tops up', async () => {
   // A coaching school and its learner, through the API.

@@ -1926,6 +1926,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
+            workflowUrl: string | null;
         };
         CallDetail: {
             id: string;
@@ -1947,6 +1949,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
+            workflowUrl: string | null;
             /** @description A short summary written after the call (null until then, or without a model) */
             summary: string | null;
             entities: components["schemas"]["CallEntities"] | null;
@@ -2069,6 +2073,8 @@ export interface components {
              * @description ISO 8601, UTC
              */
             createdAt: string;
+            /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
+            workflowUrl: string | null;
         };
         CalendarConnectionList: {
             data: components["schemas"]["CalendarConnection"][];
@@ -2127,6 +2133,8 @@ export interface components {
                  */
                 updatedAt: string;
             } | null;
+            /** @description The billing cycle in the Temporal Web UI; null when TEMPORAL_UI_URL is not configured */
+            workflowUrl: string | null;
         };
         BillingRecordPage: {
             data: components["schemas"]["BillingRecord"][];
@@ -2295,6 +2303,8 @@ export interface components {
             deadlineAt: string;
             /** @description Operators were alerted: erasure is running late */
             atRisk: boolean;
+            /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
+            workflowUrl: string | null;
         };
         DataRequest: {
             id: string;

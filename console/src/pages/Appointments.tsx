@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
-import { Button, Loading, Page, Problem } from '../components';
+import { Button, Loading, Page, Problem, WorkflowLink } from '../components';
 import { addDays, after, before, dayLabel, localDateOf, mondayOf, timeIn, type LocalDate } from '../localTime';
 import { useApi } from '../useApi';
 
@@ -111,7 +111,8 @@ export function Appointments() {
                             {' '}
                             · <Link to={`/calls/${a.callId}`}>booked on a call</Link>
                           </>
-                        )}
+                        )}{' '}
+                        <WorkflowLink url={a.workflowUrl} label="workflow" />
                         {(a.status === 'confirmed' || a.status === 'held') && (
                           <div className="actions">
                             <Button variant="plain" onPress={() => setMoving(a)} aria-label={`Move ${a.customerName ?? 'appointment'} at ${timeIn(a.start, timeZone)}`}>

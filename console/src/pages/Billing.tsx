@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ok, problem } from '../api/client';
-import { Button, Loading, Page, Problem } from '../components';
+import { Button, Loading, Page, Problem, WorkflowLink } from '../components';
 import { LedgerTable } from '../LedgerTable';
 import { money } from '../money';
 import { useSession } from '../session';
@@ -48,7 +48,7 @@ export function Billing() {
   const period = b?.currentPeriod;
   const other = b?.plan === 'subscription' ? 'prepaid' : 'subscription';
   return (
-    <Page title="Billing">
+    <Page title="Billing" actions={<WorkflowLink url={b?.workflowUrl} label="The billing cycle in the Temporal UI" />}>
       {params.get('top-up') === 'done' && <p role="status">Thank you: the payment is being confirmed, and the balance shows it in a moment.</p>}
       {params.get('payment-method') === 'done' && <p role="status">Thank you: Stripe is confirming the card, and it shows here in a moment.</p>}
       {back === 'cancelled' && <p role="status">Cancelled at Stripe; nothing changed.</p>}

@@ -1,6 +1,6 @@
 import { Link, useParams } from 'react-router';
 import { api, ok } from '../api/client';
-import { Loading, Page, Problem } from '../components';
+import { Loading, Page, Problem, WorkflowLink } from '../components';
 import { useApi } from '../useApi';
 
 /** One call: the transcript as a conversation, what was extracted, the summary. Polled while it is in progress. */
@@ -8,7 +8,15 @@ export function CallDetail() {
   const { callId = '' } = useParams();
   const { data: call, error } = useApi(async () => ok(await api.GET('/calls/{callId}', { params: { path: { callId } } })), [callId], 3000);
   return (
-    <Page title={call ? `Call from ${call.from}` : 'Call'} actions={<Link to="/calls">All calls</Link>}>
+    <Page
+      title={call ? `Call from ${call.from}` : 'Call'}
+      actions={
+        <span className="actions">
+          <WorkflowLink url={call?.workflowUrl} />
+          <Link to="/calls">All calls</Link>
+        </span>
+      }
+    >
       <Problem message={error} />
       {!call ? (
         !error && <Loading what="the call" />

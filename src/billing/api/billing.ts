@@ -11,6 +11,7 @@ import { paginate } from '../../platform/db/pagination';
 import { withTenant } from '../../platform/db/tenancy';
 import { billingWorkflowId, cancelBillingSignal, periodUsageQuery, planChangeSignal, type BillingPeriodUsage } from '../../../workflows/billing/definitions';
 import { ApiError } from '../../platform/http/errors';
+import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { idempotencyKeyOf, inDateRange, iso, pageBody, pageOf, PageQuery, Timestamp } from '../../platform/http/v1/schemas';
@@ -44,6 +45,7 @@ const BillingOverview = z
       .object({ label: z.string().meta({ description: 'e.g. "Visa •••• 4242, expires 8/2030"' }), updatedAt: Timestamp })
       .nullable()
       .meta({ description: 'What invoices are charged to; null until one is given (POST /billing/payment-method)' }),
+    workflowUrl: WorkflowUrl.meta({ description: 'The billing cycle in the Temporal Web UI; null when TEMPORAL_UI_URL is not configured' }),
   })
   .meta({ id: 'BillingOverview' });
 
@@ -161,6 +163,7 @@ export const billingRoutes = [
           suspendAt: period.suspendAt,
         },
         paymentMethod: org.payment_method_label ? { label: org.payment_method_label, updatedAt: iso(org.payment_method_updated_at)! } : null,
+        workflowUrl: workflowUrl(deps.config.temporal, billingWorkflowId(auth.orgId)),
       };
     },
   }),

@@ -9,7 +9,8 @@ import { newId } from '../../platform/db/ids';
 import { paginateByTime } from '../../platform/db/pagination';
 import { bookingRepository, type AppointmentRow, type ServiceRow } from '../repositories/booking';
 import { withTenant } from '../../platform/db/tenancy';
-import type { BookingOutcome } from '../../../workflows/booking/definitions';
+import { bookingWorkflowId, type BookingOutcome } from '../../../workflows/booking/definitions';
+import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
 import { ApiError } from '../../platform/http/errors';
 import type { AuthContext } from '../../accounts/auth/context';
 import { audit } from '../../platform/http/v1/audit';
@@ -63,9 +64,10 @@ const Appointment = z
     externalEventId: z.string().nullable(),
     failureReason: z.string().nullable(),
     createdAt: Timestamp,
+    workflowUrl: WorkflowUrl,
   })
   .meta({ id: 'Appointment' });
-async function toAppointment(fields: FieldCipher, a: AppointmentRow): Promise<z.input<typeof Appointment>> {
+async function toAppointment({ fields, config }: Pick<V1Deps, 'fields' | 'config'>, a: AppointmentRow): Promise<z.input<typeof Appointment>> {
   return {
     id: a.id,
     serviceId: a.service_id,
@@ -79,6 +81,7 @@ async function toAppointment(fields: FieldCipher, a: AppointmentRow): Promise<z.
     externalEventId: a.external_event_id,
     failureReason: a.failure_reason,
     createdAt: iso(a.created_at)!,
+    workflowUrl: workflowUrl(config.temporal, bookingWorkflowId(a.id)),
   };
 }
 
@@ -93,7 +96,7 @@ function orFail(outcome: BookingOutcome): Extract<BookingOutcome, { ok: true }> 
 function recorded(deps: V1Deps, req: Request, auth: AuthContext, action: string, appointmentId: string) {
   return withTenant(deps.db, auth.orgId, async (trx) => {
     await audit(trx, req, auth, { action, targetType: 'appointment', targetId: appointmentId });
-    return toAppointment(deps.fields, (await bookingRepository(trx).appointment(appointmentId))!);
+    return toAppointment(deps, (await bookingRepository(trx).appointment(appointmentId))!);
   });
 }
 
@@ -249,7 +252,7 @@ export const bookingRoutes = [
         if (query.to) q.where('starts_at', '<', new Date(query.to));
         // By booking time: ids of bookings made on a call are hashes, not time-ordered.
         const page = await paginateByTime<AppointmentRow & Record<string, unknown>>(q, { timeColumn: 'created_at', idColumn: 'id', cursor: query.cursor, limit: query.limit });
-        return pageBody(page, (a) => toAppointment(deps.fields, a));
+        return pageBody(page, (a) => toAppointment(deps, a));
       }),
   }),
 
@@ -267,7 +270,7 @@ export const bookingRoutes = [
       withTenant(deps.db, auth.orgId, async (trx) => {
         const found = await bookingRepository(trx).appointment(params.appointmentId);
         if (!found) throw new ApiError(404, 'not_found', 'No such appointment');
-        return toAppointment(deps.fields, found);
+        return toAppointment(deps, found);
       }),
   }),
 

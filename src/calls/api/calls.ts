@@ -3,7 +3,9 @@ import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
 import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../repositories/callHistory';
 import { withTenant } from '../../platform/db/tenancy';
-import { recordingDeletionWorkflowId } from '../../../workflows/calls/definitions';
+import { callWorkflowId, recordingDeletionWorkflowId } from '../../../workflows/calls/definitions';
+import type { Config } from '../../platform/config';
+import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
 import type { recordingDeletionWorkflow } from '../../../workflows/calls/recordingDeletion';
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { ApiError } from '../../platform/http/errors';
@@ -28,6 +30,7 @@ const Call = z
     endedAt: Timestamp.nullable(),
     durationSeconds: z.number().int().nullable(),
     billableSeconds: z.number().int().nullable(),
+    workflowUrl: WorkflowUrl,
   })
   .meta({ id: 'Call' });
 
@@ -55,7 +58,7 @@ const CallDetail = Call.extend({
   messages: z.array(Message),
 }).meta({ id: 'CallDetail' });
 
-const toCall = (c: CallRow): z.input<typeof Call> => ({
+const toCall = (temporal: Config['temporal'], c: CallRow): z.input<typeof Call> => ({
   id: c.id,
   callSid: c.call_sid,
   direction: c.direction as 'inbound' | 'outbound',
@@ -69,6 +72,7 @@ const toCall = (c: CallRow): z.input<typeof Call> => ({
   endedAt: iso(c.ended_at),
   durationSeconds: c.duration_seconds,
   billableSeconds: c.billable_seconds,
+  workflowUrl: workflowUrl(temporal, callWorkflowId(c.call_sid)),
 });
 
 async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Promise<z.input<typeof Message>> {
@@ -110,7 +114,7 @@ export const callRoutes = [
           query,
         );
         await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
-        return pageBody(page, toCall);
+        return pageBody(page, (c) => toCall(deps.config.temporal, c));
       }),
   }),
 
@@ -135,7 +139,7 @@ export const callRoutes = [
         const messages = await history.messagesOfCall(call.id);
         await audit(trx, req, auth, { action: 'call.read', targetType: 'call', targetId: call.id });
         return {
-          ...toCall(call),
+          ...toCall(deps.config.temporal, call),
           summary: call.summary_ciphertext ? await deps.fields.decrypt(auth.orgId, CALL_SUMMARY_CONTEXT, call.summary_ciphertext) : null,
           entities: call.entities_ciphertext ? JSON.parse(await deps.fields.decrypt(auth.orgId, CALL_ENTITIES_CONTEXT, call.entities_ciphertext)) : null,
           transcript: await Promise.all(

@@ -9,6 +9,7 @@ import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
 import { Timestamp } from '../../platform/http/v1/schemas';
+import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
 
 const Deletion = z
   .object({
@@ -17,6 +18,7 @@ const Deletion = z
     erasureAt: Timestamp.meta({ description: 'When erasure begins unless an owner cancels first' }),
     deadlineAt: Timestamp.meta({ description: 'Erasure is complete by then (30 days after the request)' }),
     atRisk: z.boolean().meta({ description: 'Operators were alerted: erasure is running late' }),
+    workflowUrl: WorkflowUrl,
   })
   .meta({ id: 'Deletion' });
 
@@ -40,7 +42,7 @@ async function checkReauthentication(deps: V1Deps, userId: string, sessionId: st
 
 const progressOf = async (deps: V1Deps, orgId: string) => {
   try {
-    return await deps.temporal.workflow.getHandle(deletionWorkflowId(orgId)).query(deletionProgressQuery);
+    return { ...(await deps.temporal.workflow.getHandle(deletionWorkflowId(orgId)).query(deletionProgressQuery)), workflowUrl: workflowUrl(deps.config.temporal, deletionWorkflowId(orgId)) };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'not_found', 'No deletion was requested for this organization');
     throw error;
@@ -86,6 +88,7 @@ export const deletionRoutes = [
         erasureAt: new Date(requestedAt + graceMs).toISOString(),
         deadlineAt: new Date(requestedAt + deadlineMs).toISOString(),
         atRisk: false,
+        workflowUrl: workflowUrl(deps.config.temporal, deletionWorkflowId(auth.orgId)),
       };
     },
   }),
