@@ -9,6 +9,7 @@ import { idPattern } from '../platform/registration';
 import type { ActivityDeps } from '../deps';
 import { dataRequestRoutes } from './api/dataRequests';
 import { deletionRoutes } from './api/deletion';
+import { legalHoldRoutes } from './api/legalHolds';
 
 /** Retention, account deletion, exports and caller erasure: what the privacy policy promises. */
 export const privacyDomain: Domain<ActivityDeps, never> = {
@@ -25,7 +26,7 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     createDeletionActivities({ ...deps, tables: deps.registry.tables }),
     createDataRequestActivities({ ...deps, exportSections: deps.registry.exports }),
   ],
-  routes: [...deletionRoutes, ...dataRequestRoutes],
+  routes: [...deletionRoutes, ...dataRequestRoutes, ...legalHoldRoutes],
   searchAttributes: [SweepStatus, DeletionStatus, ExportStatus],
   tables: [
     { table: 'data_requests', onDeletion: 'erase', order: 140, retention: 'account' },

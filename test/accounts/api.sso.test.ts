@@ -116,9 +116,11 @@ test('a callback without the state cookie of the browser that started it is refu
   expect((await attacker.get(`${callback.pathname}${callback.search}`)).status).toBe(400);
 });
 
-test('a provider that is not configured answers 404', async () => {
+test('a provider that is not configured answers 404, and the sign-in page is told which are', async () => {
+  expect((await request(api.app).get('/api/v1/auth/methods')).body).toEqual({ password: true, google: true, microsoft: true });
   const bare = await startApi();
   try {
+    expect((await request(bare.app).get('/api/v1/auth/methods')).body).toEqual({ password: true, google: false, microsoft: false });
     const res = await request(bare.app).get('/api/v1/auth/sso/google/start');
     expect(res.status).toBe(404);
     expect(res.body.error.code).toBe('sso_not_configured');

@@ -58,7 +58,7 @@ export const invitationRoutes = [
       status: 201,
       schema: Invitation.extend({
         token: z.string().meta({ description: 'Give to the invitee; they accept with POST /invitations/accept' }),
-        acceptUrl: z.string().nullable().meta({ description: 'APP_URL with the token, when APP_URL is configured' }),
+        acceptUrl: z.string().meta({ description: "The console's page to accept it (APP_URL, else PUBLIC_BASE_URL), with the token" }),
       }).meta({ id: 'CreatedInvitation' }),
       description: 'The invitation and its token',
     },
@@ -76,8 +76,9 @@ export const invitationRoutes = [
         return row;
       });
       const token = await deps.tokens.sign('invitation', { org: auth.orgId, email: body.email }, deps.config.auth.invitationTtlMs, { jti: invitation.id });
-      const appUrl = deps.config.auth.appUrl;
-      return { ...toApi(invitation), token, acceptUrl: appUrl ? `${appUrl}/invitations/accept?token=${encodeURIComponent(token)}` : null };
+      // The console's page for it (served by the API itself unless APP_URL names another origin).
+      const appUrl = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
+      return { ...toApi(invitation), token, acceptUrl: `${appUrl}/invitations/accept?token=${encodeURIComponent(token)}` };
     },
   }),
 

@@ -31,6 +31,17 @@ function stateCookieOptions(deps: V1Deps) {
 export const ssoRoutes = [
   defineRoute({
     method: 'get',
+    path: '/auth/methods',
+    operationId: 'listSignInMethods',
+    summary: 'Which ways to sign in this server offers (the sign-in page shows those)',
+    tag: 'Authentication',
+    access: 'public',
+    response: { schema: z.object({ password: z.literal(true), google: z.boolean(), microsoft: z.boolean() }).meta({ id: 'SignInMethods' }), description: 'The methods' },
+    handle: ({ deps }) => ({ password: true as const, google: Boolean(deps.sso.google), microsoft: Boolean(deps.sso.microsoft) }),
+  }),
+
+  defineRoute({
+    method: 'get',
     path: '/auth/sso/{provider}/start',
     operationId: 'startSso',
     summary: 'Begin single sign-on: redirects the browser to Google or Microsoft',

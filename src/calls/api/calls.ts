@@ -30,6 +30,7 @@ const Call = z
     endedAt: Timestamp.nullable(),
     durationSeconds: z.number().int().nullable(),
     billableSeconds: z.number().int().nullable(),
+    legalHold: z.boolean().meta({ description: 'Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold)' }),
     workflowUrl: WorkflowUrl,
   })
   .meta({ id: 'Call' });
@@ -72,6 +73,7 @@ const toCall = (temporal: Config['temporal'], c: CallRow): z.input<typeof Call> 
   endedAt: iso(c.ended_at),
   durationSeconds: c.duration_seconds,
   billableSeconds: c.billable_seconds,
+  legalHold: c.legal_hold,
   workflowUrl: workflowUrl(temporal, callWorkflowId(c.call_sid)),
 });
 

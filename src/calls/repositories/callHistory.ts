@@ -17,6 +17,7 @@ export interface CallRow {
   ended_at: Date | null;
   duration_seconds: number | null;
   billable_seconds: number | null;
+  legal_hold: boolean;
 }
 
 export interface MessageRow {
