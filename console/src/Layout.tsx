@@ -30,14 +30,24 @@ export function Layout() {
               <NavLink to="/learn/calls">Calls</NavLink>
               <NavLink to="/learn/balance">Balance</NavLink>
             </>
-          ) : product === 'coach' ? (
-            <NavLink to="/learners">Learners</NavLink>
           ) : (
             <>
-              <NavLink to="/calls">Calls</NavLink>
-              <NavLink to="/appointments">Appointments</NavLink>
-              <NavLink to="/settings/agent">Receptionist</NavLink>
-              {admin && <NavLink to="/billing">Billing</NavLink>}
+              {product === 'coach' ? (
+                <NavLink to="/learners">Learners</NavLink>
+              ) : (
+                <>
+                  <NavLink to="/calls">Calls</NavLink>
+                  <NavLink to="/appointments">Appointments</NavLink>
+                  <NavLink to="/settings/agent">Receptionist</NavLink>
+                </>
+              )}
+              {admin && (
+                <>
+                  <NavLink to="/team">Team</NavLink>
+                  <NavLink to="/billing">Billing</NavLink>
+                  <NavLink to="/privacy">Privacy</NavLink>
+                </>
+              )}
             </>
           )}
         </nav>

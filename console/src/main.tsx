@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, RouterProvider } from 'react-router';
 import { Home, Layout } from './Layout';
+import { AcceptInvitation } from './pages/AcceptInvitation';
 import { Account } from './pages/Account';
 import { AgentSettings } from './pages/AgentSettings';
 import { Appointments } from './pages/Appointments';
@@ -14,15 +15,18 @@ import { Learners } from './pages/Learners';
 import { Plans } from './pages/Plans';
 import { PracticeCallDetail } from './pages/PracticeCallDetail';
 import { PracticeCalls } from './pages/PracticeCalls';
+import { Privacy } from './pages/Privacy';
 import { Progress } from './pages/Progress';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
+import { Team } from './pages/Team';
 import { SessionProvider } from './session';
 import './styles.css';
 
 const router = createBrowserRouter([
   { path: '/signin', element: <SignIn /> },
   { path: '/signup', element: <SignUp /> },
+  { path: '/invitations/accept', element: <AcceptInvitation /> },
   {
     element: <Layout />,
     children: [
@@ -34,6 +38,8 @@ const router = createBrowserRouter([
       { path: '/settings/booking', element: <BookingSettings /> },
       { path: '/billing', element: <Billing /> },
       { path: '/account', element: <Account /> },
+      { path: '/privacy', element: <Privacy /> },
+      { path: '/team', element: <Team /> },
       { path: '/learners', element: <Learners /> },
       { path: '/learners/:userId', element: <Progress /> },
       { path: '/learn/progress', element: <Progress /> },

@@ -180,7 +180,8 @@ async function signIn(page: Page, email: string): Promise<void> {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/signin'));
+  // Past `/` too, which sends the person to their home page once it knows the product: a click before then could be undone.
+  await page.waitForURL((url) => url.pathname !== '/' && !url.pathname.startsWith('/signin'));
 }
 
 test('an owner adds a service and opening hours, books by hand into the week calendar, is refused a slot taken meanwhile, moves and cancels', async () => {
@@ -402,6 +403,116 @@ test("a HIPAA call's workflow opens from the console in the Temporal UI, its pay
     expect(await other.getByText('Private Clinic front desk').count()).toBe(0);
   } finally {
     await stranger.close();
+  }
+}, 120_000);
+
+test('an owner invites a colleague who joins through the emailed link, creates an API key shown once, and revokes it', async () => {
+  const owner = await ownerThroughApi({ name: 'Console Team Clinic', timeZone: 'UTC' });
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  const colleague = uniqueEmail('console-colleague');
+  try {
+    await signIn(page, owner.email);
+    await page.getByRole('link', { name: 'Team' }).click();
+    await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByRole('cell', { name: owner.email }).waitFor();
+    await page.getByLabel('Email', { exact: true }).fill(colleague);
+    await page.getByLabel('Role', { exact: true }).selectOption('admin');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.getByRole('status').getByText(`Invitation sent to ${colleague}.`).waitFor();
+    const link = (await page.locator('code').first().textContent())!;
+    expect(link).toMatch(/\/invitations\/accept\?token=/);
+
+    // The colleague opens the link in their own browser, chooses a name and password, and is in.
+    const theirs = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+    const them = await theirs.newPage();
+    await them.goto(new URL(link).pathname + new URL(link).search);
+    await them.getByRole('heading', { name: 'Join your team on Callgenly' }).waitFor();
+    await accessible(them);
+    await screenshots(them, 'accept-invitation');
+    await them.getByLabel('Your name (new accounts)').fill('Casey Kim');
+    await them.getByLabel('Password').fill(PASSWORD);
+    await them.getByRole('button', { name: 'Join' }).click();
+    await them.getByRole('heading', { name: 'Calls' }).waitFor();
+    await them.getByText('Casey Kim · Console Team Clinic').waitFor();
+    await theirs.close();
+    await page.reload();
+    await page.getByRole('cell', { name: colleague }).waitFor();
+    expect(await page.getByLabel('Role of Casey Kim').inputValue()).toBe('admin');
+
+    // An API key: its secret once, then only its prefix; revoked, it stops working.
+    await page.getByLabel('Name (what uses it)').fill('Zapier');
+    await page.getByRole('button', { name: 'Create a key' }).click();
+    const secret = (await page.locator('code.secret').textContent())!;
+    expect((await request(stack.http.url).get('/api/v1/calls').set('Authorization', `Bearer ${secret}`)).status).toBe(200);
+    await accessible(page);
+    await screenshots(page, 'team');
+    await page.reload();
+    await page.getByText(/Zapier \(/).waitFor();
+    expect(await page.getByText(secret).count()).toBe(0);
+    await page.getByRole('button', { name: 'Revoke the key Zapier' }).click();
+    await page.getByRole('status').getByText('The key Zapier no longer works.').waitFor();
+    expect((await request(stack.http.url).get('/api/v1/calls').set('Authorization', `Bearer ${secret}`)).status).toBe(401);
+  } finally {
+    await context.close();
+  }
+}, 90_000);
+
+test('an owner sets retention, places and lifts legal holds (audited, with the reason), asks for an export, reads the audit log, and requests then cancels deletion', async () => {
+  const owner = await ownerThroughApi({ name: 'Console Privacy Clinic', timeZone: 'UTC' });
+  const number = randomPhone();
+  await stack.services.db('phone_numbers').insert({ id: `pn_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 29), org_id: owner.orgId, e164: number });
+  const call = stack.call({ to: number, from: '+14155550155' });
+  await call.dial();
+  await call.status('completed', 10);
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, owner.email);
+    // A legal hold on one call, from its page.
+    await page.getByRole('link', { name: /\d/ }).first().click();
+    await page.getByLabel('Keep this call past retention because').fill('Insurance claim 42');
+    await page.getByRole('button', { name: 'Place a legal hold' }).click();
+    await page.getByText('This call is under legal hold').waitFor();
+
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    await page.getByRole('heading', { name: 'Privacy', exact: true }).waitFor();
+    await page.getByRole('list', { name: 'Calls under legal hold' }).getByText('Insurance claim 42').waitFor();
+    await page.getByLabel('Calls, transcripts and messages (days)').fill('45');
+    await page.getByRole('button', { name: 'Save retention' }).click();
+    await page.getByRole('status').getByText('Retention saved').waitFor();
+    expect((await stack.services.db('organizations').where({ id: owner.orgId }).first('retention_days')).retention_days).toBe(45);
+    await page.getByLabel('Reason for a hold on everything').fill('Litigation hold from counsel');
+    await page.getByRole('button', { name: 'Place a legal hold' }).click();
+    await page.getByText('The whole organization is under legal hold').waitFor();
+    await page.getByRole('button', { name: 'Lift the hold', exact: true }).click();
+    await page.getByRole('button', { name: 'Place a legal hold' }).waitFor();
+    await page.getByRole('button', { name: 'Lift the hold on the call from +14155550155' }).click();
+    await page.getByText('No call is under hold').waitFor();
+    const holds = await stack.services.db('audit_log').where({ org_id: owner.orgId }).whereIn('action', ['legal_hold.placed', 'legal_hold.lifted']).orderBy('id').select('action', 'target_type', 'metadata');
+    expect(holds.map((h) => [h.action, h.target_type, h.metadata.reason])).toEqual([
+      ['legal_hold.placed', 'call', 'Insurance claim 42'],
+      ['legal_hold.placed', 'organization', 'Litigation hold from counsel'],
+      ['legal_hold.lifted', 'organization', null],
+      ['legal_hold.lifted', 'call', null],
+    ]);
+
+    await page.getByRole('button', { name: 'Export my data' }).click();
+    await page.getByRole('list', { name: 'Requests made here' }).getByText(/Export \(user\): ready/).waitFor({ timeout: 30_000 });
+    await page.reload();
+    await page.getByRole('cell', { name: 'legal_hold.placed' }).first().waitFor();
+    await accessible(page);
+    await screenshots(page, 'privacy');
+
+    // Deletion: the password again, then cancelled in its grace period.
+    await page.getByLabel('Your password, to confirm').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Delete the organization' }).click();
+    await page.getByText(/Erasure begins .* unless you cancel/).waitFor();
+    await page.getByRole('button', { name: 'Cancel the deletion' }).click();
+    await page.getByLabel('Your password, to confirm').waitFor();
+    expect(await stack.services.db('audit_log').where({ org_id: owner.orgId }).whereIn('action', ['organization.deletion_requested', 'organization.deletion_cancelled']).count({ n: '*' }).first()).toEqual({ n: '2' });
+  } finally {
+    await context.close();
   }
 }, 120_000);
 

@@ -102,6 +102,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Which ways to sign in this server offers (the sign-in page shows those) */
+        get: operations["listSignInMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/sso/{provider}/start": {
         parameters: {
             query?: never;
@@ -965,6 +982,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/legal-holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's legal hold and every call under one */
+        get: operations["listLegalHolds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/legal-holds/organization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Place (with a reason) or lift the legal hold on the whole organization: nothing is aged out, erased or deleted while it is on */
+        put: operations["setOrganizationLegalHold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/calls/{callId}/legal-hold": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Place (with a reason) or lift the legal hold on one call: kept past retention and caller erasure while it is on */
+        put: operations["setCallLegalHold"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/coaching/organizations/{organizationId}/consent-text": {
         parameters: {
             query?: never;
@@ -1711,6 +1779,12 @@ export interface components {
                 field?: string;
             };
         };
+        SignInMethods: {
+            /** @constant */
+            password: true;
+            google: boolean;
+            microsoft: boolean;
+        };
         Organization: {
             id: string;
             name: string;
@@ -1811,8 +1885,8 @@ export interface components {
             expiresAt: string;
             /** @description Give to the invitee; they accept with POST /invitations/accept */
             token: string;
-            /** @description APP_URL with the token, when APP_URL is configured */
-            acceptUrl: string | null;
+            /** @description The console's page to accept it (APP_URL, else PUBLIC_BASE_URL), with the token */
+            acceptUrl: string;
         };
         ApiKeyPage: {
             data: components["schemas"]["ApiKey"][];
@@ -1926,6 +2000,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold) */
+            legalHold: boolean;
             /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
             workflowUrl: string | null;
         };
@@ -1949,6 +2025,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold) */
+            legalHold: boolean;
             /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
             workflowUrl: string | null;
             /** @description A short summary written after the call (null until then, or without a model) */
@@ -2327,6 +2405,26 @@ export interface components {
              */
             createdAt: string;
             completedAt: string | null;
+        };
+        LegalHolds: {
+            organization: components["schemas"]["LegalHold"];
+            calls: components["schemas"]["HeldCall"][];
+        };
+        LegalHold: {
+            held: boolean;
+            reason: string | null;
+            since: string | null;
+        };
+        HeldCall: {
+            callId: string;
+            from: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            startedAt: string;
+            reason: string | null;
+            since: string | null;
         };
         ConsentText: {
             organization: string;
@@ -3150,6 +3248,35 @@ export interface operations {
             };
             /** @description Too many attempts; Retry-After says when to try again */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSignInMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The methods */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6781,6 +6908,174 @@ export interface operations {
             };
             /** @description Gone: used or expired */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLegalHolds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Holds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHolds"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setOrganizationLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    held: boolean;
+                    /** @description Required to place a hold: why (a claim, a request from counsel) */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The hold as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setCallLegalHold: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    held: boolean;
+                    /** @description Required to place a hold: why (a claim, a request from counsel) */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The hold as it now is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LegalHold"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

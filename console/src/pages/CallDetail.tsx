@@ -1,12 +1,15 @@
+import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
-import { api, ok } from '../api/client';
-import { Loading, Page, Problem, WorkflowLink } from '../components';
+import { api, ok, problem } from '../api/client';
+import { Button, Loading, Page, Problem, WorkflowLink } from '../components';
+import { useSession } from '../session';
 import { useApi } from '../useApi';
 
 /** One call: the transcript as a conversation, what was extracted, the summary. Polled while it is in progress. */
 export function CallDetail() {
   const { callId = '' } = useParams();
-  const { data: call, error } = useApi(async () => ok(await api.GET('/calls/{callId}', { params: { path: { callId } } })), [callId], 3000);
+  const { data: call, error, reload } = useApi(async () => ok(await api.GET('/calls/{callId}', { params: { path: { callId } } })), [callId], 3000);
+  const owner = useSession().session?.organization.role === 'owner';
   return (
     <Page
       title={call ? `Call from ${call.from}` : 'Call'}
@@ -42,6 +45,7 @@ export function CallDetail() {
               ))}
             </dl>
           )}
+          {(call.legalHold || owner) && <LegalHold callId={call.id} held={call.legalHold} owner={owner} onChange={reload} />}
           <h2>Transcript</h2>
           <ol className="conversation" aria-label="Transcript">
             {call.transcript
@@ -55,5 +59,42 @@ export function CallDetail() {
         </>
       )}
     </Page>
+  );
+}
+
+/** An owner keeps one call past retention and erasure (a claim, a request from counsel), saying why. */
+function LegalHold({ callId, held, owner, onChange }: { callId: string; held: boolean; owner: boolean; onChange: () => void }) {
+  const [error, setError] = useState<string>();
+  async function set(event: FormEvent<HTMLFormElement> | null, hold: boolean) {
+    event?.preventDefault();
+    const reason = event ? String(new FormData(event.currentTarget).get('reason') ?? '') : undefined;
+    const { error: failed, response } = await api.PUT('/calls/{callId}/legal-hold', { params: { path: { callId } }, body: { held: hold, reason } });
+    setError(response.ok ? undefined : problem(failed));
+    onChange();
+  }
+  return (
+    <section aria-label="Legal hold" className="card">
+      <Problem message={error} />
+      {held ? (
+        <p>
+          This call is under legal hold: it is kept past retention and caller erasure.{' '}
+          {owner && (
+            <Button variant="plain" onPress={() => void set(null, false)}>
+              Lift the hold
+            </Button>
+          )}
+        </p>
+      ) : (
+        <form onSubmit={(e) => void set(e, true)} aria-label="Place a legal hold on this call" className="inline-form">
+          <div className="field">
+            <label htmlFor="call-hold-reason">Keep this call past retention because</label>
+            <input id="call-hold-reason" name="reason" required maxLength={500} />
+          </div>
+          <Button type="submit" variant="plain">
+            Place a legal hold
+          </Button>
+        </form>
+      )}
+    </section>
   );
 }

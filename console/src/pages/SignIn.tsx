@@ -2,6 +2,28 @@ import { Link } from 'react-router';
 import { api } from '../api/client';
 import { Field } from '../components';
 import { SessionForm } from '../SessionForm';
+import { useApi } from '../useApi';
+
+/** Single sign-on starts at the API, which sends the browser to the provider and, signed in, back here. */
+export function SsoButtons({ product }: { product?: 'receptionist' | 'coach' }) {
+  const methods = useApi(async () => (await api.GET('/auth/methods')).data, []).data;
+  const query = new URLSearchParams({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, ...(product ? { product } : {}) });
+  if (!methods?.google && !methods?.microsoft) return null;
+  return (
+    <div className="actions sso">
+      {methods.google && (
+        <a className="button plain" href={`/api/v1/auth/sso/google/start?${query}`}>
+          Continue with Google
+        </a>
+      )}
+      {methods.microsoft && (
+        <a className="button plain" href={`/api/v1/auth/sso/microsoft/start?${query}`}>
+          Continue with Microsoft
+        </a>
+      )}
+    </div>
+  );
+}
 
 export function SignIn() {
   return (
@@ -11,6 +33,7 @@ export function SignIn() {
         <Field label="Email" name="email" type="email" autoComplete="email" />
         <Field label="Password" name="password" type="password" autoComplete="current-password" />
       </SessionForm>
+      <SsoButtons />
       <p>
         New here? <Link to="/signup">Create an account</Link>
       </p>
