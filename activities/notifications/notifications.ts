@@ -174,6 +174,11 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
 
     /** Notifies the next `limit` users after `afterUserId` of a policy change; lastUserId null when none were left. */
     async notifyPolicyBatch(input: { notice: NotificationPayloads['policy.changed']; cause: string; afterUserId: string; limit: number }): Promise<{ users: number; lastUserId: string | null }> {
+      // The first batch records the change itself: the console shows it to whoever has not seen it yet.
+      if (input.afterUserId === '') {
+        const { title, url, summary, effectiveAt } = input.notice;
+        await db('policy_versions').insert({ id: input.cause, title, url, summary, effective_at: effectiveAt }).onConflict('id').ignore();
+      }
       const ids: string[] = await db('users').where('id', '>', input.afterUserId).orderBy('id').limit(input.limit).pluck('id');
       if (ids.length === 0) return { users: 0, lastUserId: null };
       // One cause for the whole notice: each row's key adds its channel and address, so each person once.

@@ -1,5 +1,6 @@
 import { NavLink, Navigate, Outlet, useOutletContext } from 'react-router';
 import { AnalyticsBanner, useAnalyticsChoice, usePageAnalytics } from './analytics';
+import { PolicyBanner } from './PolicyBanner';
 import { api } from './api/client';
 import { Button, Loading } from './components';
 import { useSession } from './session';
@@ -59,6 +60,7 @@ export function Layout() {
           Sign out
         </Button>
       </header>
+      <PolicyBanner userId={session.user.id} />
       {analytics.choice === null && <AnalyticsBanner choose={(c) => void analytics.choose(c)} error={analytics.error} />}
       <main id="main">
         <Outlet context={analytics} />

@@ -5,6 +5,7 @@ import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
 import { devMailRouter } from './api/devMail';
 import { notificationRoutes } from './api/notifications';
+import { policyRoutes } from './api/policy';
 import { smsRoutes } from './api/smsReplies';
 import { unsubscribeRoutes } from './api/unsubscribeRoutes';
 import { devMailDir } from './devMailbox';
@@ -20,7 +21,7 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'policyNoticeWorkflow', id: idPattern('policy-notice'), owner: { kind: 'platform', why: "the platform's own policy notice, the same for everyone" } },
   ],
   activities: (deps) => [createNotificationActivities(deps)],
-  routes: notificationRoutes,
+  routes: [...notificationRoutes, ...policyRoutes],
   mounts: (deps) => [
     { path: '/twilio/sms', router: smsRoutes(deps) },
     { path: '/notifications', router: unsubscribeRoutes(deps) },
@@ -32,7 +33,7 @@ export const notificationsDomain: Domain<ActivityDeps, AppDeps> = {
     { name: 'Email provider (SMTP_URL)', role: 'delivers email notices', data: ['name and email', 'the notice'], location: 'where the configured SMTP server runs', when: 'SMTP_URL is set' },
     TWILIO,
   ],
-  globalTables: ['notification_preferences', 'sms_opt_outs'],
+  globalTables: ['notification_preferences', 'sms_opt_outs', 'policy_versions', 'policy_acknowledgements'],
   reads: ['organizations', 'webhook_receipts', 'audit_log', 'users', 'memberships', 'messages', 'phone_numbers', 'calls', 'appointments'],
   notificationKinds: ['usage.weekly_report', 'policy.changed'],
 };

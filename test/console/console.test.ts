@@ -639,3 +639,32 @@ test('a wrong password is said plainly; a learner signs in, sees their progress 
     await context.close();
   }
 }, 90_000);
+
+test('a privacy policy changed since the person joined is shown once, until they say they have seen it; someone who joined after is not asked', async () => {
+  const before = await ownerThroughApi({ name: 'Console Policy Clinic', timeZone: 'UTC' });
+  const policyId = `policy:policy-notice:test-${Date.now()}`;
+  // As `npm run notify:policy` records it (test/notifications/policyNotice.test.ts runs that path).
+  await stack.services.db('policy_versions').insert({ id: policyId, title: 'Privacy policy update', url: 'https://callgenly.test/privacy', summary: 'Recordings are now kept 30 days.', effective_at: new Date('2027-01-01T00:00:00Z') });
+  const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+  const page = await context.newPage();
+  try {
+    await signIn(page, before.email);
+    const banner = page.getByRole('complementary', { name: 'Privacy policy update' });
+    await banner.getByText('Recordings are now kept 30 days.').waitFor();
+    expect(await banner.getByRole('link', { name: 'Read the policy' }).getAttribute('href')).toBe('https://callgenly.test/privacy');
+    await accessible(page);
+    await screenshots(page, 'policy-banner');
+    await banner.getByRole('button', { name: 'Got it' }).click();
+    await banner.waitFor({ state: 'detached' });
+    await page.reload();
+    await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    expect(await page.getByRole('complementary', { name: 'Privacy policy update' }).count()).toBe(0);
+    const after = await ownerThroughApi({ name: 'Console Later Clinic', timeZone: 'UTC' });
+    expect((await after.as(request(stack.http.url).get('/api/v1/me/policy'))).body).toMatchObject({ policy: { id: policyId }, changedSinceSeen: false, seenAt: null });
+    expect((await before.as(request(stack.http.url).get('/api/v1/me/policy'))).body).toMatchObject({ changedSinceSeen: false, seenAt: expect.any(String) });
+    expect((await before.as(request(stack.http.url).post('/api/v1/me/policy/seen')).send({ policyId: 'policy:nothing' })).status).toBe(404);
+  } finally {
+    await context.close();
+    await stack.services.db('policy_versions').where({ id: policyId }).delete();
+  }
+}, 60_000);

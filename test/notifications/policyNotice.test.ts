@@ -49,6 +49,10 @@ test('npm run notify:policy tells every user once; running it again tells nobody
   expect(mails.flatMap((m) => m.envelope.to).sort()).toEqual((await services.db('users').whereIn('id', users).pluck('email')).sort());
   expect(mails[0]!.text).toContain('https://callgenly.test/privacy');
   expect(mails[0]!.text).not.toContain('Unsubscribe');
+  // The change is recorded once, for the console's banner.
+  expect(await services.db('policy_versions').where('title', 'Privacy policy update').select('id', 'url', 'summary')).toEqual([
+    { id: expect.stringMatching(/^policy:policy-notice:2027-01-01-[0-9a-f]{8}$/), url: 'https://callgenly.test/privacy', summary: 'Recordings are now kept 30 days.' },
+  ]);
 });
 
 test('users are told in batches, from where the last batch stopped', async () => {
