@@ -17,8 +17,8 @@ import type { TwilioProvider } from './platform/providers/twilio';
 import type { ExportSection, TableRule } from './platform/registration';
 import type { OrganizationPayloadCodec } from './platform/temporal/payloadCodec';
 
-/** What the HTTP surface is built from: the services less the worker's own (email, calendars, the LLM). */
-export type AppDeps = Pick<Services, 'config' | 'db' | 'temporal' | 'logger' | 'metrics' | 'keyring' | 'fields' | 'booking' | 'tokens' | 'notifier' | 'sms' | 'stripe' | 'payloadCodec'>;
+/** What the HTTP surface is built from: the services less the worker's own (email, calendars, the LLM); Twilio for playing recordings. */
+export type AppDeps = Pick<Services, 'config' | 'db' | 'temporal' | 'logger' | 'metrics' | 'keyring' | 'fields' | 'booking' | 'tokens' | 'notifier' | 'sms' | 'stripe' | 'payloadCodec' | 'twilio'>;
 
 /** What activities are built from: the services, and what the domains registered (tables, export sections). */
 export type ActivityDeps = Services & { registry: { tables: readonly TableRule[]; exports: readonly ExportSection[] } };

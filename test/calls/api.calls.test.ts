@@ -53,6 +53,10 @@ test('admins list calls and read one with its decrypted transcript and messages;
   expect((await get('/api/v1/calls?from=1900-01-01T00:00:00Z')).status).toBe(400);
   expect((await get('/api/v1/calls?from=yesterday')).body.error.field).toBe('from');
 
+  expect((await get('/api/v1/calls?intent=ask_question')).body.data.map((c: { callSid: string }) => c.callSid)).toEqual(expect.arrayContaining([first.callSid, second.callSid]));
+  expect((await get('/api/v1/calls?intent=book_appointment')).body.data.map((c: { callSid: string }) => c.callSid)).not.toContain(first.callSid);
+  expect((await get('/api/v1/calls?intent=sing')).body.error.field).toBe('intent');
+
   const detail = await get(`/api/v1/calls/${list.body.data[0].id}`);
   expect(detail.status).toBe(200);
   expect(detail.body.transcript.map((t: { role: string; text: string }) => [t.role, t.text])).toEqual([
@@ -144,4 +148,35 @@ test("an admin deletes a call's recordings at Twilio: durable through Twilio err
   const again = await remove(key);
   expect(await stack.services.temporal.workflow.getHandle(again.body.workflowId).result()).toEqual({ deleted: 0 });
   expect(stack.twilioRest.deletedRecordings.length).toBe(deletes);
+});
+
+test("a member listens to a call's recording, fetched from Twilio with the account's credentials; a deleted one is gone; another organization's is not found", async () => {
+  const key = await apiKeyFor(stack.services, stack.org.id);
+  const call = await messageTakingCall('Ada Lovelace', 'Call me back please.');
+  const { id: callId } = await stack.services.db('calls').where({ call_sid: call.callSid }).first('id');
+  const recordingSid = `RE${randomBytes(16).toString('hex')}`;
+  const recordingId = `rec_${randomBytes(13).toString('hex').slice(0, 26)}`;
+  await stack.services.db('recordings').insert({ id: recordingId, org_id: stack.org.id, call_id: callId, recording_sid: recordingSid, status: 'completed' });
+  const play = () => request(app).get(`/api/v1/calls/${callId}/recordings/${recordingId}/audio`).set('Authorization', `Bearer ${key}`).buffer(true).parse((res, done) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => done(null, Buffer.concat(chunks)));
+  });
+  const played = await play();
+  expect(played.status).toBe(200);
+  expect(played.headers['content-type']).toBe('audio/mpeg');
+  expect(played.headers['cache-control']).toBe('private, no-store');
+  expect((played.body as Buffer).toString()).toBe(`ID3${recordingSid}`);
+  const audited = await withTenant(stack.services.db, stack.org.id, (trx) => trx('audit_log').where({ action: 'call.recording_played', target_id: callId }).select('metadata'));
+  expect(audited).toEqual([{ metadata: { recordingId } }]);
+
+  const other = await makeOrganization(stack.services);
+  const theirs = await request(app).get(`/api/v1/calls/${callId}/recordings/${recordingId}/audio`).set('Authorization', `Bearer ${await apiKeyFor(stack.services, other.id)}`);
+  expect([theirs.status, theirs.body.error.code]).toEqual([404, 'not_found']);
+  // Deleted at Twilio (the row not yet marked): gone, not an error.
+  stack.twilioRest.deletedRecordings.push(recordingSid);
+  expect((await play()).status).toBe(410);
+  await stack.services.db('recordings').where({ id: recordingId }).update({ deleted_at: new Date() });
+  const marked = await request(app).get(`/api/v1/calls/${callId}/recordings/${recordingId}/audio`).set('Authorization', `Bearer ${key}`);
+  expect([marked.status, marked.body.error.code]).toEqual([410, 'recording_deleted']);
 });

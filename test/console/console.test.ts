@@ -141,8 +141,30 @@ test('an owner signs up; a call appears in the list while it happens and its tra
     await page.getByRole('link', { name: /\d/ }).first().click();
     await page.getByRole('heading', { name: 'Call from +14155550177' }).waitFor();
     await page.getByRole('list', { name: 'Transcript' }).getByText('do you open on Saturdays?').waitFor();
+    // Its recording plays on the page: the API streams it from Twilio with the account's credentials.
+    const { id: callId } = await stack.services.db('calls').where({ org_id: orgId }).first('id');
+    const recordingSid = `RE${Date.now().toString(16).padStart(32, '0').slice(-32)}`;
+    await stack.services.db('recordings').insert({ id: newId('rec'), org_id: orgId, call_id: callId, recording_sid: recordingSid, status: 'completed', duration_seconds: 30 });
+    const audio = page.getByLabel('Recording of the call, 30 seconds');
+    await audio.waitFor({ state: 'attached' });
+    const played = await page.request.get((await audio.getAttribute('src'))!);
+    expect([played.status(), played.headers()['content-type'], (await played.body()).toString()]).toEqual([200, 'audio/mpeg', `ID3${recordingSid}`]);
     await accessible(page);
     await screenshots(page, 'call-detail');
+
+    // The list narrowed by number, then by one no call came from.
+    await page.getByRole('link', { name: 'All calls' }).click();
+    await page.getByLabel('Number').fill('(415) 555-0177');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/number=/);
+    await page.getByRole('cell', { name: '+14155550177' }).waitFor();
+    await page.getByLabel('Number').fill('+1 617 555 0100');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByText('No call matches these filters.').waitFor();
+    await accessible(page);
+    await screenshots(page, 'calls-filtered');
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByRole('cell', { name: '+14155550177' }).waitFor();
 
     // The receptionist's greeting and a new question, changed here, are what the next caller gets.
     await page.getByRole('link', { name: 'Receptionist' }).click();

@@ -67,6 +67,14 @@ export async function startFakeTwilioRest(accountSid: string, authToken: string)
       if (!known) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
       return send(200, { sid: call[1], account_sid: accountSid, status: known.status, duration: known.duration ?? null });
     }
+    // A recording's media: a few bytes standing in for the MP3, behind the account's basic auth as at Twilio.
+    const media = new RegExp(`^${base}/Recordings/(RE[0-9a-fA-F]{32})\\.mp3$`).exec(url.pathname);
+    if (req.method === 'GET' && media) {
+      if (req.headers.authorization !== `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`) return send(401, { code: 20003, message: 'Authenticate', status: 401 });
+      if (fake.deletedRecordings.includes(media[1]!)) return send(404, { code: 20404, message: 'The requested resource was not found', status: 404 });
+      res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      return void res.end(Buffer.concat([Buffer.from('ID3'), Buffer.from(media[1]!)]));
+    }
     const recording = new RegExp(`^${base}/Recordings/(RE[0-9a-fA-F]{32})\\.json$`).exec(url.pathname);
     if (req.method === 'DELETE' && recording) {
       if (fake.failRecordingDeletes > 0) {

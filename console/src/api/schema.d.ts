@@ -415,6 +415,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/calls/{callId}/recordings/{recordingId}/audio": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Listen to a call's recording: its MP3, fetched from Twilio with the account's credentials (the listening is audited) */
+        get: operations["playCallRecording"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calls/{callId}/recordings": {
         parameters: {
             query?: never;
@@ -4598,6 +4615,8 @@ export interface operations {
                 outcome?: "booked" | "rescheduled" | "cancelled" | "message_taken" | "transferred" | "info_only" | "abandoned" | "failed";
                 /** @description Calls from or to this number (any common format) */
                 number?: string;
+                /** @description Calls in which the caller had this purpose (found after the call) */
+                intent?: "book_appointment" | "reschedule_appointment" | "cancel_appointment" | "leave_message" | "speak_to_person" | "ask_question" | "other";
                 /** @description Calls that started at or after this time */
                 from?: string;
                 /** @description Calls that started before this time */
@@ -4696,6 +4715,83 @@ export interface operations {
             };
             /** @description No such resource in this organization */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    playCallRecording: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callId: string;
+                recordingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The recording */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": string;
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: used or expired */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service we depend on (e.g. the connected calendar) failed; nothing was changed */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

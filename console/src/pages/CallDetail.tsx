@@ -46,6 +46,19 @@ export function CallDetail() {
             </dl>
           )}
           {(call.legalHold || owner) && <LegalHold callId={call.id} held={call.legalHold} owner={owner} onChange={reload} />}
+          {call.recordings.length > 0 && (
+            <>
+              <h2>Recording</h2>
+              {call.recordings.map((r) =>
+                r.deletedAt ? (
+                  <p key={r.id}>The recording was deleted on {new Date(r.deletedAt).toLocaleDateString()}.</p>
+                ) : (
+                  // Streamed by the API from Twilio with the account's credentials; each listening is audited.
+                  <audio key={r.id} controls preload="none" src={`/api/v1/calls/${call.id}/recordings/${r.id}/audio`} aria-label={`Recording of the call${r.durationSeconds ? `, ${r.durationSeconds} seconds` : ''}`} />
+                ),
+              )}
+            </>
+          )}
           <h2>Transcript</h2>
           <ol className="conversation" aria-label="Transcript">
             {call.transcript

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CALL_INTENTS } from '../agent/callAnalysis';
 import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
 import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../repositories/callHistory';
@@ -94,6 +95,7 @@ const CallsQuery = inDateRange(
     status: z.enum(['in_progress', 'completed', 'failed']).optional(),
     outcome: z.enum(OUTCOMES).optional(),
     number: PhoneNumber.optional().meta({ description: 'Calls from or to this number (any common format)' }),
+    intent: z.enum(CALL_INTENTS).optional().meta({ description: 'Calls in which the caller had this purpose (found after the call)' }),
     from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started at or after this time' }),
     to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Calls that started before this time' }),
   }),
@@ -112,7 +114,7 @@ export const callRoutes = [
     handle: ({ auth, deps, query, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const page = await callHistoryRepository(trx).listCalls(
-          { status: query.status, outcome: query.outcome, number: query.number, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
+          { status: query.status, outcome: query.outcome, number: query.number, intent: query.intent, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
           query,
         );
         await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
@@ -151,6 +153,38 @@ export const callRoutes = [
           messages: await Promise.all(messages.map((m) => toMessage(deps.fields, auth.orgId, m))),
         };
       }),
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/calls/{callId}/recordings/{recordingId}/audio',
+    operationId: 'playCallRecording',
+    summary: "Listen to a call's recording: its MP3, fetched from Twilio with the account's credentials (the listening is audited)",
+    tag: 'Calls',
+    access: 'member',
+    raw: true,
+    file: { contentType: 'audio/mpeg', description: 'The recording' },
+    params: z.object({ callId: idOf('call'), recordingId: idOf('rec') }),
+    errors: [404, 410, 503],
+    async handle({ auth, deps, params, req, res }) {
+      const recording = await withTenant(deps.db, auth.orgId, async (trx) => {
+        const found = await trx('recordings').where({ id: params.recordingId, call_id: params.callId }).first('recording_sid', 'deleted_at');
+        if (!found) throw new ApiError(404, 'not_found', 'No such recording');
+        if (found.deleted_at) throw new ApiError(410, 'recording_deleted', 'This recording was deleted (retention, or on request)');
+        await audit(trx, req, auth, { action: 'call.recording_played', targetType: 'call', targetId: params.callId, metadata: { recordingId: params.recordingId } });
+        return found as { recording_sid: string };
+      });
+      const media = await deps.twilio.recordingAudio(recording.recording_sid).catch(() => null);
+      if (!media?.ok || !media.body) {
+        await media?.body?.cancel();
+        if (media?.status === 404) throw new ApiError(410, 'recording_deleted', 'Twilio no longer has this recording');
+        throw new ApiError(503, 'recording_unavailable', 'Twilio did not give the recording; try again shortly');
+      }
+      res.status(200).set({ 'Content-Type': 'audio/mpeg', 'Cache-Control': 'private, no-store' });
+      if (media.headers.get('content-length')) res.set('Content-Length', media.headers.get('content-length')!);
+      for await (const chunk of media.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
+      res.end();
+    },
   }),
 
   defineRoute({

@@ -35,6 +35,8 @@ export interface CallFilters {
   outcome?: string;
   /** E.164; matches the caller's or the called number. */
   number?: string;
+  /** One of the intents the analysis found in the call. */
+  intent?: string;
   from?: Date;
   to?: Date;
 }
@@ -47,6 +49,7 @@ export function callHistoryRepository(trx: Tx) {
       if (filters.status) q.where({ status: filters.status });
       if (filters.outcome) q.where({ outcome: filters.outcome });
       if (filters.number) q.where((w) => w.where({ from_e164: filters.number }).orWhere({ to_e164: filters.number }));
+      if (filters.intent) q.whereRaw('? = any(intents)', [filters.intent]);
       if (filters.from) q.where('started_at', '>=', filters.from);
       if (filters.to) q.where('started_at', '<', filters.to);
       return paginateByTime(q, { timeColumn: 'started_at', idColumn: 'id', ...page });

@@ -20,6 +20,8 @@ export interface TwilioProvider {
   findCalls(input: { to: string; from: string; after: Date }): Promise<string[]>;
   /** Deletes a recording's media at Twilio; one that is already gone counts as deleted. */
   deleteRecording(recordingSid: string): Promise<'deleted' | 'already-gone'>;
+  /** A recording's MP3 as Twilio serves it (its media needs the account's credentials, which the SDK does not fetch). */
+  recordingAudio(recordingSid: string): Promise<Response>;
 }
 
 /**
@@ -68,6 +70,12 @@ export function createTwilioProvider(config: Config['twilio']): TwilioProvider {
         if ((error as { status?: number }).status === 404) return 'already-gone';
         throw error;
       }
+    },
+    recordingAudio(recordingSid) {
+      if (!/^RE[0-9a-f]{32}$/i.test(recordingSid)) throw new Error(`not a recording sid: ${recordingSid}`);
+      const base = (config.apiBaseUrl ?? 'https://api.twilio.com').replace(/\/$/, '');
+      const credentials = Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64');
+      return fetch(`${base}/2010-04-01/Accounts/${config.accountSid}/Recordings/${recordingSid}.mp3`, { headers: { authorization: `Basic ${credentials}` }, signal: AbortSignal.timeout(15_000) });
     },
   };
 }
