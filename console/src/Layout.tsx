@@ -34,7 +34,10 @@ export function Layout() {
           ) : (
             <>
               {product === 'coach' ? (
-                <NavLink to="/learners">Learners</NavLink>
+                <>
+                  <NavLink to="/learners">Learners</NavLink>
+                  <NavLink to="/topics">Topics</NavLink>
+                </>
               ) : (
                 <>
                   <NavLink to="/calls">Calls</NavLink>

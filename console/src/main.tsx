@@ -20,6 +20,7 @@ import { Progress } from './pages/Progress';
 import { SignIn } from './pages/SignIn';
 import { SignUp } from './pages/SignUp';
 import { Team } from './pages/Team';
+import { Topics } from './pages/Topics';
 import { SessionProvider } from './session';
 import './styles.css';
 
@@ -42,6 +43,7 @@ const router = createBrowserRouter([
       { path: '/team', element: <Team /> },
       { path: '/learners', element: <Learners /> },
       { path: '/learners/:userId', element: <Progress /> },
+      { path: '/topics', element: <Topics /> },
       { path: '/learn/progress', element: <Progress /> },
       { path: '/learn/plans', element: <Plans /> },
       { path: '/learn/balance', element: <Balance /> },

@@ -77,10 +77,12 @@ async function accessible(page: Page): Promise<void> {
   expect(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
 }
 
-/** The page at desktop and phone width, kept under test-results/console. */
+/** The page at desktop and phone width, kept under test-results/console; at each it must fit the width. */
 async function screenshots(page: Page, name: string): Promise<void> {
   for (const [width, height, label] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
     await page.setViewportSize({ width, height });
+    // Responsive: nothing wider than the screen (a wide table or chart scrolls inside itself).
+    expect([name, label, await page.evaluate('document.documentElement.scrollWidth')]).toEqual([name, label, width]);
     await page.screenshot({ path: path.join(SHOTS, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -690,3 +692,37 @@ test('a privacy policy changed since the person joined is shown once, until they
     await stack.services.db('policy_versions').where({ id: policyId }).delete();
   }
 }, 60_000);
+
+test('every page of a new, empty organization (a receptionist, a coaching school and its new learner) loads without an error, passes axe and is kept at both widths', async () => {
+  const receptionist = await ownerThroughApi({ name: 'Console Empty Clinic', timeZone: 'UTC' });
+  const school = await ownerThroughApi({ name: 'Console Empty School', timeZone: 'UTC', product: 'coach' });
+  const consent = await request(stack.http.url).get(`/api/v1/coaching/organizations/${school.orgId}/consent-text`);
+  const learnerEmail = uniqueEmail('console-empty-learner');
+  const joined = await request(stack.http.url)
+    .post('/api/v1/coaching/signup')
+    .send({ organizationId: school.orgId, email: learnerEmail, password: PASSWORD, name: 'Ece Demir', phone: randomPhone(), timeZone: 'UTC', nativeLanguage: 'Turkish', goals: '', level: null, consent: { agreed: true, version: consent.body.version } });
+  expect(joined.status).toBe(201);
+  const tour: Array<[string, Array<[string, string]>]> = [
+    [receptionist.email, [['/calls', 'Calls'], ['/appointments', 'Appointments'], ['/settings/booking', 'Services, hours and calendar'], ['/settings/agent', 'Your receptionist'], ['/team', 'Team and API keys'], ['/billing', 'Billing'], ['/privacy', 'Privacy'], ['/account', 'Your account']]],
+    [school.email, [['/learners', 'Learners'], ['/topics', 'Topics'], ['/team', 'Team and API keys'], ['/billing', 'Billing'], ['/privacy', 'Privacy']]],
+    [learnerEmail, [['/learn/progress', 'Your progress'], ['/learn/plans', 'Your call plans'], ['/learn/calls', 'Your practice calls'], ['/learn/balance', 'Your balance'], ['/account', 'Your account']]],
+  ];
+  for (const [email, pages] of tour) {
+    const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
+    const page = await context.newPage();
+    try {
+      await signIn(page, email);
+      for (const [path, title] of pages) {
+        await page.goto(path);
+        await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
+        await page.waitForLoadState('networkidle');
+        await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 10_000 });
+        expect([path, await page.getByRole('alert').allTextContents()]).toEqual([path, []]);
+        await accessible(page);
+        await screenshots(page, `empty${email === learnerEmail ? '-learner' : email === school.email ? '-school' : ''}${path.replaceAll('/', '-')}`);
+      }
+    } finally {
+      await context.close();
+    }
+  }
+}, 180_000);

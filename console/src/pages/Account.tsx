@@ -56,6 +56,8 @@ export function Account() {
         </>
       )}
 
+      {session.organization.role === 'learner' && <LearnerConsent organizationId={session.organization.id} />}
+
       <h2>Password</h2>
       <form onSubmit={changePassword} aria-label="Change password">
         <Field label="Current password" name="currentPassword" type="password" autoComplete="current-password" />
@@ -127,5 +129,42 @@ function NotificationPreferences({ onSaved }: { onSaved: (ok: boolean, failed?: 
       </table>
       <Button type="submit">Save notice preferences</Button>
     </form>
+  );
+}
+
+/** A learner's consent to be called: given with the school's own words, withdrawn with one press (every plan pauses). */
+function LearnerConsent({ organizationId }: { organizationId: string }) {
+  const me = useApi(async () => ok(await api.GET('/me/learner')), []);
+  const words = useApi(async () => ok(await api.GET('/coaching/organizations/{organizationId}/consent-text', { params: { path: { organizationId } } })), [organizationId]);
+  const [error, setError] = useState<string>();
+  async function act(result: Promise<{ error?: unknown; response: Response }>) {
+    const { error: failed, response } = await result;
+    setError(response.ok ? undefined : problem(failed));
+    me.reload();
+  }
+  const consent = me.data?.consent;
+  return (
+    <>
+      <h2>Calls from your coach</h2>
+      <Problem message={error ?? me.error ?? words.error} />
+      {!consent ? (
+        <Loading what="your consent" />
+      ) : consent.status === 'granted' ? (
+        <>
+          <p>
+            You agreed on {new Date(consent.grantedAt!).toLocaleDateString()} to be called at {consent.phone}. Withdrawing pauses every plan; no call is placed until you agree again.
+          </p>
+          <Button variant="plain" onPress={() => void act(api.DELETE('/me/learner/consent'))}>
+            Withdraw my consent
+          </Button>
+        </>
+      ) : (
+        <>
+          <p>You have not agreed to be called, so the coach does not call you.</p>
+          {words.data && <blockquote>{words.data.text}</blockquote>}
+          {words.data && <Button onPress={() => void act(api.POST('/me/learner/consent', { body: { version: words.data!.version } }))}>I agree to be called</Button>}
+        </>
+      )}
+    </>
   );
 }
