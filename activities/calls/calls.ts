@@ -26,6 +26,8 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
             to_e164: start.to,
             recording_enabled: start.recording.enabled,
             started_at: new Date(),
+            // A conversation from the console's "try it" panel, registered before it rang.
+            trial: trx.raw('exists (select 1 from trial_calls where call_sid = ?)', [start.callSid]),
           })
           .onConflict('call_sid')
           .ignore(),
@@ -97,8 +99,10 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
 
     /** Closes the call row and records its billable seconds once, keyed usage:<CallSid>. */
     async finalizeCall(input: { orgId: string; callId: string; callSid: string; status: string; durationSeconds: number; outcome: CallOutcome }): Promise<void> {
-      const billable = input.status === 'completed' ? Math.max(0, Math.round(input.durationSeconds)) : 0;
       await withTenant(db, input.orgId, async (trx) => {
+        // A trial from the console is not billed.
+        const trial = (await trx('calls').where({ id: input.callId }).first('trial'))?.trial === true;
+        const billable = input.status === 'completed' && !trial ? Math.max(0, Math.round(input.durationSeconds)) : 0;
         await trx('calls')
           .where({ id: input.callId })
           .update({

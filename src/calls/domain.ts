@@ -7,6 +7,7 @@ import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
 import type { ActivityDeps, AppDeps } from '../deps';
 import { callRoutes } from './api/calls';
+import { trialCallRoutes } from './api/trialCalls';
 import { voiceRoutes } from './api/voice';
 import { callsExport } from './exportSection';
 
@@ -22,7 +23,7 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
     createAgentActivities({ ...deps, turnBudgetMs: deps.config.llm.turnTimeoutMs }),
     createCallAnalysisActivities({ ...deps, llmConfigured: Boolean(deps.config.llm.apiKey) }),
   ],
-  routes: callRoutes,
+  routes: [...callRoutes, ...trialCallRoutes],
   mounts: (deps) => [{ path: '/twilio/voice', router: voiceRoutes(deps) }],
   searchAttributes: [CallStatus],
   tables: [
@@ -30,9 +31,10 @@ export const callsDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'calls', onDeletion: 'erase', order: 50, retention: 'call-content' },
     { table: 'transcript_turns', onDeletion: 'with-parent', parent: 'calls', retention: 'call-content' },
     { table: 'recordings', onDeletion: 'with-parent', parent: 'calls', retention: 'recordings' },
+    { table: 'trial_calls', onDeletion: 'erase', order: 45, retention: 'account' },
   ],
   exports: [callsExport],
-  reads: ['organizations', 'usage_records'],
+  reads: ['organizations', 'usage_records', 'phone_numbers'],
   notificationKinds: ['calls.message_taken'],
   processors: [
     TWILIO,

@@ -180,3 +180,32 @@ test("a member listens to a call's recording, fetched from Twilio with the accou
   const marked = await request(app).get(`/api/v1/calls/${callId}/recordings/${recordingId}/audio`).set('Authorization', `Bearer ${key}`);
   expect([marked.status, marked.body.error.code]).toEqual([410, 'recording_deleted']);
 });
+
+test('a trial conversation runs through the engine from the trial number, continues only with its own signed state, and bills nothing', async () => {
+  const key = await apiKeyFor(stack.services, stack.org.id);
+  const post = (path: string, body: object = {}, as = key) => request(app).post(path).set('Authorization', `Bearer ${as}`).send(body);
+  const started = await post('/api/v1/trial-calls');
+  expect(started.status).toBe(201);
+  expect(started.body.said).toEqual([`Thank you for calling ${stack.org.name}. How can I help you?`]);
+  const { callSid, state } = started.body as { callSid: string; state: string };
+  stack.llm.script({ content: 'We open at nine.' });
+  const reply = await post(`/api/v1/trial-calls/${callSid}/say`, { text: 'When do you open?', state });
+  expect(reply.body).toMatchObject({ callSid, said: ['We open at nine.'], ended: false });
+
+  // Another organization, a forged state, or another call's: not found.
+  const other = await makeOrganization(stack.services);
+  expect((await post(`/api/v1/trial-calls/${callSid}/say`, { text: 'Hi', state: reply.body.state }, await apiKeyFor(stack.services, other.id))).status).toBe(404);
+  expect((await post(`/api/v1/trial-calls/${callSid}/say`, { text: 'Hi', state: 'forged' })).status).toBe(404);
+  expect((await post(`/api/v1/trial-calls/CA${randomBytes(16).toString('hex')}/say`, { text: 'Hi', state: reply.body.state })).status).toBe(404);
+
+  const ended = await post(`/api/v1/trial-calls/${callSid}/hang-up`, { state: reply.body.state });
+  expect(ended.body.ended).toBe(true);
+  expect((await post(`/api/v1/trial-calls/${callSid}/say`, { text: 'Hello?', state: ended.body.state })).body.error.code).toBe('call_ended');
+  await stack.result({ callSid } as never);
+  const row = await stack.services.db('calls').where({ call_sid: callSid }).first('trial', 'from_e164', 'status', 'billable_seconds');
+  expect(row).toEqual({ trial: true, from_e164: '+15005550006', status: 'completed', billable_seconds: 0 });
+  expect(await stack.services.db('usage_records').where({ call_sid: callSid })).toEqual([]);
+  // A phone call is never a trial.
+  const real = await messageTakingCall('Mary Shelley', 'Call me.');
+  expect((await stack.services.db('calls').where({ call_sid: real.callSid }).first('trial')).trial).toBe(false);
+});

@@ -178,6 +178,25 @@ test('an owner signs up; a call appears in the list while it happens and its tra
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved').waitFor();
     await screenshots(page, 'receptionist-settings');
+    // "Try it": a text conversation with the receptionist through the engine, listed as a trial, never billed.
+    await page.getByRole('button', { name: 'Start a trial call' }).click();
+    const trial = page.getByRole('list', { name: 'Trial conversation' });
+    await trial.getByText('Console Dental, this is the front desk. How may I help?').waitFor();
+    await page.getByLabel('You say').fill('Do you open on Saturdays?');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await trial.getByRole('listitem').nth(2).waitFor(); // the greeting, the question, the reply
+    expect(await trial.getByRole('listitem').nth(2).getByText('Receptionist').count()).toBe(1);
+    await accessible(page);
+    await screenshots(page, 'receptionist-try-it');
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    await page.getByRole('status').getByText('The call has ended.').waitFor();
+    const trialCall = async () => stack.services.db('calls').where({ org_id: orgId, trial: true }).first('call_sid', 'status', 'billable_seconds', 'from_e164');
+    for (let i = 0; i < 100 && (await trialCall())?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await trialCall()).toMatchObject({ status: 'completed', billable_seconds: 0, from_e164: '+15005550006' });
+    expect(await stack.services.db('usage_records').where({ call_sid: (await trialCall()).call_sid })).toEqual([]);
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('cell', { name: 'completed (trial)' }).waitFor();
+
     const next = stack.call({ to: number, from: '+14155550178' });
     expect(await next.dial()).toContain('Console Dental, this is the front desk. How may I help?');
     const organization = await stack.services.db('organizations').where({ id: orgId }).first('faq');
@@ -716,7 +735,7 @@ test('every page of a new, empty organization (a receptionist, a coaching school
         await page.goto(path);
         await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor();
         await page.waitForLoadState('networkidle');
-        await page.waitForFunction(() => !document.body.innerText.includes('Loading'), undefined, { timeout: 10_000 });
+        await page.waitForFunction("!document.body.innerText.includes('Loading')", undefined, { timeout: 10_000 });
         expect([path, await page.getByRole('alert').allTextContents()]).toEqual([path, []]);
         await accessible(page);
         await screenshots(page, `empty${email === learnerEmail ? '-learner' : email === school.email ? '-school' : ''}${path.replaceAll('/', '-')}`);

@@ -500,6 +500,57 @@ export interface paths {
         patch: operations["correctMessage"];
         trace?: never;
     };
+    "/trial-calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Talk to your receptionist in text, through the real call engine: starts a call from a trial number to the organization's number (listed as a trial, never billed) */
+        post: operations["startTrialCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trial-calls/{callSid}/say": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Say something to the receptionist in a trial conversation; answers with its reply */
+        post: operations["sayInTrialCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/trial-calls/{callSid}/hang-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Hang up a trial conversation */
+        post: operations["hangUpTrialCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/services": {
         parameters: {
             query?: never;
@@ -2051,6 +2102,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description A conversation an admin held from the console's "try it" (never billed) */
+            trial: boolean;
             /** @description Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold) */
             legalHold: boolean;
             /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
@@ -2076,6 +2129,8 @@ export interface components {
             endedAt: string | null;
             durationSeconds: number | null;
             billableSeconds: number | null;
+            /** @description A conversation an admin held from the console's "try it" (never billed) */
+            trial: boolean;
             /** @description Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold) */
             legalHold: boolean;
             /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
@@ -2136,6 +2191,14 @@ export interface components {
             data: components["schemas"]["Message"][];
             /** @description Pass as cursor for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        TrialTurn: {
+            callSid: string;
+            /** @description What the receptionist said this turn */
+            said: string[];
+            ended: boolean;
+            /** @description Send back with the next turn (signed; valid 15 minutes) */
+            state: string;
         };
         ServiceList: {
             data: components["schemas"]["Service"][];
@@ -5001,6 +5064,200 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Message"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    startTrialCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The greeting */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialTurn"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sayInTrialCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callSid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    state: string;
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The receptionist's reply */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialTurn"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    hangUpTrialCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                callSid: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    state: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrialTurn"];
                 };
             };
             /** @description Invalid request: the message and `field` name what is wrong */

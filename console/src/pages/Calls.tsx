@@ -107,7 +107,10 @@ export function Calls() {
                   <Link to={`/calls/${c.id}`}>{when(c.startedAt)}</Link>
                 </td>
                 <td>{c.from}</td>
-                <td>{c.status === 'in_progress' ? 'in progress' : c.status}</td>
+                <td>
+                  {c.status === 'in_progress' ? 'in progress' : c.status}
+                  {c.trial && ' (trial)'}
+                </td>
                 <td>{c.outcome?.replaceAll('_', ' ') ?? '—'}</td>
                 <td>{c.intents.map(words).join(', ') || '—'}</td>
                 <td>{duration(c.durationSeconds)}</td>

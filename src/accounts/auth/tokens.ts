@@ -4,7 +4,7 @@ import { SignJWT, jwtVerify, type JWTPayload } from 'jose';
 const ISSUER = 'callgenly';
 
 /** What each signed token is for; a token minted for one purpose is refused for any other. */
-export type TokenPurpose = 'session' | 'invitation' | 'sso-state' | 'calendar-state' | 'unsubscribe';
+export type TokenPurpose = 'session' | 'invitation' | 'sso-state' | 'calendar-state' | 'unsubscribe' | 'trial-call';
 
 /**
  * Signs and verifies the platform's own short JWTs (HS256 with SESSION_SECRET): session cookies, invitation

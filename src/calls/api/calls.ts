@@ -31,6 +31,7 @@ const Call = z
     endedAt: Timestamp.nullable(),
     durationSeconds: z.number().int().nullable(),
     billableSeconds: z.number().int().nullable(),
+    trial: z.boolean().meta({ description: "A conversation an admin held from the console's \"try it\" (never billed)" }),
     legalHold: z.boolean().meta({ description: 'Kept past retention and erasure while on (PUT /calls/{callId}/legal-hold)' }),
     workflowUrl: WorkflowUrl,
   })
@@ -74,6 +75,7 @@ const toCall = (temporal: Config['temporal'], c: CallRow): z.input<typeof Call> 
   endedAt: iso(c.ended_at),
   durationSeconds: c.duration_seconds,
   billableSeconds: c.billable_seconds,
+  trial: c.trial,
   legalHold: c.legal_hold,
   workflowUrl: workflowUrl(temporal, callWorkflowId(c.call_sid)),
 });

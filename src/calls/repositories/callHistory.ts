@@ -18,6 +18,7 @@ export interface CallRow {
   duration_seconds: number | null;
   billable_seconds: number | null;
   legal_hold: boolean;
+  trial: boolean;
 }
 
 export interface MessageRow {

@@ -24,6 +24,14 @@ export interface Line {
   text: string;
 }
 
+/** Where a call stands between two requests (the console's trial conversation carries it, signed). */
+export interface SimulatedCallState {
+  callSid: string;
+  next?: string;
+  sequence: number;
+  startedAt: number;
+}
+
 export class SimulatedCall {
   readonly callSid: string;
   readonly lines: Line[] = [];
@@ -31,10 +39,23 @@ export class SimulatedCall {
   twiml = '';
   private next?: string;
   private sequence = 0;
-  private readonly startedAt = Date.now();
+  private startedAt = Date.now();
 
   constructor(private readonly options: SimulatedCallOptions) {
     this.callSid = options.callSid ?? `CA${randomBytes(16).toString('hex')}`;
+  }
+
+  /** A call taken up again where `state` left it. */
+  static resume(options: Omit<SimulatedCallOptions, 'callSid'>, state: SimulatedCallState): SimulatedCall {
+    const call = new SimulatedCall({ ...options, callSid: state.callSid });
+    call.next = state.next;
+    call.sequence = state.sequence;
+    call.startedAt = state.startedAt;
+    return call;
+  }
+
+  get state(): SimulatedCallState {
+    return { callSid: this.callSid, next: this.next, sequence: this.sequence, startedAt: this.startedAt };
   }
 
   get ended(): boolean {
