@@ -25,5 +25,5 @@ export const accountsDomain: Domain<never, never> = {
   ],
   exports: [accountsExport],
   globalTables: ['organizations', 'users', 'user_identities', 'sign_in_lockouts'],
-  notificationKinds: ['security.new_sign_in', 'security.password_changed', 'security.api_key_created', 'security.api_key_revoked', 'security.role_changed', 'security.sso_linked'],
+  notificationKinds: ['accounts.invitation', 'security.new_sign_in', 'security.password_changed', 'security.api_key_created', 'security.api_key_revoked', 'security.role_changed', 'security.sso_linked'],
 };

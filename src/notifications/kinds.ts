@@ -34,6 +34,8 @@ export interface NotificationPayloads {
   'security.api_key_revoked': { keyName: string; keyPrefix: string; actor: string };
   'security.role_changed': { from: string; to: string; actor: string };
   'security.sso_linked': { provider: string };
+  /** To the invited address (not yet a user): who invited them, as what, and the link that works once. */
+  'accounts.invitation': { inviter: string; role: string; acceptUrl: string; expiresAt: string };
   'privacy.export_ready': { downloadUrl: string; expiresAt: string };
   'privacy.deletion_requested': { erasureAt: string; cancelUrl: string | null };
   'privacy.deletion_cancelled': Record<string, never>;
@@ -78,6 +80,7 @@ export const KINDS: Record<NotificationKind, KindRule> = {
   'security.api_key_revoked': { audience: 'user', mandatory: true },
   'security.role_changed': { audience: 'user', mandatory: true },
   'security.sso_linked': { audience: 'user', mandatory: true },
+  'accounts.invitation': { audience: 'user', mandatory: true },
   'privacy.export_ready': { audience: 'user', mandatory: true },
   'privacy.deletion_requested': { audience: 'user', mandatory: true },
   'privacy.deletion_cancelled': { audience: 'user', mandatory: true },

@@ -465,6 +465,8 @@ test('an owner invites a colleague who joins through the emailed link, creates a
     await page.getByRole('status').getByText(`Invitation sent to ${colleague}.`).waitFor();
     const link = (await page.locator('code').first().textContent())!;
     expect(link).toMatch(/\/invitations\/accept\?token=/);
+    // The same link is emailed to them.
+    expect(await stack.services.db('notifications').where({ org_id: owner.orgId, kind: 'accounts.invitation' }).select('channel', 'recipient')).toEqual([{ channel: 'email', recipient: colleague }]);
 
     // The colleague opens the link in their own browser, chooses a name and password, and is in.
     const theirs = await chromiumBrowser.newContext({ baseURL: stack.http.url });

@@ -29,6 +29,7 @@ const SAMPLES: { [K in NotificationKind]: TemplateData[K] } = {
   'security.api_key_revoked': { keyName: 'Zapier integration', keyPrefix: 'cgk_4f2a', actor: 'grace@brightsmile.example' },
   'security.role_changed': { from: 'member', to: 'admin', actor: 'grace@brightsmile.example' },
   'security.sso_linked': { provider: 'Google' },
+  'accounts.invitation': { inviter: 'Amy Lee', role: 'admin', acceptUrl: 'https://app.example/invitations/accept?token=abc', expiresAt: '2026-12-14T14:00:00Z' },
   'privacy.export_ready': { downloadUrl: 'https://app.example/exports/exp_1', expiresAt: '2026-12-14T14:00:00Z' },
   'privacy.deletion_requested': { erasureAt: '2026-12-30T14:00:00Z', cancelUrl: 'https://app.example/deletion/cancel' },
   'privacy.deletion_cancelled': {},

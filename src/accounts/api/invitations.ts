@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { notifyAfterCommit } from '../../notifications/notifyAfterCommit';
 import { hashPassword, passwordSchema, verifyPassword } from '../auth/passwords';
 import { hasRole } from '../auth/roles';
 import { invitationsRepository, type InvitationRow } from '../repositories/invitations';
@@ -76,9 +77,12 @@ export const invitationRoutes = [
         return row;
       });
       const token = await deps.tokens.sign('invitation', { org: auth.orgId, email: body.email }, deps.config.auth.invitationTtlMs, { jti: invitation.id });
-      // The console's page for it (served by the API itself unless APP_URL names another origin).
+      // The console's page for it (served by the API itself unless APP_URL names another origin), emailed to them.
       const appUrl = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
-      return { ...toApi(invitation), token, acceptUrl: `${appUrl}/invitations/accept?token=${encodeURIComponent(token)}` };
+      const acceptUrl = `${appUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
+      const inviter = auth.userId ? ((await usersRepository(deps.db).findById(auth.userId))?.name ?? 'A colleague') : 'An administrator';
+      await notifyAfterCommit(deps, { kind: 'accounts.invitation', orgId: auth.orgId, payload: { inviter, role: body.role, acceptUrl, expiresAt: expiresAt.toISOString() }, to: { emails: [body.email] }, cause: `invitation:${invitation.id}` });
+      return { ...toApi(invitation), token, acceptUrl };
     },
   }),
 

@@ -2,7 +2,7 @@
 import { KINDS, type NotificationKind, type Rendered, type TemplateContext, type TemplateData } from '../kinds';
 import { deletionCancelled, deletionCompleted, deletionRequested, exportReady } from './privacy';
 import { lowBalance, paymentFailed, restored, suspended, topUpReceived } from './billing';
-import { apiKeyCreated, apiKeyRevoked, newSignIn, passwordChanged, roleChanged, ssoLinked } from './security';
+import { apiKeyCreated, apiKeyRevoked, invitation, newSignIn, passwordChanged, roleChanged, ssoLinked } from './security';
 import { calendarConnectionBroken, messageTaken } from './calls';
 import { policyChanged } from './policy';
 import { balanceLow, balanceRefunded, callNotPlaced, learnerTopUpReceived, weeklyProgress } from './coaching';
@@ -25,6 +25,7 @@ const TEMPLATES: { [K in NotificationKind]: Template<K> } = {
   'security.api_key_revoked': apiKeyRevoked,
   'security.role_changed': roleChanged,
   'security.sso_linked': ssoLinked,
+  'accounts.invitation': invitation,
   'privacy.export_ready': exportReady,
   'privacy.deletion_requested': deletionRequested,
   'privacy.deletion_cancelled': deletionCancelled,

@@ -1,6 +1,6 @@
 /** Security notices: each says what changed on the account and what to do if it was not the recipient. */
 import type { Rendered, TemplateData } from '../kinds';
-import { clip, compose, type RenderContext } from './layout';
+import { clip, compose, formatDateTime, type RenderContext } from './layout';
 
 const NOT_YOU = "If this wasn't you, change your password and sign out everywhere.";
 /** After a password change the old password no longer works, so the advice is to reset it instead. */
@@ -68,5 +68,19 @@ export function ssoLinked(data: TemplateData['security.sso_linked'], ctx: Render
     subject: `${data.provider} sign-in linked to your account`,
     blocks: [`Your Callgenly account can now be signed in to with ${data.provider}.`, NOT_YOU],
     sms: `${data.provider} sign-in was linked to your Callgenly account. ${NOT_YOU}`,
+  });
+}
+
+/** An invitation to join the organization: who asked, as what, the link (it works once) and until when. */
+export function invitation(data: TemplateData['accounts.invitation'], ctx: RenderContext): Rendered {
+  const where = ctx.orgName ?? 'an organization';
+  return compose(ctx, {
+    subject: `${clip(data.inviter, 60)} invited you to join ${where} on Callgenly`,
+    blocks: [
+      `${data.inviter} invited you to join ${where} on Callgenly as ${data.role === 'admin' || data.role === 'owner' ? 'an' : 'a'} ${data.role}.`,
+      `The link works once, until ${formatDateTime(data.expiresAt, ctx.timeZone)}. If you did not expect this, ignore this email.`,
+    ],
+    action: { label: 'Accept the invitation', url: data.acceptUrl },
+    sms: `${clip(data.inviter, 40)} invited you to join ${clip(where, 60)} on Callgenly: ${data.acceptUrl}`,
   });
 }
