@@ -1,4 +1,5 @@
 import type { components } from './api/schema';
+import { TableHead } from './components';
 import { LEDGER_KIND, money } from './money';
 
 /** A balance's history, newest first: when, what, how much. */
@@ -6,13 +7,7 @@ export function LedgerTable({ entries, kinds = LEDGER_KIND }: { entries: compone
   if (entries.length === 0) return <p>Nothing yet.</p>;
   return (
     <table>
-      <thead>
-        <tr>
-          <th scope="col">Date</th>
-          <th scope="col">What</th>
-          <th scope="col">Amount</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Date', 'What', 'Amount']} />
       <tbody>
         {entries.map((t) => (
           <tr key={t.id}>

@@ -50,3 +50,18 @@ export function WorkflowLink({ url, label = 'Its workflow in the Temporal UI' }:
     </a>
   ) : null;
 }
+
+/** A table's column headings; an empty name is a column of actions, named for screen readers only. */
+export function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c, i) => (
+          <th scope="col" key={i}>
+            {c || <span className="visually-hidden">Actions</span>}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}

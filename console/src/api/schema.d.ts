@@ -1845,7 +1845,7 @@ export interface components {
             /** @default [] */
             preferences: {
                 /** @enum {string} */
-                kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
+                kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "accounts.invitation" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
                 email: boolean;
                 sms: boolean;
             }[];
@@ -2446,7 +2446,7 @@ export interface components {
         NotificationDelivery: {
             id: string;
             /** @enum {string} */
-            kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
+            kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "accounts.invitation" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
             /** @enum {string} */
             channel: "email" | "sms";
             recipient: string;
@@ -2469,7 +2469,7 @@ export interface components {
         };
         NotificationPreference: {
             /** @enum {string} */
-            kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
+            kind: "usage.weekly_report" | "billing.payment_failed" | "billing.suspended" | "billing.restored" | "billing.low_balance" | "billing.top_up_received" | "security.new_sign_in" | "security.password_changed" | "security.api_key_created" | "security.api_key_revoked" | "security.role_changed" | "security.sso_linked" | "accounts.invitation" | "privacy.export_ready" | "privacy.deletion_requested" | "privacy.deletion_cancelled" | "privacy.deletion_completed" | "calls.message_taken" | "calendar.connection_broken" | "policy.changed" | "coaching.top_up_received" | "coaching.balance_refunded" | "coaching.balance_low" | "coaching.call_not_placed" | "coaching.weekly_progress";
             email: boolean;
             sms: boolean;
             /** @description Security and legal notices: always emailed, cannot be switched off */

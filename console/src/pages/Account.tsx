@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
-import { Button, Field, Loading, Page, Problem } from '../components';
+import { Button, Field, Loading, Page, Problem, TableHead } from '../components';
 import { useAnalytics } from '../Layout';
 import { useSession } from '../session';
 import { useApi } from '../useApi';
@@ -106,13 +106,7 @@ function NotificationPreferences({ onSaved }: { onSaved: (ok: boolean, failed?: 
   return (
     <form onSubmit={save} aria-label="Notice preferences">
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Notice</th>
-            <th scope="col">Email</th>
-            <th scope="col">Text</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Notice', 'Email', 'Text']} />
         <tbody>
           {rows.map((p) => (
             <tr key={p.kind}>

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ok, problem } from '../api/client';
-import { Button, Loading, Page, Problem, WorkflowLink } from '../components';
+import { Button, Loading, Page, Problem, TableHead, WorkflowLink } from '../components';
 import { LedgerTable } from '../LedgerTable';
 import { money } from '../money';
 import { useSession } from '../session';
@@ -134,15 +134,7 @@ export function Billing() {
         <p>No closed period yet: each one is listed here when it ends.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Period</th>
-              <th scope="col">Minutes</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Status</th>
-              <th scope="col">Stripe invoice</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Period', 'Minutes', 'Amount', 'Status', 'Stripe invoice']} />
           <tbody>
             {records.data.data.map((r) => (
               <tr key={r.id}>

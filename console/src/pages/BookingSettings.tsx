@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
-import { Button, Loading, Page, Problem } from '../components';
+import { Button, Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
 
 type BusinessHours = components['schemas']['BusinessHours'];
@@ -89,16 +89,7 @@ export function BookingSettings() {
         <p>No service yet: add what callers can book.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">Length</th>
-              <th scope="col">Price</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Service', 'Length', 'Price', '']} />
           <tbody>
             {services.data.data.map((s) => (
               <tr key={s.id}>

@@ -2,7 +2,7 @@ import type { FormEvent } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { api, ok } from '../api/client';
 import type { operations } from '../api/schema';
-import { Button, Loading, Page, Problem } from '../components';
+import { Button, Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
 
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -90,16 +90,7 @@ export function Calls() {
       ) : (
         <table>
           <caption className="visually-hidden">Calls, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Started</th>
-              <th scope="col">From</th>
-              <th scope="col">Status</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Caller wanted to</th>
-              <th scope="col">Length</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Started', 'From', 'Status', 'Outcome', 'Caller wanted to', 'Length']} />
           <tbody>
             {data.data.map((c) => (
               <tr key={c.id}>

@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { api, ok } from '../api/client';
-import { Loading, Page, Problem } from '../components';
+import { Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
 
 /** Staff's cohort view: every learner's level, who practised this week, their last call. */
@@ -15,15 +15,7 @@ export function Learners() {
         <p>No learners yet: they sign up from your school's sign-up link.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Learner</th>
-              <th scope="col">Level</th>
-              <th scope="col">Calls this week</th>
-              <th scope="col">Minutes this week</th>
-              <th scope="col">Last call</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Learner', 'Level', 'Calls this week', 'Minutes this week', 'Last call']} />
           <tbody>
             {data.data.map((l) => (
               <tr key={l.userId}>

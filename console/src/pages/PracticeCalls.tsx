@@ -1,6 +1,6 @@
 import { Link } from 'react-router';
 import { api, ok } from '../api/client';
-import { Loading, Page, Problem } from '../components';
+import { Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
 
 const STATUS: Record<string, string> = { completed: 'held', refused: 'not placed', no_answer: 'not answered', retry_wait: 'will try again', in_progress: 'in progress' };
@@ -17,13 +17,7 @@ export function PracticeCalls() {
         <p>No calls yet: set a plan, or ask the coach to call you now.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Call</th>
-              <th scope="col">Minutes</th>
-            </tr>
-          </thead>
+          <TableHead columns={['When', 'Call', 'Minutes']} />
           <tbody>
             {data.data.map((c) => (
               <tr key={c.id}>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
-import { Button, Loading, Page, Problem, WorkflowLink } from '../components';
+import { Button, Loading, Page, Problem, TableHead, WorkflowLink } from '../components';
 import { useSession } from '../session';
 import { useApi } from '../useApi';
 
@@ -256,14 +256,7 @@ function AuditLog() {
       ) : (
         <>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">What</th>
-                <th scope="col">Who</th>
-                <th scope="col">On</th>
-              </tr>
-            </thead>
+            <TableHead columns={['When', 'What', 'Who', 'On']} />
             <tbody>
               {page.data.data.map((e) => (
                 <tr key={e.id}>

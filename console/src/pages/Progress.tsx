@@ -1,6 +1,6 @@
 import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
-import { Loading, Page, Problem } from '../components';
+import { Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
 
 const shown = (v: number | null) => (v === null ? <span className="not-measured">not measured</span> : v);
@@ -49,15 +49,7 @@ export function Progress() {
             <p>No scored calls yet: after your first practice call, its scores show here.</p>
           ) : (
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Grammar</th>
-                  <th scope="col">Vocabulary</th>
-                  <th scope="col">Fluency</th>
-                  <th scope="col">Pronunciation</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Date', 'Grammar', 'Vocabulary', 'Fluency', 'Pronunciation']} />
               <tbody>
                 {[...p.scores].reverse().map((s) => (
                   <tr key={s.practiceCallId}>

@@ -1,12 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { api, ok, problem } from '../api/client';
-import { Button, Loading, Page, Problem } from '../components';
+import { Button, Loading, Page, Problem, TableHead } from '../components';
 import { useSession } from '../session';
 import { useApi } from '../useApi';
 
 const ROLES = ['member', 'admin', 'owner'] as const;
 type StaffRole = (typeof ROLES)[number];
 const day = (iso: string) => new Date(iso).toLocaleDateString();
+const roleOptions = ROLES.map((r) => (
+  <option key={r} value={r}>
+    {r}
+  </option>
+));
 
 /**
  * Who works in the organization: members and their roles, invitations (the link is emailed, and shown once
@@ -66,16 +71,7 @@ export function Team() {
         <Loading what="members" />
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Email', 'Role', '']} />
           <tbody>
             {members.data.data.map((m) => (
               <tr key={m.userId}>
@@ -90,11 +86,7 @@ export function Team() {
                       value={m.role}
                       onChange={(e) => void act(api.PATCH('/members/{userId}', { params: { path: { userId: m.userId } }, body: { role: e.target.value as StaffRole } }), `${m.name} is now ${e.target.value}.`, members.reload)}
                     >
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
+                      {roleOptions}
                     </select>
                   )}
                 </td>
@@ -137,11 +129,7 @@ export function Team() {
         <div className="field">
           <label htmlFor="invite-role">Role</label>
           <select id="invite-role" name="role" defaultValue="member">
-            {ROLES.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            {roleOptions}
           </select>
         </div>
         <Button type="submit">Invite</Button>
