@@ -37,7 +37,8 @@ async function mailTo(address: string): Promise<Array<{ kind: string; id: string
   const kinds = new Map(rows.map((r) => [r.id, r.kind]));
   return mails.map((mail, i) => ({ mail, id: ids[i] ?? '', kind: kinds.get(ids[i] ?? '') ?? 'unknown' }));
 }
-const kindsTo = async (address: string) => (await mailTo(address)).map((m) => m.kind).sort();
+/** The notices an address received since joining (the invitation that brought them is checked in team()). */
+const kindsTo = async (address: string) => (await mailTo(address)).map((m) => m.kind).filter((k) => k !== 'accounts.invitation').sort();
 /** Waits for `count` mails of `kind` to the address, then a little longer to see that no more arrive. */
 async function expectMails(address: string, kind: string, count: number) {
   const ofKind = async () => (await mailTo(address)).filter((m) => m.kind === kind);
@@ -56,6 +57,10 @@ async function team() {
     const email = uniqueEmail(role);
     const invite = await owner.post('/api/v1/invitations', { email, role });
     expect(invite.status).toBe(201);
+    // The invitation is emailed, with the link the API answered with.
+    const [invited] = await expectMails(email, 'accounts.invitation', 1);
+    expect(invited!.mail.text).toContain(invite.body.acceptUrl);
+    expect(invited!.mail.text).not.toContain('Unsubscribe');
     const browser = new Browser(app, randomIp());
     const accepted = await browser.post('/api/v1/invitations/accept', { token: invite.body.token, name: role, password: PASSWORD });
     expect(accepted.status).toBe(200);
@@ -107,6 +112,9 @@ test('API key created and revoked: owners and admins are alerted once each; the 
     .sort();
   expect(entries).toEqual(
     [
+      // The invitations that brought the admin and the member are the organization's notices too.
+      ['accounts.invitation', 'email', emailOf(admin), 'sent'],
+      ['accounts.invitation', 'email', emailOf(member), 'sent'],
       ['security.api_key_created', 'email', emailOf(admin), 'sent'],
       ['security.api_key_created', 'email', emailOf(owner), 'sent'],
       ['security.api_key_revoked', 'email', emailOf(admin), 'sent'],
@@ -114,7 +122,7 @@ test('API key created and revoked: owners and admins are alerted once each; the 
     ].sort(),
   );
   expect((log.body.data as Array<{ sentAt: string | null }>).every((d) => d.sentAt !== null)).toBe(true);
-  const sentIds = (await mailTo(emailOf(owner))).concat(await mailTo(emailOf(admin))).map((m) => m.id).sort();
+  const sentIds = (await mailTo(emailOf(owner))).concat(await mailTo(emailOf(admin)), await mailTo(emailOf(member))).map((m) => m.id).sort();
   expect((log.body.data as Array<{ id: string }>).map((d) => d.id).sort()).toEqual(sentIds);
   expect((await admin.get('/api/v1/notifications?status=failed')).body.data).toEqual([]);
 
