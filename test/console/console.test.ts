@@ -678,6 +678,7 @@ test('a wrong password is said plainly; a learner signs in, sees their progress 
     await page.getByRole('link', { name: 'Deniz Kaya' }).click();
     await page.getByRole('heading', { name: 'Deniz Kaya: progress' }).waitFor();
     expect(await page.getByRole('img', { name: 'Scores per call' }).locator('svg').count()).toBe(1);
+    await page.getByRole('list', { name: 'Call plans' }).getByText(/paused · Job interviews/).waitFor(); // the plan the learner made and paused
     await accessible(page);
     await screenshots(page, 'staff-learner-progress');
   } finally {

@@ -4,7 +4,7 @@ import { api, ok, problem } from '../api/client';
 import { Button, Loading, Page, Problem } from '../components';
 import { useApi } from '../useApi';
 
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 /** A learner's call plans: when the coach calls, for how long, on which topics; pause, resume, "call me now". */
 export function Plans() {

@@ -2,6 +2,7 @@ import { useParams } from 'react-router';
 import { api, ok } from '../api/client';
 import { Loading, Page, Problem, TableHead } from '../components';
 import { useApi } from '../useApi';
+import { DAYS } from './Plans';
 
 const shown = (v: number | null) => (v === null ? <span className="not-measured">not measured</span> : v);
 
@@ -63,8 +64,35 @@ export function Progress() {
               </tbody>
             </table>
           )}
+          {userId && <LearnerPlans userId={userId} />}
         </>
       )}
     </Page>
+  );
+}
+
+/** Staff see when the coach calls the learner, for how long and on what (the learner changes them). */
+function LearnerPlans({ userId }: { userId: string }) {
+  const plans = useApi(async () => ok(await api.GET('/plans', { params: { query: { userId } } })), [userId]);
+  const topics = useApi(async () => ok(await api.GET('/topics', { params: { query: { archived: 'true' } } })), []);
+  const title = (id: string) => topics.data?.data.find((t) => t.id === id)?.title ?? 'a topic';
+  return (
+    <>
+      <h2>Call plans</h2>
+      <Problem message={plans.error ?? topics.error} />
+      {!plans.data ? (
+        <Loading what="plans" />
+      ) : plans.data.data.length === 0 ? (
+        <p>No plan yet: the learner makes their own.</p>
+      ) : (
+        <ul className="cards" aria-label="Call plans">
+          {plans.data.data.map((p) => (
+            <li key={p.id} className="card">
+              {p.days.map((d) => DAYS[d - 1]).join(', ')} at {p.time} ({p.timeZone}), {p.minutes} minutes · {p.status} · {p.topicIds.map(title).join(', ')}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
