@@ -34,6 +34,10 @@ function toApiError(err: unknown): ApiError {
   if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
     return new ApiError(415, 'unsupported_encoding', 'The request body encoding is not supported');
   }
+  // The payment provider unreachable, refusing our key or rate-limiting us: not the caller's fault, and not a crash.
+  if (type === 'StripeConnectionError' || type === 'StripeAPIError' || type === 'StripeAuthenticationError' || type === 'StripePermissionError' || type === 'StripeRateLimitError') {
+    return new ApiError(503, 'payments_unavailable', 'Payments are not available right now; try again shortly');
+  }
   // The router's undecodable path parameter (`%E0%A4%A`) is a URIError it marks 400.
   if (err instanceof URIError) return new ApiError(400, 'invalid_path', 'The request path is not valid percent-encoding');
   // Any other client error the HTTP layer raised (a corrupt gzip/deflate/br body, an aborted upload).
