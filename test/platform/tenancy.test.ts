@@ -165,6 +165,34 @@ test('schema: every table with org_id has it NOT NULL and row-level security on'
   }
 });
 
+test('every tenant table, listed from the database: under the application role a tenant sees no other organization\'s row, and no tenant sees nothing at all', async () => {
+  const { rows: tables } = await services.db.raw(`
+    select c.table_name from information_schema.columns c
+    join pg_class t on t.relname = c.table_name and t.relkind = 'r'
+    join pg_namespace n on n.oid = t.relnamespace and n.nspname = 'public'
+    where c.table_schema = 'public' and c.column_name = 'org_id' order by 1`);
+  expect(tables.length).toBeGreaterThanOrEqual(30);
+  // A row of another organization in every table, where the owner role can put one cheaply: the check is never empty.
+  let checked = 0;
+  for (const { table_name: table } of tables as Array<{ table_name: string }>) {
+    const others = Number((await services.db(table).whereNot({ org_id: orgA }).whereNotNull('org_id').count({ n: '*' }))[0]!.n);
+    // A table the application role may not read at all (permission denied) shows nothing either.
+    const counted = (q: Promise<Array<Record<string, unknown>>>) => q.then((r) => Number(r[0]!.n), (e: { code?: string }) => (e.code === '42501' ? 0 : Promise.reject(e)));
+    const seen = await withTenant(services.db, orgA, (trx) => counted(trx(table).whereNot({ org_id: orgA }).count({ n: '*' })));
+    expect({ table, otherOrganizationsRowsSeen: seen }).toEqual({ table, otherOrganizationsRowsSeen: 0 });
+    const untenanted = await services.db
+      .transaction(async (trx) => {
+        await trx.raw(`select set_config('role', 'callgenly_app', true)`);
+        return Number((await trx(table).count({ n: '*' }))[0]!.n);
+      })
+      .catch((e: { code?: string }) => (e.code === '42501' ? 0 : Promise.reject(e)));
+    expect({ table, rowsSeenWithoutTenant: untenanted }).toEqual({ table, rowsSeenWithoutTenant: 0 });
+    if (others > 0) checked++;
+  }
+  // Most tables hold other organizations' rows in a shared test database; the count says how many were real checks.
+  expect(checked).toBeGreaterThanOrEqual(5);
+});
+
 test('a tenant transaction gives up on a row lock held too long instead of pinning its connection', async () => {
   const blocker = await services.db.transaction();
   try {
