@@ -16,9 +16,11 @@ import type { LlmProvider } from './platform/providers/llm';
 import type { TwilioProvider } from './platform/providers/twilio';
 import type { ExportSection, TableRule } from './platform/registration';
 import type { OrganizationPayloadCodec } from './platform/temporal/payloadCodec';
+import type { Redis } from './platform/redis';
+import type { LockoutStore } from './accounts/auth/lockoutStore';
 
 /** What the HTTP surface is built from: the services less the worker's own (email, calendars, the LLM); Twilio for playing recordings. */
-export type AppDeps = Pick<Services, 'config' | 'db' | 'temporal' | 'logger' | 'metrics' | 'keyring' | 'fields' | 'booking' | 'tokens' | 'notifier' | 'sms' | 'stripe' | 'payloadCodec' | 'twilio'>;
+export type AppDeps = Pick<Services, 'config' | 'db' | 'temporal' | 'logger' | 'metrics' | 'keyring' | 'fields' | 'booking' | 'tokens' | 'notifier' | 'sms' | 'stripe' | 'payloadCodec' | 'twilio' | 'lockouts' | 'redis'>;
 
 /** What activities are built from: the services, and what the domains registered (tables, export sections). */
 export type ActivityDeps = Services & { registry: { tables: readonly TableRule[]; exports: readonly ExportSection[] } };
@@ -46,6 +48,10 @@ export interface Services {
   stripe?: Stripe;
   /** Encrypts organizations' workflow payloads; the client and the worker share it. */
   payloadCodec: OrganizationPayloadCodec;
+  /** Present when REDIS_URL is set: rate limits and sign-in lockouts are counted there. */
+  redis?: Redis;
+  /** Sign-in lockouts: in Redis when it is configured, else in PostgreSQL. */
+  lockouts: LockoutStore;
   close(): Promise<void>;
 }
 

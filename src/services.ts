@@ -10,6 +10,8 @@ import { dataKeysRepository } from './platform/crypto/dataKeysRepository';
 import type { Logger } from './platform/logger';
 import { createMetrics, type Metrics } from './platform/metrics';
 import { createLlmProvider, type LlmProvider } from './platform/providers/llm';
+import { connectRedis } from './platform/redis';
+import { postgresLockouts, redisLockouts } from './accounts/auth/lockoutStore';
 import { createTwilioProvider, type TwilioProvider } from './platform/providers/twilio';
 import { connectClient } from './platform/temporal/connection';
 import { TokenSigner } from './accounts/auth/tokens';
@@ -46,6 +48,7 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
   const calendars = createCalendarResolver({ db, fields, logger, notifier, factories: calendarFactories(config.calendars) });
   const { smtpUrl, mailFrom } = config.notifications;
   const email = smtpUrl ? createEmailChannel({ smtpUrl, from: mailFrom }) : undefined;
+  const redis = config.redis.url ? await connectRedis(config.redis.url, logger) : undefined;
   return {
     config: resolved,
     logger,
@@ -64,9 +67,11 @@ export async function createServices(config: Config, logger: Logger): Promise<Se
     sms,
     stripe: config.stripe ? createStripeClient(config.stripe) : undefined,
     payloadCodec,
+    redis,
+    lockouts: redis ? redisLockouts(redis) : postgresLockouts(db),
     async close() {
       email?.close();
-      await Promise.allSettled([temporal.connection.close(), db.destroy(), policyWatch.close()]);
+      await Promise.allSettled([temporal.connection.close(), db.destroy(), policyWatch.close(), redis?.quit()]);
     },
   };
 }

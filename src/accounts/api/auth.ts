@@ -3,7 +3,6 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { lockDurationMs } from '../auth/lockout';
 import { hashPassword, passwordMentionsEmail, passwordSchema, verifyPassword } from '../auth/passwords';
-import { signInLockoutsRepository } from '../repositories/signInLockouts';
 import { isUniqueViolation } from '../../platform/db/errors';
 import { usersRepository, type UserRow } from '../repositories/users';
 import { isValidTimeZone } from '../../platform/timeZones';
@@ -85,7 +84,7 @@ export const authRoutes = [
       const users = usersRepository(deps.db);
       const user = await users.findByEmail(body.email);
       // Lockout is counted per address, account or not, so a locked account and an unknown email answer alike.
-      const lockedUntil = await signInLockoutsRepository(deps.db).lockedUntil(body.email);
+      const lockedUntil = await deps.lockouts.lockedUntil(body.email);
       if (lockedUntil) {
         await recordFailure(deps, req, body.email, user, 'locked');
         const seconds = Math.ceil((lockedUntil.getTime() - Date.now()) / 1000);
@@ -96,7 +95,7 @@ export const authRoutes = [
         await recordFailure(deps, req, body.email, user, 'wrong_password');
         throw new ApiError(401, 'invalid_credentials', 'The email or password is wrong');
       }
-      await signInLockoutsRepository(deps.db).clear(body.email);
+      await deps.lockouts.clear(body.email);
       const memberships = await users.memberships(user!.id);
       const orgId = body.organizationId ?? memberships[0]?.org_id;
       if (!orgId || !memberships.some((m) => m.org_id === orgId)) throw new ApiError(404, 'not_found', 'No such organization');
@@ -184,7 +183,7 @@ export const authRoutes = [
 async function recordFailure(deps: V1Deps, req: Request, email: string, user: UserRow | undefined, reason: 'wrong_password' | 'locked'): Promise<void> {
   const entry = { actorType: 'user' as const, actorId: user?.id ?? null, action: 'auth.sign_in_failed', targetType: 'user', targetId: user?.id, metadata: { email, reason } };
   if (reason === 'wrong_password') {
-    const lockouts = signInLockoutsRepository(deps.db);
+    const lockouts = deps.lockouts;
     const failures = await lockouts.recordFailure(email);
     const lockMs = lockDurationMs(failures, deps.config.auth.lockout);
     if (lockMs > 0) await lockouts.lockUntil(email, new Date(Date.now() + lockMs));

@@ -1,16 +1,20 @@
+import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import type { AuthConfig } from '../../platform/config';
 import type { Db } from '../../platform/db/knex';
 import { PostgresRateLimitStore } from '../../platform/db/rateLimitStore';
+import type { Redis } from '../../platform/redis';
+import { RedisStore } from 'rate-limit-redis';
 
 export type LimitedAction = 'sign-in' | 'sign-up' | 'invitation' | 'password';
 
 /**
  * Per-IP and per-account limits on the endpoints people try to abuse: guessing passwords, mass sign-ups,
- * invitation spam. Counted in PostgreSQL so every replica shares them. A 429 carries Retry-After.
+ * invitation spam. Counted where every replica shares them: Redis when REDIS_URL is set, else PostgreSQL.
+ * A 429 carries Retry-After.
  */
-export function authRateLimits(db: Db, config: AuthConfig): Record<LimitedAction, RequestHandler[]> {
+export function authRateLimits(stores: { db: Db; redis?: Redis }, config: AuthConfig): Record<LimitedAction, RequestHandler[]> {
   const { windowMs, perIp, perAccount } = config.rateLimit;
   const limiter = (name: string, limit: number, key: (req: Parameters<RequestHandler>[0]) => string | undefined) =>
     rateLimit({
@@ -18,9 +22,12 @@ export function authRateLimits(db: Db, config: AuthConfig): Record<LimitedAction
       limit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      store: new PostgresRateLimitStore(db, name),
+      store: stores.redis
+        ? new RedisStore({ sendCommand: (...args: string[]) => stores.redis!.sendCommand(args), prefix: `callgenly:rl:${name}:` })
+        : new PostgresRateLimitStore(stores.db, name),
       skip: (req) => key(req) === undefined,
-      keyGenerator: (req) => key(req)!,
+      // Who tried (an address, an email) is kept only as a digest, in Redis as in PostgreSQL.
+      keyGenerator: (req) => createHash('sha256').update(key(req)!).digest('base64url'),
       handler: (_req, res, _next, options) => {
         res.status(429).json({ error: { code: 'rate_limited', message: `Too many attempts; try again in ${Math.ceil(options.windowMs / 1000)} seconds` } });
       },

@@ -7,7 +7,7 @@ import { calls, llm } from '../../calls/config';
 import { analysis, closure, coaching, pronunciation, vapi } from '../../coaching/config';
 import { notifications } from '../../notifications/config';
 import { deletion, exportLinks, retention } from '../../privacy/config';
-import { codec, core, database, http, masterKeys, temporal, twilio } from './platformSettings';
+import { codec, core, database, http, masterKeys, redis, temporal, twilio } from './platformSettings';
 import { assertUnique } from '../registration';
 import { settingsIn, valuesOf, type SettingsSpec } from './settings';
 
@@ -21,6 +21,7 @@ const SECTIONS = {
   core,
   http,
   database,
+  redis,
   temporal,
   masterKeys,
   twilio,
@@ -117,6 +118,7 @@ function configFrom(raw: Raw) {
     shutdownGraceMs: raw.core.shutdownGraceMs,
     http: { ...raw.http, publicBaseUrl: baseUrl },
     database: raw.database,
+    redis: raw.redis,
     temporal: { ...raw.temporal, tls: raw.temporal.tls || Boolean(raw.temporal.tlsCertPath) || Boolean(raw.temporal.apiKey) },
     masterKeys: raw.masterKeys,
     /** `authTokenSet`: a real account is configured (otherwise the development token signs and checks webhooks). */

@@ -37,6 +37,11 @@ export const database = {
   embeddedPort: setting('EMBEDDED_POSTGRES_PORT', port(54329)),
 };
 
+/** What several API replicas share besides PostgreSQL: rate limits and sign-in lockouts, in Redis when set. */
+export const redis = {
+  url: setting('REDIS_URL', z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+};
+
 export const temporal = {
   address: setting('TEMPORAL_ADDRESS', z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional()),
   namespace: setting('TEMPORAL_NAMESPACE', z.string().min(1).default('default')),

@@ -3,11 +3,12 @@ import { Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/knex';
 import type { Metrics } from '../metrics';
+import type { Redis } from '../redis';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
 /** Liveness, readiness and Prometheus metrics, for orchestrators and scrapers. */
-export function opsRoutes(deps: { db: Db; temporal: Client; metrics: Metrics; metricsAccess: { token?: string; open: boolean } }): Router {
+export function opsRoutes(deps: { db: Db; temporal: Client; redis?: Redis; metrics: Metrics; metricsAccess: { token?: string; open: boolean } }): Router {
   const router = Router();
 
   // Liveness: the process answers. Never checks dependencies (a DB outage must not restart every pod).
@@ -15,14 +16,17 @@ export function opsRoutes(deps: { db: Db; temporal: Client; metrics: Metrics; me
     res.json({ status: 'ok' });
   });
 
-  // Readiness: can this instance serve traffic now? Both stores must answer within the timeout.
+  // Readiness: can this instance serve traffic now? Every store it needs must answer within the timeout.
   router.get('/readyz', async (_req, res) => {
-    const [postgres, temporal] = await Promise.all([
+    const [postgres, temporal, redis] = await Promise.all([
       check(() => deps.db.raw('select 1')),
       check(() => deps.temporal.workflowService.getSystemInfo({})),
+      // Only when configured: then rate limits and lockouts live there, and sign-in cannot work without it.
+      deps.redis ? check(() => deps.redis!.ping()) : undefined,
     ]);
-    const ready = postgres === 'ok' && temporal === 'ok';
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal } });
+    const checks = { postgres, temporal, ...(redis ? { redis } : {}) };
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'unavailable', checks });
   });
 
   // Metrics name routes, volumes and internals: Prometheus sends METRICS_TOKEN as a bearer token. Without

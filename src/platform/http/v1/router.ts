@@ -27,7 +27,7 @@ export function v1Router(app: AppDeps, registry: { routes: readonly RouteSpec[];
     },
   };
   const openapi = buildOpenApiDocument(routes, config.http.publicBaseUrl);
-  const limiters = authRateLimits(app.db, config.auth);
+  const limiters = authRateLimits(app, config.auth);
 
   const router = Router();
   router.use(express.json({ limit: '100kb' }), cookieParser(), refuseUnreadableText);

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
+import request from 'supertest';
+import { createClient } from 'redis';
+import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
+
+/**
+ * Two API replicas sharing one Redis (REDIS_URL): a rate limit counted on one is spent on the other, a
+ * lockout earned on one holds on the other, Redis holds digests only, and readiness says when Redis is down.
+ * A Redis of its own (Debian's redis-server), so stopping it touches nothing else.
+ */
+let port: number;
+let server: ChildProcess;
+let replicas: Array<Awaited<ReturnType<typeof startApi>>>;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port: p } = s.address() as AddressInfo;
+      s.close(() => resolve(p));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startRedis(): Promise<void> {
+  server = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
+  for (let i = 0; ; i++) {
+    try {
+      await probe.connect();
+      await probe.quit();
+      return;
+    } catch (error) {
+      if (i > 50) throw error;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+beforeAll(async () => {
+  port = await freePort();
+  await startRedis();
+  const env = { REDIS_URL: `redis://127.0.0.1:${port}`, AUTH_RATE_LIMIT_PER_ACCOUNT: '4', AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_BASE_MS: '60000' };
+  replicas = [await startApi(env), await startApi(env)];
+}, 60_000);
+afterAll(async () => {
+  for (const r of replicas ?? []) await r.close();
+  server?.kill('SIGKILL');
+});
+
+test('a lockout earned on one replica holds on the other, and Redis keeps only digests', async () => {
+  const owner = new Browser(replicas[0]!.app, randomIp());
+  const email = uniqueEmail('redis-lockout');
+  await owner.signUp({ email });
+  const signIn = (replica: number, password: string) => request(replicas[replica]!.app).post('/api/v1/auth/signin').set('X-Forwarded-For', randomIp()).send({ email, password });
+  for (const replica of [0, 1, 0]) expect((await signIn(replica, 'not the password at all')).status).toBe(401);
+  // Locked after three failures on either replica: the other refuses even the right password.
+  const locked = await signIn(1, PASSWORD);
+  expect([locked.status, locked.body.error.code]).toEqual([429, 'account_locked']);
+  // Nothing in PostgreSQL, and Redis names nobody.
+  const emailKey = createHash('sha256').update(`sign-in:${email}`).digest('hex');
+  expect(await replicas[0]!.services.db('sign_in_lockouts').where({ email_key: emailKey })).toEqual([]);
+  const keys = await replicas[0]!.services.redis!.keys('callgenly:*');
+  expect(keys.some((k) => k.startsWith('callgenly:lockout:'))).toBe(true);
+  expect(keys.join(' ')).not.toContain(email);
+  expect(keys.join(' ')).not.toContain(email.split('@')[0]!);
+});
+
+test('a per-account rate limit counted on one replica is spent on the other', async () => {
+  const email = uniqueEmail('redis-limit');
+  const attempt = (replica: number) => request(replicas[replica]!.app).post('/api/v1/auth/signin').set('X-Forwarded-For', randomIp()).send({ email, password: 'wrong' });
+  const statuses = [];
+  for (const replica of [0, 1, 0, 1, 0]) statuses.push((await attempt(replica)).status);
+  // Four allowed per account in the window (unknown address: 401, then locked 429), the fifth refused by the limiter.
+  const last = await attempt(1);
+  expect([last.status, last.body.error.code]).toEqual([429, 'rate_limited']);
+  expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+});
+
+test('readiness reports Redis, and says so when it is gone', async () => {
+  expect((await request(replicas[0]!.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok', redis: 'ok' } });
+  server.kill('SIGKILL');
+  await new Promise((r) => server.once('exit', r));
+  const down = await request(replicas[0]!.app).get('/readyz');
+  expect([down.status, down.body.checks.redis]).toEqual([503, 'unreachable']);
+  // Back, and the replica finds it again by itself.
+  await startRedis();
+  for (let i = 0; i < 100 && (await request(replicas[0]!.app).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  expect((await request(replicas[0]!.app).get('/readyz')).body.checks.redis).toBe('ok');
+}, 30_000);
