@@ -1,34 +1,24 @@
-import type { Express } from 'express';
-import Stripe from 'stripe';
 import request from 'supertest';
-import type { Services } from '../../src/services';
-import { startStripeRecorder, type StripeRecorder } from '../fakes/stripeRecorder';
-import { Browser, randomIp, startApi } from '../helpers/api';
-import { stack as servers } from '../helpers/stack';
+import { Browser, randomIp } from '../helpers/api';
+import { startStripeApi, type StripeApi } from '../helpers/stripeApi';
 
 /**
  * The card invoices are charged to: a Stripe Checkout session in setup mode through the real SDK
  * (stripe-mock behind a recorder), then Stripe's signed `setup_intent.succeeded` makes its payment method
  * the customer's and the subscription's default. And the billing page's usage, day by day.
  */
-const WEBHOOK_SECRET = 'whsec_test_payment_method';
-let api: { services: Services; app: Express; close(): Promise<void> };
-let stripe: StripeRecorder;
+let api: StripeApi['api'];
+let stripe: StripeApi['stripe'];
+let harness: StripeApi;
 
 beforeAll(async () => {
-  stripe = await startStripeRecorder(servers.stripeUrl());
-  api = await startApi({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  harness = await startStripeApi('whsec_test_payment_method');
+  ({ api, stripe } = harness);
 });
-afterAll(async () => {
-  await api.close();
-  await stripe.close();
-});
+afterAll(() => harness.close());
 
 let n = 0;
-function deliver(type: string, object: Record<string, unknown>, id = `evt_pm_${Date.now()}_${n++}`) {
-  const body = JSON.stringify({ id, object: 'event', type, api_version: '2026-10-28', created: Math.floor(Date.now() / 1000), data: { object } });
-  return request(api.app).post('/stripe/webhook').set('Content-Type', 'application/json').set('Stripe-Signature', Stripe.webhooks.generateTestHeaderString({ payload: body, secret: WEBHOOK_SECRET })).send(body);
-}
+const deliver = (type: string, object: Record<string, unknown>, id = `evt_pm_${Date.now()}_${n++}`) => harness.deliver(harness.event(type, object, id));
 
 test('an owner gives a card through Checkout in setup mode; only a succeeded intent we started, on our customer, makes it the default, once', async () => {
   const owner = new Browser(api.app, randomIp());

@@ -1,38 +1,24 @@
-import type { Express } from 'express';
-import Stripe from 'stripe';
 import request from 'supertest';
-import type { Services } from '../../src/services';
-import { startStripeRecorder, type StripeRecorder } from '../fakes/stripeRecorder';
-import { startApi } from '../helpers/api';
+import { startStripeApi, type StripeApi } from '../helpers/stripeApi';
 import { apiKeyFor, makeOrganization } from '../helpers/organizations';
-import { stack as servers } from '../helpers/stack';
 
 /**
  * Prepaid top-ups: a Checkout session through the real `stripe` SDK (stripe-mock), and the balance
  * credited only by a verified webhook, once, however often Stripe delivers it.
  */
 const WEBHOOK_SECRET = 'whsec_test_callgenly';
-let api: { services: Services; app: Express; close(): Promise<void> };
-let stripe: StripeRecorder;
+let api: StripeApi['api'];
+let stripe: StripeApi['stripe'];
+let harness: StripeApi;
 
 beforeAll(async () => {
-  stripe = await startStripeRecorder(servers.stripeUrl());
-  api = await startApi({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  harness = await startStripeApi(WEBHOOK_SECRET);
+  ({ api, stripe } = harness);
 });
-afterAll(async () => {
-  await api.close();
-  await stripe.close();
-});
+afterAll(() => harness.close());
 
-let eventCounter = 0;
-function event(type: string, session: Record<string, unknown>) {
-  return { id: `evt_test_${Date.now()}_${eventCounter++}`, object: 'event', type, api_version: '2026-10-28', created: Math.floor(Date.now() / 1000), data: { object: { object: 'checkout.session', ...session } } };
-}
-function deliver(payload: object, { secret = WEBHOOK_SECRET, timestamp }: { secret?: string; timestamp?: number } = {}) {
-  const body = JSON.stringify(payload);
-  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp });
-  return request(api.app).post('/stripe/webhook').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(body);
-}
+const event = (type: string, session: Record<string, unknown>) => harness.event(type, { object: 'checkout.session', ...session });
+const deliver = (payload: object, options?: { secret?: string; timestamp?: number }) => harness.deliver(payload, options);
 
 test('a top-up opens a Checkout session; the verified webhook credits the balance once', async () => {
   const org = await makeOrganization(api.services);
