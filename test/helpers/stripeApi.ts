@@ -19,9 +19,9 @@ export interface StripeApi {
 
 let counter = 0;
 
-export async function startStripeApi(webhookSecret: string): Promise<StripeApi> {
+export async function startStripeApi(webhookSecret: string, env: Record<string, string> = {}): Promise<StripeApi> {
   const stripe = await startStripeRecorder(servers.stripeUrl());
-  const api = await startApi({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: webhookSecret });
+  const api = await startApi({ STRIPE_SECRET_KEY: 'sk_test_123', STRIPE_API_URL: stripe.url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...env });
   return {
     api,
     stripe,
