@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import type { Logger } from '../../src/platform/logger';
 import { createApp } from '../../src/app';
 import { listen, type RunningHttpServer } from '../../src/platform/http/httpServer';
 import type { OrganizationRow } from '../../src/accounts/repositories/organizations';
@@ -39,7 +40,7 @@ export interface CallStack {
  * `workerOwnServices`: the worker gets services of its own (its own payload codec and caches), as in
  * production, where the API and the worker are separate processes. `console`: the web app, served too.
  */
-export async function startCallStack(env: Record<string, string> = {}, options: { workerOwnServices?: boolean; console?: RequestHandler } = {}): Promise<CallStack> {
+export async function startCallStack(env: Record<string, string> = {}, options: { workerOwnServices?: boolean; console?: RequestHandler; logger?: Logger } = {}): Promise<CallStack> {
   const llm = await startFakeOpenAI();
   const twilioRest = await startFakeTwilioRest(ACCOUNT_SID, AUTH_TOKEN);
   const services = await testServices(
@@ -54,6 +55,7 @@ export async function startCallStack(env: Record<string, string> = {}, options: 
       LLM_TURN_TIMEOUT_MS: '1500',
       ...env,
     }),
+    options.logger,
   );
   const number = randomPhone();
   const businessNumber = randomPhone();

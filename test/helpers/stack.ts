@@ -45,8 +45,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
   });
 }
 
-export function testServices(config: Config = testConfig()): Promise<Services> {
-  return createServices(config, createLogger(config.logLevel));
+export function testServices(config: Config = testConfig(), logger = createLogger(config.logLevel)): Promise<Services> {
+  return createServices(config, logger);
 }
 
 /** A database of its own, migrated, for tests that look at every organization in it. */

@@ -17,6 +17,12 @@ export function requestLogging(logger: Logger): RequestHandler {
       return id;
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    // The method, the path without its query, the status: headers carry cookies, CSRF and session tokens and
+    // signatures, and queries carry phone numbers and one-time tokens, none of which belongs in a log.
+    serializers: {
+      req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: String(req.url ?? '').split('?')[0] }),
+      res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+    },
     // Probes and scrapes are frequent and say nothing.
     autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
   });
