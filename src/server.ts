@@ -11,7 +11,8 @@ import { installTemporalRuntime } from './platform/temporal/runtime';
 /** The API, and the console's build when there is one (`npm run console:build`), or the handler given. */
 export function startApi(services: Services, console: RequestHandler | undefined = consoleFiles()): Promise<RunningHttpServer> {
   const app = createApp(services, { console });
-  return listen(app, services.config.http.host, services.config.http.port);
+  const { host, port, tlsCertPath, tlsKeyPath } = services.config.http;
+  return listen(app, host, port, tlsCertPath && tlsKeyPath ? { certPath: tlsCertPath, keyPath: tlsKeyPath } : undefined);
 }
 
 async function main(): Promise<void> {

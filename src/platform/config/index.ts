@@ -96,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (raw) {
     if (Boolean(raw.temporal.tlsCertPath) !== Boolean(raw.temporal.tlsKeyPath)) problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH must be set together');
+    if (Boolean(raw.http.tlsCertPath) !== Boolean(raw.http.tlsKeyPath)) problems.push('TLS_CERT_PATH and TLS_KEY_PATH must be set together');
     if (raw.auth.cookieSecure === false && !isLocalHttp(publicBaseUrl(raw))) problems.push('SESSION_COOKIE_SECURE may be false only when PUBLIC_BASE_URL is http on localhost');
     for (const [provider, client] of Object.entries(raw.oauthClients)) {
       const name = provider.toUpperCase();
@@ -177,7 +178,8 @@ function configFrom(raw: Raw) {
 }
 
 function publicBaseUrl(raw: Raw): string {
-  return (raw.http.publicBaseUrl ?? `http://localhost:${raw.http.port}`).replace(/\/$/, '');
+  const scheme = raw.http.tlsCertPath ? 'https' : 'http';
+  return (raw.http.publicBaseUrl ?? `${scheme}://localhost:${raw.http.port}`).replace(/\/$/, '');
 }
 
 function isLocalHttp(url: string): boolean {

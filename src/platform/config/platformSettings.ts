@@ -13,6 +13,9 @@ export const core = {
 
 export const http = {
   host: setting('HOST', z.string().default('0.0.0.0')),
+  /** Both set: the API serves HTTPS itself, TLS 1.3 only. Neither: plain HTTP behind a TLS-terminating proxy. */
+  tlsCertPath: setting('TLS_CERT_PATH', optionalText),
+  tlsKeyPath: setting('TLS_KEY_PATH', optionalText),
   port: setting('PORT', port(3000)),
   /** Unset: http://localhost:$PORT. */
   publicBaseUrl: setting('PUBLIC_BASE_URL', httpUrl().optional()),
