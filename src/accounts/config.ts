@@ -29,6 +29,11 @@ export const auth = {
     maxMs: setting('AUTH_LOCKOUT_MAX_MS', milliseconds(3600_000, 100)),
   },
   invitationTtlMs: setting('INVITATION_TTL_MS', milliseconds(7 * 24 * 3600_000, 60_000)),
+  /** The Business Associate Agreement an owner accepts before HIPAA mode can be switched on: its version and text. */
+  baa: {
+    version: setting('HIPAA_BAA_VERSION', z.string().trim().regex(/^[\w.-]{1,40}$/, 'must be a short version label').default('2026-11-30')),
+    url: setting('HIPAA_BAA_URL', httpUrl().optional()),
+  },
 };
 
 /** OAuth clients, for single sign-on and (the same clients) calendar connections; each set in pairs. */

@@ -255,7 +255,13 @@ test('every audited action is in the audit log with actor, target and IP', async
   const ip = randomIp();
   const owner = new Browser(api.app, ip);
   const { user } = await owner.signUp();
-  await owner.patch('/api/v1/organization', { hipaaMode: true, agentInstructions: 'Be brief.' });
+  // HIPAA mode needs the Business Associate Agreement first: refused (nothing changed), then accepted.
+  const refused = await owner.patch('/api/v1/organization', { hipaaMode: true, agentInstructions: 'Be brief.' });
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'baa_required']);
+  const { current } = (await owner.get('/api/v1/organization')).body.businessAssociateAgreement;
+  expect((await owner.post('/api/v1/organization/baa', { version: 'an older one' })).body.error.code).toBe('baa_version_changed');
+  expect((await owner.post('/api/v1/organization/baa', { version: current })).body.businessAssociateAgreement).toMatchObject({ acceptedVersion: current, acceptedAt: expect.any(String) });
+  expect((await owner.patch('/api/v1/organization', { hipaaMode: true, agentInstructions: 'Be brief.' })).body.hipaaMode).toBe(true);
   const invite = await owner.post('/api/v1/invitations', { email: uniqueEmail('audited'), role: 'member' });
   const joiner = new Browser(api.app, randomIp());
   const joined = await joiner.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'J', password: PASSWORD });
@@ -277,6 +283,7 @@ test('every audited action is in the audit log with actor, target and IP', async
   expect(entries.map((e) => e.action).reverse()).toEqual([
     'organization.created',
     'auth.signed_in',
+    'organization.baa_accepted',
     'organization.settings_changed',
     'invitation.created',
     'member.joined',

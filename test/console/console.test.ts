@@ -405,6 +405,8 @@ test('product analytics are off until the person allows them: only essential coo
 test("a HIPAA call's workflow opens from the console in the Temporal UI, its payloads decoded for the signed-in admin and sealed for anyone else", async () => {
   const owner = await ownerThroughApi({ name: 'Console Private Clinic', timeZone: 'UTC' });
   const greeting = 'Private Clinic front desk, how may I help you today?';
+  const { current } = (await owner.as(request(stack.http.url).get('/api/v1/organization'))).body.businessAssociateAgreement;
+  expect((await owner.as(request(stack.http.url).post('/api/v1/organization/baa')).send({ version: current })).status).toBe(200);
   expect((await owner.as(request(stack.http.url).patch('/api/v1/organization')).send({ hipaaMode: true, greeting })).status).toBe(200);
   const number = randomPhone();
   await stack.services.db('phone_numbers').insert({ id: `pn_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 29), org_id: owner.orgId, e164: number });
@@ -542,6 +544,12 @@ test('an owner sets retention, places and lifts legal holds (audited, with the r
       ['legal_hold.lifted', 'call', null],
     ]);
 
+    // HIPAA mode: the Business Associate Agreement first, then the switch.
+    await page.getByRole('button', { name: 'Accept the agreement' }).click();
+    await page.getByRole('status').getByText('Business Associate Agreement accepted').waitFor();
+    await page.getByRole('button', { name: 'Turn HIPAA mode on' }).click();
+    await page.getByRole('button', { name: 'Turn HIPAA mode off' }).waitFor();
+    expect((await stack.services.db('organizations').where({ id: owner.orgId }).first('hipaa_mode', 'baa_version')).hipaa_mode).toBe(true);
     await page.getByRole('button', { name: 'Export my data' }).click();
     await page.getByRole('list', { name: 'Requests made here' }).getByText(/Export \(user\): ready/).waitFor({ timeout: 30_000 });
     await page.reload();

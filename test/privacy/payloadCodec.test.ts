@@ -120,6 +120,8 @@ test('switching HIPAA mode on seals the very next call, though every process had
   // A call first: the API's and the worker's codecs have both read (and cached) the policy: plaintext.
   expect(mentionsAda((await aCall(number)).history)).toBe(true);
 
+  // The agreement HIPAA mode needs, as an owner accepts it (POST /organization/baa).
+  await stack.services.db('organizations').where({ id: clinic.id }).update({ baa_version: stack.services.config.auth.baa.version, baa_accepted_at: new Date() });
   const switched = await request(app).patch('/api/v1/organization').set('Authorization', `Bearer ${await apiKeyFor(stack.services, clinic.id)}`).send({ hipaaMode: true });
   expect(switched.status).toBe(200);
   const { history, goodbye } = await aCall(number);

@@ -171,6 +171,23 @@ export interface paths {
         patch: operations["updateOrganization"];
         trace?: never;
     };
+    "/organization/baa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept the Business Associate Agreement (its current version), which HIPAA mode needs: an owner, signed in (audited) */
+        post: operations["acceptBusinessAssociateAgreement"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/members": {
         parameters: {
             query?: never;
@@ -1914,6 +1931,13 @@ export interface components {
             retentionDays: number;
             recordingRetentionDays: number;
             hipaaMode: boolean;
+            /** @description HIPAA mode needs the current version accepted by an owner (POST /organization/baa) */
+            businessAssociateAgreement: {
+                current: string;
+                url: string | null;
+                acceptedVersion: string | null;
+                acceptedAt: string | null;
+            };
             /** @description Encrypt workflow payloads with the organization key (always on in HIPAA mode) */
             encryptWorkflowPayloads: boolean;
             bookingMinNoticeMinutes: number;
@@ -3609,6 +3633,78 @@ export interface operations {
             };
             /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    acceptBusinessAssociateAgreement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The version the owner read (businessAssociateAgreement.current) */
+                    version: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The organization, with the agreement accepted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

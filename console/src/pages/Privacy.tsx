@@ -37,6 +37,11 @@ export function Privacy() {
     say(response.ok, on ? 'HIPAA mode is on: from the next call, workflow payloads are sealed with your key.' : 'HIPAA mode is off.', failed);
     org.reload();
   }
+  async function acceptBaa(version: string) {
+    const { error: failed, response } = await api.POST('/organization/baa', { body: { version } });
+    say(response.ok, 'Business Associate Agreement accepted: HIPAA mode can be turned on.', failed);
+    org.reload();
+  }
   async function hold(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
@@ -94,10 +99,30 @@ export function Privacy() {
               ? 'On: every call’s workflow data is sealed with your organization’s key; only your admins, signed in, read it in the Temporal UI.'
               : 'Off. Turn it on if you handle protected health information: workflow data is then sealed with your organization’s key.'}
           </p>
-          {owner && (
-            <Button variant={o.hipaaMode ? 'plain' : 'primary'} onPress={() => void setHipaa(!o.hipaaMode)}>
-              {o.hipaaMode ? 'Turn HIPAA mode off' : 'Turn HIPAA mode on'}
-            </Button>
+          {owner && !o.hipaaMode && o.businessAssociateAgreement.acceptedVersion !== o.businessAssociateAgreement.current ? (
+            <>
+              <p>
+                HIPAA mode needs our Business Associate Agreement (version {o.businessAssociateAgreement.current}) accepted first
+                {o.businessAssociateAgreement.url && (
+                  <>
+                    {' '}
+                    (
+                    <a href={o.businessAssociateAgreement.url} target="_blank" rel="noopener">
+                      read it
+                    </a>
+                    )
+                  </>
+                )}
+                .
+              </p>
+              <Button onPress={() => void acceptBaa(o.businessAssociateAgreement.current)}>Accept the agreement</Button>
+            </>
+          ) : (
+            owner && (
+              <Button variant={o.hipaaMode ? 'plain' : 'primary'} onPress={() => void setHipaa(!o.hipaaMode)}>
+                {o.hipaaMode ? 'Turn HIPAA mode off' : 'Turn HIPAA mode on'}
+              </Button>
+            )
           )}
         </>
       )}

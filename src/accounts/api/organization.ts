@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { withTenant } from '../../platform/db/tenancy';
 import { currentOrganizationRepository, type OrganizationRow, type OrganizationSettingsPatch } from '../repositories/organizations';
+import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { iso, PhoneNumber, Product, Timestamp } from '../../platform/http/v1/schemas';
@@ -37,6 +38,9 @@ const Organization = z
     retentionDays: z.number().int(),
     recordingRetentionDays: z.number().int(),
     hipaaMode: z.boolean(),
+    businessAssociateAgreement: z
+      .object({ current: z.string(), url: z.string().nullable(), acceptedVersion: z.string().nullable(), acceptedAt: Timestamp.nullable() })
+      .meta({ description: 'HIPAA mode needs the current version accepted by an owner (POST /organization/baa)' }),
     encryptWorkflowPayloads: z.boolean().meta({ description: 'Encrypt workflow payloads with the organization key (always on in HIPAA mode)' }),
     bookingMinNoticeMinutes: z.number().int(),
     bookingHorizonDays: z.number().int(),
@@ -75,7 +79,7 @@ const SettingsPatch = z
   .refine((p) => Object.keys(p).length > 0, 'must change at least one setting')
   .meta({ id: 'OrganizationSettings' });
 
-function toApi(row: OrganizationRow): z.input<typeof Organization> {
+function toApi(row: OrganizationRow, baa: { version: string; url?: string }): z.input<typeof Organization> {
   return {
     id: row.id,
     name: row.name,
@@ -93,6 +97,7 @@ function toApi(row: OrganizationRow): z.input<typeof Organization> {
     retentionDays: row.retention_days,
     recordingRetentionDays: row.recording_retention_days,
     hipaaMode: row.hipaa_mode,
+    businessAssociateAgreement: { current: baa.version, url: baa.url ?? null, acceptedVersion: row.baa_version, acceptedAt: iso(row.baa_accepted_at) },
     encryptWorkflowPayloads: row.encrypt_workflow_payloads || row.hipaa_mode,
     bookingMinNoticeMinutes: row.booking_min_notice_minutes,
     bookingHorizonDays: row.booking_horizon_days,
@@ -135,7 +140,7 @@ export const organizationRoutes = [
     tag: 'Organization',
     access: 'member',
     response: { schema: Organization, description: 'The organization' },
-    handle: ({ auth, deps }) => withTenant(deps.db, auth.orgId, async (trx) => toApi((await currentOrganizationRepository(trx).get())!)),
+    handle: ({ auth, deps }) => withTenant(deps.db, auth.orgId, async (trx) => toApi((await currentOrganizationRepository(trx).get())!, deps.config.auth.baa)),
   }),
 
   defineRoute({
@@ -147,11 +152,17 @@ export const organizationRoutes = [
     access: 'admin',
     body: SettingsPatch,
     response: { schema: Organization, description: 'The organization after the change' },
+    errors: [409],
     async handle({ auth, body, deps, req }) {
       const patch: Record<string, unknown> = {};
       for (const [field, value] of Object.entries(body)) patch[COLUMNS[field]!] = value;
       if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
       const row = await withTenant(deps.db, auth.orgId, async (trx) => {
+        // HIPAA mode only under the current Business Associate Agreement, accepted by an owner.
+        if (body.hipaaMode === true) {
+          const { baa_version: accepted, hipaa_mode: on } = await trx('organizations').first('baa_version', 'hipaa_mode');
+          if (!on && accepted !== deps.config.auth.baa.version) throw new ApiError(409, 'baa_required', `HIPAA mode needs the Business Associate Agreement (version ${deps.config.auth.baa.version}) accepted by an owner first`, 'hipaaMode');
+        }
         const updated = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
         // Which settings changed, not their values: instructions and FAQ can be long and are not the log's business.
         await audit(trx, req, auth, { action: 'organization.settings_changed', targetType: 'organization', targetId: auth.orgId, metadata: { fields: Object.keys(body) } });
@@ -162,7 +173,29 @@ export const organizationRoutes = [
       if (body.hipaaMode !== undefined || body.encryptWorkflowPayloads !== undefined) deps.payloadCodec.changed(auth.orgId);
       // The weekly report follows the organization to its new zone.
       if (body.timeZone) await scheduleUsageReport(deps, { id: row.id, timeZone: row.time_zone });
-      return toApi(row);
+      return toApi(row, deps.config.auth.baa);
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/organization/baa',
+    operationId: 'acceptBusinessAssociateAgreement',
+    summary: "Accept the Business Associate Agreement (its current version), which HIPAA mode needs: an owner, signed in (audited)",
+    tag: 'Organization',
+    access: 'owner',
+    body: z.object({ version: z.string().max(40).meta({ description: 'The version the owner read (businessAssociateAgreement.current)' }) }),
+    response: { schema: Organization, description: 'The organization, with the agreement accepted' },
+    errors: [403, 409],
+    async handle({ auth, body, deps, req }) {
+      if (auth.kind !== 'session' || !auth.userId) throw new ApiError(403, 'session_required', 'An owner accepts the agreement signed in, not with an API key');
+      if (body.version !== deps.config.auth.baa.version) throw new ApiError(409, 'baa_version_changed', `The current version is ${deps.config.auth.baa.version}: read it and accept that one`, 'version');
+      const row = await withTenant(deps.db, auth.orgId, async (trx) => {
+        await trx('organizations').update({ baa_version: body.version, baa_accepted_at: trx.fn.now(), baa_accepted_by: auth.userId });
+        await audit(trx, req, auth, { action: 'organization.baa_accepted', targetType: 'organization', targetId: auth.orgId, metadata: { version: body.version } });
+        return (await currentOrganizationRepository(trx).get())!;
+      });
+      return toApi(row, deps.config.auth.baa);
     },
   }),
 ];

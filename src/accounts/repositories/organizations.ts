@@ -41,6 +41,8 @@ export interface OrganizationRow {
   hipaa_mode: boolean;
   encrypt_workflow_payloads: boolean;
   legal_hold: boolean;
+  baa_version: string | null;
+  baa_accepted_at: Date | null;
   booking_min_notice_minutes: number;
   booking_horizon_days: number;
   booking_slot_step_minutes: number;
