@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +8,7 @@ import { chromium, type Browser as Chromium, type Page } from '@playwright/test'
 import Stripe from 'stripe';
 import request from 'supertest';
 import { consoleFiles } from '../../src/platform/http/console';
+import { freePort } from '../../src/platform/ports';
 import { resolveTemporalUi, startTemporalUi, type TemporalUi } from '../../src/platform/temporal/uiServer';
 import { PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { newId } from '../../src/platform/db/ids';
@@ -59,16 +59,6 @@ afterAll(async () => {
   await temporalUi?.stop();
   await stack?.close();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 /** axe-core on the page as it is: no serious or critical violation (WCAG 2 A and AA rules). */
 async function accessible(page: Page): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { listen, type RunningHttpServer } from '../../src/platform/http/httpServer';
+import { freePort } from '../../src/platform/ports';
 import type { Services } from '../../src/services';
 import { SimulatedCall } from '../../src/calls/simulator/simulatedCall';
 import { practiceCallStateQuery, type PracticeCallState } from '../../workflows/coaching/definitions';
@@ -18,15 +18,6 @@ import type { RunningWorker } from '../../src/worker';
 
 export const VAPI_SECRET = 'vapi-webhook-secret-for-tests';
 export const VAPI_PHONE_NUMBER_ID = '3f1c2a9e-0000-4000-8000-000000000001';
-
-/** A port nothing listens on now (the API takes it once its services, which must know its URL, exist). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A zone where it is now mid-day (inside any calling window), or the small hours (outside every one). */
 export function zoneAt(hours: [number, number]): string {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createClient } from 'redis';
+import { lockoutDigest } from '../../src/accounts/repositories/signInLockouts';
+import { freePort } from '../../src/platform/ports';
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
 
 /**
@@ -13,16 +13,6 @@ import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/a
 let port: number;
 let server: ChildProcess;
 let replicas: Array<Awaited<ReturnType<typeof startApi>>>;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port: p } = s.address() as AddressInfo;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startRedis(): Promise<void> {
   server = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
@@ -60,8 +50,7 @@ test('a lockout earned on one replica holds on the other, and Redis keeps only d
   const locked = await signIn(1, PASSWORD);
   expect([locked.status, locked.body.error.code]).toEqual([429, 'account_locked']);
   // Nothing in PostgreSQL, and Redis names nobody.
-  const emailKey = createHash('sha256').update(`sign-in:${email}`).digest('hex');
-  expect(await replicas[0]!.services.db('sign_in_lockouts').where({ email_key: emailKey })).toEqual([]);
+  expect(await replicas[0]!.services.db('sign_in_lockouts').where({ email_key: lockoutDigest(email) })).toEqual([]);
   const keys = await replicas[0]!.services.redis!.keys('callgenly:*');
   expect(keys.some((k) => k.startsWith('callgenly:lockout:'))).toBe(true);
   expect(keys.join(' ')).not.toContain(email);
