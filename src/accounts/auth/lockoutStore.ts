@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Db } from '../../platform/db/knex';
 import type { Redis } from '../../platform/redis';
-import { signInLockoutsRepository } from '../repositories/signInLockouts';
+import { lockoutDigest, signInLockoutsRepository } from '../repositories/signInLockouts';
 
 /** Consecutive failed sign-ins per email address (account or not), and until when the address is locked. */
 export interface LockoutStore {
@@ -25,7 +24,7 @@ export function postgresLockouts(db: Db): LockoutStore {
 
 /** A day after the last failure, a count nobody added to is forgotten (PostgreSQL's is kept until a success). */
 const FORGET_AFTER_MS = 24 * 3600_000;
-const keyOf = (email: string) => `callgenly:lockout:${createHash('sha256').update(`sign-in:${email.trim().toLowerCase()}`).digest('hex')}`;
+const keyOf = (email: string) => `callgenly:lockout:${lockoutDigest(email)}`;
 
 /** In Redis (REDIS_URL): one hash per address, keyed by its digest, so Redis never holds who tried. */
 export function redisLockouts(redis: Redis): LockoutStore {
