@@ -27,6 +27,7 @@ const Turn = z
   })
   .meta({ id: 'TrialTurn' });
 const Continue = z.object({ state: z.string().min(1).max(4000) });
+const CallParams = z.object({ callSid: z.string().regex(/^CA[0-9a-f]{32}$/) });
 
 /** The simulator aimed at this very process (the port the request came in on), signing as Twilio would. */
 function simulatorOptions(deps: V1Deps, req: Request, to: string) {
@@ -81,7 +82,7 @@ export const trialCallRoutes = [
     summary: 'Say something to the receptionist in a trial conversation; answers with its reply',
     tag: 'Calls',
     access: 'admin',
-    params: z.object({ callSid: z.string().regex(/^CA[0-9a-f]{32}$/) }),
+    params: CallParams,
     body: Continue.extend({ text: z.string().trim().min(1).max(1000) }),
     response: { schema: Turn, description: "The receptionist's reply" },
     errors: [404, 409],
@@ -102,7 +103,7 @@ export const trialCallRoutes = [
     summary: 'Hang up a trial conversation',
     tag: 'Calls',
     access: 'admin',
-    params: z.object({ callSid: z.string().regex(/^CA[0-9a-f]{32}$/) }),
+    params: CallParams,
     body: Continue,
     response: { schema: Turn, description: 'Ended' },
     errors: [404],

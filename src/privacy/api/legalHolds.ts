@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Tx } from '../../platform/db/knex';
 import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
@@ -18,8 +19,11 @@ const Change = z
 
 type HoldRow = { legal_hold: boolean; legal_hold_reason: string | null; legal_hold_since: Date | null };
 const toHold = (r: HoldRow) => ({ held: r.legal_hold, reason: r.legal_hold_reason, since: iso(r.legal_hold_since) });
-const columns = (c: z.infer<typeof Change>) =>
-  c.held ? { legal_hold: true, legal_hold_reason: c.reason! } : { legal_hold: false, legal_hold_reason: null, legal_hold_since: null };
+/** The columns a change sets, on the organization or a call: a hold placed again keeps its first date. */
+const columns = (c: z.infer<typeof Change>, trx: Tx) =>
+  c.held
+    ? { legal_hold: true, legal_hold_reason: c.reason!, legal_hold_since: trx.raw('coalesce(legal_hold_since, now())') }
+    : { legal_hold: false, legal_hold_reason: null, legal_hold_since: null };
 
 export const legalHoldRoutes = [
   defineRoute({
@@ -55,7 +59,7 @@ export const legalHoldRoutes = [
     handle: ({ auth, body, deps, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const [row] = await trx('organizations')
-          .update({ ...columns(body), ...(body.held ? { legal_hold_since: trx.raw('coalesce(legal_hold_since, now())') } : {}) })
+          .update(columns(body, trx))
           .returning(['legal_hold', 'legal_hold_reason', 'legal_hold_since']);
         await audit(trx, req, auth, { action: body.held ? 'legal_hold.placed' : 'legal_hold.lifted', targetType: 'organization', targetId: auth.orgId, metadata: { reason: body.reason ?? null } });
         return toHold(row);
@@ -77,7 +81,7 @@ export const legalHoldRoutes = [
       withTenant(deps.db, auth.orgId, async (trx) => {
         const [row] = await trx('calls')
           .where({ id: params.callId })
-          .update({ ...columns(body), ...(body.held ? { legal_hold_since: trx.raw('coalesce(legal_hold_since, now())') } : {}) })
+          .update(columns(body, trx))
           .returning(['legal_hold', 'legal_hold_reason', 'legal_hold_since']);
         if (!row) throw new ApiError(404, 'not_found', 'No such call');
         await audit(trx, req, auth, { action: body.held ? 'legal_hold.placed' : 'legal_hold.lifted', targetType: 'call', targetId: params.callId, metadata: { reason: body.reason ?? null } });
