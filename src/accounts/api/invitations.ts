@@ -6,6 +6,7 @@ import { invitationsRepository, type InvitationRow } from '../repositories/invit
 import { membersRepository } from '../repositories/members';
 import { usersRepository } from '../repositories/users';
 import { withTenant } from '../../platform/db/tenancy';
+import { consoleUrl } from '../../platform/http/console';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
@@ -78,8 +79,7 @@ export const invitationRoutes = [
       });
       const token = await deps.tokens.sign('invitation', { org: auth.orgId, email: body.email }, deps.config.auth.invitationTtlMs, { jti: invitation.id });
       // The console's page for it (served by the API itself unless APP_URL names another origin), emailed to them.
-      const appUrl = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
-      const acceptUrl = `${appUrl}/invitations/accept?token=${encodeURIComponent(token)}`;
+      const acceptUrl = consoleUrl(deps.config, `/invitations/accept?token=${encodeURIComponent(token)}`);
       const inviter = auth.userId ? ((await usersRepository(deps.db).findById(auth.userId))?.name ?? 'A colleague') : 'An administrator';
       await notifyAfterCommit(deps, { kind: 'accounts.invitation', orgId: auth.orgId, payload: { inviter, role: body.role, acceptUrl, expiresAt: expiresAt.toISOString() }, to: { emails: [body.email] }, cause: `invitation:${invitation.id}` });
       return { ...toApi(invitation), token, acceptUrl };

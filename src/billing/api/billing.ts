@@ -10,6 +10,7 @@ import { signalBillingCycle } from '../cycle';
 import { paginate } from '../../platform/db/pagination';
 import { withTenant } from '../../platform/db/tenancy';
 import { billingWorkflowId, cancelBillingSignal, periodUsageQuery, planChangeSignal, type BillingPeriodUsage } from '../../../workflows/billing/definitions';
+import { consoleUrl } from '../../platform/http/console';
 import { ApiError } from '../../platform/http/errors';
 import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
 import { audit } from '../../platform/http/v1/audit';
@@ -265,7 +266,7 @@ export const billingRoutes = [
       if (!deps.stripe) throw new ApiError(503, 'billing_off', 'Billing is not configured (STRIPE_SECRET_KEY)');
       const key = idempotencyKeyOf(req);
       const customer = await stripeCustomerOf(deps.db, deps.stripe, auth.orgId);
-      const returnTo = deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl;
+      const returnTo = consoleUrl(deps.config);
       const currency = deps.config.prepaid.currency.toLowerCase();
       const session = await deps.stripe.checkout.sessions.create(
         {
@@ -299,7 +300,7 @@ export const billingRoutes = [
         orgId: auth.orgId,
         userId: auth.userId ?? null,
         currency: deps.config.billing.plan.currency, // the subscription's
-        returnTo: deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl,
+        returnTo: consoleUrl(deps.config),
         idempotencyKey: idempotencyKeyOf(req) ?? randomUUID(),
       });
       await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.payment_method_setup_started', targetType: 'checkout_session', targetId: session.id }));

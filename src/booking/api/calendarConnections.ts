@@ -8,6 +8,7 @@ import { exchangeMicrosoftCode, microsoftAuthorizeUrl } from '../calendars/micro
 import { CalendarAuthRevokedError, type CalendarTokens } from '../calendars/provider';
 import { newId } from '../../platform/db/ids';
 import { withTenant } from '../../platform/db/tenancy';
+import { consoleUrl } from '../../platform/http/console';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
@@ -87,7 +88,7 @@ export const calendarConnectionRoutes = [
       const { deps, req, res } = ctx;
       // The provider sends a person's browser here: it goes back to the console, which says what happened.
       const browser = req.accepts(['json', 'html']) === 'html';
-      const back = `${deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl}/settings/booking`;
+      const back = consoleUrl(deps.config, '/settings/booking');
       try {
         const connection = await finishConnection(ctx);
         if (browser) res.redirect(303, `${back}?calendar=connected`);

@@ -11,6 +11,7 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { idempotencyKeyOf } from '../../platform/http/v1/schemas';
 import { requireCoachingOrganization } from '../organizations';
 import { coachSettingsOf } from '../settings';
+import { topUpUrl } from '../links';
 import { ownLearner } from './ownLearner';
 
 /**
@@ -89,7 +90,7 @@ export const balanceRoutes = [
         const email = (await trx('users').where({ id: userId }).first('email'))?.email as string;
         return { org, settings: await coachSettingsOf(trx, auth.orgId, deps.config), email };
       });
-      const returnTo = `${deps.config.auth.appUrl ?? deps.config.http.publicBaseUrl}/learn/balance`;
+      const returnTo = topUpUrl(deps.config);
       const session = await deps.stripe.checkout.sessions.create(
         {
           mode: 'payment',

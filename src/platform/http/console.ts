@@ -1,8 +1,15 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router, type RequestHandler } from 'express';
+import type { Config } from '../config';
 import { PROJECT_ROOT } from '../config/projectRoot';
 import { freePort } from '../ports';
+
+/**
+ * A page of the console, as a link leaving the API (a redirect, an email, Stripe's return): APP_URL when the
+ * console is served from another origin, else the API's own (which serves it).
+ */
+export const consoleUrl = (config: Pick<Config, 'auth' | 'http'>, page = ''): string => `${config.auth.appUrl ?? config.http.publicBaseUrl}${page}`;
 
 /** The console's production build (`npm run console:build`): index.html and hashed assets. */
 export const CONSOLE_DIST = path.join(PROJECT_ROOT, 'console', 'dist');
