@@ -4,6 +4,7 @@ import type { components } from '../api/schema';
 import { Button, Field, Loading, Page, Problem, TableHead } from '../components';
 import { useAnalytics } from '../Layout';
 import { useSession } from '../session';
+import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
 
 type Preference = components['schemas']['NotificationPreference'];
@@ -13,9 +14,7 @@ const kindName = (kind: string) => kind.replace(/^[a-z]+\./, '').replaceAll('_',
 export function Account() {
   const { session, signedIn } = useSession();
   const analytics = useAnalytics();
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
-  const say = (ok: boolean, done: string, failed?: unknown) => (ok ? (setError(undefined), setNotice(done)) : (setNotice(undefined), setError(problem(failed))));
+  const { error, notice, say } = useOutcome();
   if (!session) return null;
 
   async function switchTo(organizationId: string) {

@@ -5,6 +5,7 @@ import { Button, Loading, Page, Problem, TableHead, WorkflowLink } from '../comp
 import { LedgerTable } from '../LedgerTable';
 import { money } from '../money';
 import { useSession } from '../session';
+import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
 
 const PLAN = { subscription: 'Monthly plan (base fee, minutes included, then per minute)', prepaid: 'Prepaid balance (calls draw it down)' } as const;
@@ -29,21 +30,13 @@ export function Billing() {
   const balance = useApi(async () => ok(await api.GET('/billing/balance')), [], poll);
   const history = useApi(async () => ok(await api.GET('/billing/transactions')), [], poll);
   const records = useApi(async () => ok(await api.GET('/billing/records', { params: { query: { limit: 24 } } })), []);
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { error, notice, setError, act } = useOutcome();
 
   async function toCheckout(result: Promise<{ data?: { url: string }; error?: unknown }>) {
     const { data, error: failed } = await result;
     if (!data?.url) return setError(problem(failed, 'Payments are not available right now.'));
     window.location.assign(data.url); // Stripe Checkout; it sends the browser back here
   }
-  async function act(result: Promise<{ error?: unknown; response: Response }>, done: string) {
-    const { error: failed, response } = await result;
-    setError(response.ok ? undefined : problem(failed));
-    setNotice(response.ok ? done : undefined);
-    billing.reload();
-  }
-
   const b = billing.data;
   const period = b?.currentPeriod;
   const other = b?.plan === 'subscription' ? 'prepaid' : 'subscription';
@@ -86,7 +79,7 @@ export function Billing() {
             <div className="actions">
               <Button onPress={() => void toCheckout(api.POST('/billing/payment-method'))}>{b.paymentMethod ? 'Replace the card' : 'Add a payment method'}</Button>
               {b.status !== 'cancelled' && !period?.pendingPlan && (
-                <Button variant="plain" onPress={() => act(api.PUT('/billing/plan', { body: { plan: other } }), `From the next period: ${PLAN[other].toLowerCase()}.`)}>
+                <Button variant="plain" onPress={() => act(api.PUT('/billing/plan', { body: { plan: other } }), `From the next period: ${PLAN[other].toLowerCase()}.`, billing.reload)}>
                   Switch to {other === 'prepaid' ? 'prepaid' : 'the monthly plan'}
                 </Button>
               )}
@@ -152,7 +145,7 @@ export function Billing() {
           </tbody>
         </table>
       )}
-      {owner && b && b.status !== 'cancelled' && <StopPaying onStop={() => act(api.POST('/billing/cancel'), 'Billing is closing: this period is billed now, and calls will only take messages.')} />}
+      {owner && b && b.status !== 'cancelled' && <StopPaying onStop={() => act(api.POST('/billing/cancel'), 'Billing is closing: this period is billed now, and calls will only take messages.', billing.reload)} />}
     </Page>
   );
 }

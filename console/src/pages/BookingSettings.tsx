@@ -1,8 +1,9 @@
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
 import { Button, Loading, Page, Problem, TableHead } from '../components';
+import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
 
 type BusinessHours = components['schemas']['BusinessHours'];
@@ -35,20 +36,11 @@ export function BookingSettings() {
   const closures = useApi(async () => ok(await api.GET('/closures')), []);
   const calendars = useApi(async () => ok(await api.GET('/calendar-connections')), []);
   const [params] = useSearchParams();
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string | undefined>(
+  const { error, notice, setError, act } = useOutcome(
     params.get('calendar') === 'connected' ? 'The calendar is connected: bookings go into it, and its busy times are not offered.' : undefined,
   );
   const returned = params.get('calendar') === 'failed' ? `The calendar was not connected: ${params.get('reason') ?? 'unknown reason'}` : undefined;
 
-  async function act(result: Promise<{ error?: unknown; response: Response }>, done: string, reload: () => void) {
-    const { error: failed, response } = await result;
-    if (!response.ok) return setError(problem(failed)), setNotice(undefined), false;
-    setError(undefined);
-    setNotice(done);
-    reload();
-    return true;
-  }
   async function addService(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;

@@ -4,6 +4,7 @@ import { api, ok, problem } from '../api/client';
 import type { components } from '../api/schema';
 import { Button, Loading, Page, Problem, TableHead, WorkflowLink } from '../components';
 import { useSession } from '../session';
+import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
 
 type DataRequest = components['schemas']['DataRequest'];
@@ -20,10 +21,8 @@ export function Privacy() {
   const owner = session?.organization.role === 'owner';
   const org = useApi(async () => ok(await api.GET('/organization')), []);
   const holds = useApi(async () => ok(await api.GET('/legal-holds')), []);
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { error, notice, say } = useOutcome();
   const [requests, setRequests] = useState<DataRequest[]>([]);
-  const say = (ok: boolean, done: string, failed?: unknown) => (ok ? (setError(undefined), setNotice(done)) : (setNotice(undefined), setError(problem(failed))));
 
   async function saveRetention(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ok, problem } from '../api/client';
 import { Button, Loading, Page, Problem, TableHead } from '../components';
 import { useSession } from '../session';
+import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
 
 const ROLES = ['member', 'admin', 'owner'] as const;
@@ -23,26 +24,16 @@ export function Team() {
   const members = useApi(async () => ok(await api.GET('/members')), []);
   const invitations = useApi(async () => ok(await api.GET('/invitations')), []);
   const keys = useApi(async () => ok(await api.GET('/api-keys')), []);
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { error, notice, setError, say, act } = useOutcome();
   const [secret, setSecret] = useState<{ name: string; key: string }>();
   const [invited, setInvited] = useState<{ email: string; url: string | null }>();
 
-  async function act(result: Promise<{ error?: unknown; response: Response }>, done: string, reload: () => void) {
-    const { error: failed, response } = await result;
-    setError(response.ok ? undefined : problem(failed));
-    setNotice(response.ok ? done : undefined);
-    reload();
-    return response.ok;
-  }
   async function invite(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = event.currentTarget;
     const data = new FormData(form);
     const { data: created, error: failed } = await api.POST('/invitations', { body: { email: String(data.get('email')), role: String(data.get('role')) as StaffRole } });
-    setError(created ? undefined : problem(failed));
-    setNotice(created ? `Invitation sent to ${created.email}.` : undefined);
-    if (created) {
+    if (say(Boolean(created), `Invitation sent to ${created?.email}.`, failed) && created) {
       setInvited({ email: created.email, url: created.acceptUrl });
       form.reset();
     }
@@ -55,7 +46,6 @@ export function Team() {
     setError(data ? undefined : problem(failed));
     if (data) {
       setSecret({ name: data.name, key: data.key });
-      setNotice(undefined);
       form.reset();
     }
     keys.reload();
