@@ -4,7 +4,7 @@ import { OrgId } from '../../workflows/platform/searchAttributes';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { recordHistory } from '../helpers/histories';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/app';
 import { listen } from '../../src/platform/http/httpServer';
@@ -163,5 +163,44 @@ test('the database stalled: the recording callback is still answered within the 
     for (const socket of sockets) socket.destroy();
     blackHole.close();
     await db.destroy().catch(() => undefined);
+  }
+});
+
+test('Temporal refusing connections for a moment: the incoming call is tried again within the deadline and greeted, not put on hold', async () => {
+  // A port nothing listens on at first (connections refused, as while Temporal restarts), then a proxy to
+  // the real server on it. The client does not retry by itself (no interceptors).
+  const parked = createServer();
+  await new Promise<void>((resolve) => parked.listen(0, '127.0.0.1', resolve));
+  const port = (parked.address() as AddressInfo).port;
+  await new Promise((resolve) => parked.close(resolve));
+  const [host, upstreamPort] = stack.services.config.temporal.address!.split(':') as [string, string];
+  const sockets = new Set<Socket>();
+  const proxy = createServer((client) => {
+    const upstream = connect(Number(upstreamPort), host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  const opened = new Promise((resolve) => setTimeout(resolve, 300)).then(() => new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve)));
+  const temporal = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${port}`, interceptors: [] }) });
+  const config = { ...stack.services.config, http: { ...stack.services.config.http, webhookDeadlineMs: 4000 } };
+  const http = await listen(createApp({ ...stack.services, temporal, config }), '127.0.0.1', 0);
+  try {
+    const call = stack.call({ target: http.url });
+    const incoming = await timed(call.post('/twilio/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' }));
+    expect(incoming.value.status).toBe(200);
+    const twiml = await incoming.value.text();
+    expect(twiml).not.toContain('<Redirect');
+    expect(twiml).toContain(`Thank you for calling ${stack.org.name}`);
+    expect(incoming.ms).toBeLessThan(4_000);
+    await call.status('completed', 3);
+  } finally {
+    await opened;
+    await http.close(100);
+    await temporal.connection.close();
+    for (const socket of sockets) socket.destroy();
+    proxy.close();
   }
 });

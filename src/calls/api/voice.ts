@@ -18,7 +18,7 @@ import {
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { parseWebhook } from './webhookParams';
 import { EMPTY_TWIML, renderCallAction, sayAndHangUp } from './twiml';
-import { answerInTime, MAX_ATTEMPTS } from './answerInTime';
+import { answerInTime, MAX_ATTEMPTS, untilDeadline } from './answerInTime';
 import { DeadlineExceeded, withinDeadline } from '../../platform/http/deadline';
 import { withTenant } from '../../platform/db/tenancy';
 import { balancesOf } from '../../billing/topUps';
@@ -169,11 +169,13 @@ export function voiceRoutes(deps: VoiceDeps): Router {
   router.post('/status', async (req, res) => {
     const params = parseWebhook(statusParams, req, res);
     if (!params) return;
-    const signal = deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, {
-      status: params.CallStatus,
-      durationSeconds: params.CallDuration,
-      sequence: params.SequenceNumber,
-    });
+    // Tried again within the deadline (Temporal or the codec's database restarting): Twilio sends it once.
+    const signal = untilDeadline(
+      () => deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).signal(callStatusSignal, { status: params.CallStatus, durationSeconds: params.CallDuration, sequence: params.SequenceNumber }),
+      Date.now() + deps.config.http.webhookDeadlineMs,
+      req,
+      (err) => !(err instanceof WorkflowNotFoundError),
+    );
     try {
       await withinDeadline(signal, deps.config.http.webhookDeadlineMs, (err) => req.log.warn({ err }, 'call status signal failed after its answer'));
     } catch (err) {
