@@ -63,7 +63,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'callgenly-worker');
   installTemporalRuntime(logger);
   const services = await createServices(config, logger);
-  const worker = await startWorker(services);
+  const bundlePath = config.temporal.workflowBundlePath;
+  const worker = await startWorker(services, bundlePath ? { codePath: bundlePath } : undefined);
   onShutdownSignal(logger, async () => {
     await worker.stop();
     await services.close();

@@ -56,6 +56,8 @@ export const temporal = {
   apiKey: setting('TEMPORAL_API_KEY', optionalText),
   cliPath: setting('TEMPORAL_CLI', optionalText),
   connectTimeoutMs: setting('TEMPORAL_CONNECT_TIMEOUT_MS', milliseconds(60_000, 0)),
+  /** A workflow bundle built beforehand (bundleWorkflowCode): a worker restarts in seconds instead of bundling again. */
+  workflowBundlePath: setting('WORKFLOW_BUNDLE_PATH', optionalText),
   devPort: setting('TEMPORAL_DEV_PORT', port(7233)),
   uiPort: setting('TEMPORAL_UI_PORT', port(8233)),
   /** The Temporal UI server binary `npm run dev` runs (else PATH, the cache, or a `go install`). */
