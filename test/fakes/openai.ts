@@ -30,7 +30,8 @@ export interface FakeOpenAI {
   jsonRequests: ChatRequest[];
   scriptJson(...replies: FakeReply[]): void;
   jsonFallback: (request: ChatRequest) => FakeReply;
-  latencyMs: number;
+  /** Added to every answer: a fixed delay, or one drawn per request. */
+  latencyMs: number | (() => number);
   close(): Promise<void>;
 }
 
@@ -69,7 +70,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     const structured = request.response_format !== undefined;
     (structured ? fake.jsonRequests : fake.requests).push(request);
     const reply = structured ? (jsonQueue.shift() ?? fake.jsonFallback(request)) : (queue.shift() ?? fake.fallback(request));
-    if (fake.latencyMs) await sleep(fake.latencyMs);
+    const latency = typeof fake.latencyMs === 'function' ? fake.latencyMs() : fake.latencyMs;
+    if (latency) await sleep(latency);
     if ('hangMs' in reply) {
       await sleep(reply.hangMs);
       if (!res.destroyed) res.destroy();

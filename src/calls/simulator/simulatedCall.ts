@@ -17,6 +17,10 @@ export interface SimulatedCallOptions {
   from: string;
   to: string;
   callSid?: string;
+  /** Twilio gives up on a webhook after 15 s; the default waits for ever. */
+  requestTimeoutMs?: number;
+  /** Told of every webhook sent: its path, status (0: no answer) and how long the answer took. */
+  onResponse?: (response: { path: string; status: number; ms: number }) => void;
 }
 
 export interface Line {
@@ -119,11 +123,24 @@ export class SimulatedCall {
       ...extra,
     };
     const sig = signature ?? twilio.getExpectedTwilioSignature(this.options.authToken, `${this.options.publicBaseUrl}${pathWithQuery}`, params);
-    return fetch(`${this.options.target}${pathWithQuery}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
-      body: new URLSearchParams(params).toString(),
-    });
+    const started = performance.now();
+    const told = (status: number) => this.options.onResponse?.({ path: pathWithQuery, status, ms: performance.now() - started });
+    try {
+      const res = await fetch(`${this.options.target}${pathWithQuery}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig },
+        body: new URLSearchParams(params).toString(),
+        ...(this.options.requestTimeoutMs ? { signal: AbortSignal.timeout(this.options.requestTimeoutMs) } : {}),
+      });
+      if (!this.options.onResponse) return res;
+      // The answer's time includes its body: a handler can send headers and stall on the rest.
+      const body = [204, 205, 304].includes(res.status) ? null : await res.arrayBuffer();
+      told(res.status);
+      return new Response(body, { status: res.status, headers: res.headers });
+    } catch (error) {
+      told(0);
+      throw error;
+    }
   }
 
   private async follow(pathWithQuery: string, extra: Record<string, string>): Promise<string> {

@@ -1,0 +1,125 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../src/platform/db/knex';
+import type { BookingExpectation, CallRecord, ReplayRecord, WebhookRecord } from './callers';
+
+/**
+ * The promises, checked after the run from PostgreSQL and Temporal against what the callers heard. Each
+ * is a count that must be 0 (or two counts that must be equal); `ok` says whether it holds.
+ */
+export interface Invariant {
+  name: string;
+  value: string;
+  ok: boolean;
+}
+
+const zero = (name: string, count: number): Invariant => ({ name, value: String(count), ok: count === 0 });
+const equal = (name: string, a: number, b: number, labels: [string, string]): Invariant => ({ name, value: `${a} ${labels[0]} = ${b} ${labels[1]}`.replace('=', a === b ? '=' : '≠'), ok: a === b });
+
+export async function checkInvariants(input: {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  orgIds: { usage: string; prepaid: string };
+  calls: CallRecord[];
+  bookings: BookingExpectation[];
+  webhooks: WebhookRecord[];
+  replays: ReplayRecord[];
+  lateAfterMs: number;
+  prepaid: { perUnitMinor: number; unitSeconds: number };
+}): Promise<Invariant[]> {
+  const { db } = input;
+  const orgs = [input.orgIds.usage, input.orgIds.prepaid];
+  const greeted = input.calls.filter((c) => c.greeted);
+  const sids = greeted.map((c) => c.callSid);
+  const rows: Array<{ id: string; call_sid: string; status: string; org_id: string; billable_seconds: number | null }> = await db('calls').whereIn('org_id', orgs).select('id', 'call_sid', 'status', 'org_id', 'billable_seconds');
+  const bySid = new Map(rows.map((r) => [r.call_sid, r]));
+  const callerLines = new Map<string, number>(
+    (await db('transcript_turns').whereIn('org_id', orgs).where({ role: 'caller' }).groupBy('call_id').select('call_id', db.raw('count(*)::int as n'))).map((r: { call_id: string; n: number }) => [r.call_id, r.n]),
+  );
+  let lostTurns = 0;
+  let doubledTurns = 0;
+  let answered = 0;
+  let persisted = 0;
+  for (const call of greeted) {
+    const lines = callerLines.get(bySid.get(call.callSid)?.id ?? '') ?? 0;
+    answered += call.speechAnswered;
+    persisted += lines;
+    lostTurns += Math.max(0, call.speechAnswered - lines);
+    doubledTurns += Math.max(0, lines - call.speechSent);
+  }
+
+  // Bookings the callers were told about, as the database has them now.
+  const appointments: Array<{ org_id: string; customer_e164: string; starts_at: Date; status: string }> = await db('appointments').whereIn('org_id', orgs).select('org_id', 'customer_e164', 'starts_at', 'status');
+  const key = (org: string, phone: string, start: string | Date) => `${org}|${phone}|${new Date(start).toISOString()}`;
+  const live = new Map<string, number>();
+  for (const a of appointments) {
+    if (a.status === 'held' || a.status === 'confirmed') live.set(key(a.org_id, a.customer_e164, a.starts_at), (live.get(key(a.org_id, a.customer_e164, a.starts_at)) ?? 0) + 1);
+  }
+  const isLive = (b: BookingExpectation) => live.has(key(input.orgIds[b.line], b.from, b.start));
+  const lostBookings = input.bookings.filter((b) => b.state === 'live' && !isLive(b)).length;
+  const cancellationsNotApplied = input.bookings.filter((b) => b.state === 'cancelled' && isLive(b)).length;
+  const overlaps = await db.raw(`
+    select count(*)::int as overlaps from appointments a join appointments b
+      on a.org_id = b.org_id and a.resource_key = b.resource_key and a.id < b.id
+     and tstzrange(a.blocks_from, a.blocks_until, '[)') && tstzrange(b.blocks_from, b.blocks_until, '[)')
+    where a.status in ('held', 'confirmed') and b.status in ('held', 'confirmed') and a.org_id = any(?)`, [orgs]).then((r: { rows: Array<{ overlaps: number }> }) => r.rows[0]!.overlaps);
+  const held = appointments.filter((a) => a.status === 'held').length;
+
+  // Messages the callers were told were passed on.
+  const messages: Array<{ call_id: string; status: string }> = await db('messages').whereIn('org_id', orgs).select('call_id', 'status');
+  const messagesPerCall = new Map<string, number>();
+  for (const m of messages) messagesPerCall.set(m.call_id, (messagesPerCall.get(m.call_id) ?? 0) + 1);
+  let lostMessages = 0;
+  let doubledMessages = 0;
+  for (const call of greeted) {
+    const n = messagesPerCall.get(bySid.get(call.callSid)?.id ?? '') ?? 0;
+    lostMessages += Math.max(0, call.messagesConfirmed - n);
+    doubledMessages += Math.max(0, n - 1); // a caller leaves at most one message a call
+  }
+
+  // Usage and money.
+  const completed = rows.filter((r) => r.status === 'completed' && (r.billable_seconds ?? 0) > 0);
+  const usage: Array<{ call_sid: string; org_id: string; billable_seconds: number; reported_at: Date | null }> = await db('usage_records').whereIn('org_id', orgs).select('call_sid', 'org_id', 'billable_seconds', 'reported_at');
+  const usageSids = new Set(usage.map((u) => u.call_sid));
+  const prepaidUsage = usage.filter((u) => u.org_id === input.orgIds.prepaid);
+  const debits: Array<{ idempotency_key: string; amount_minor: number }> = await db('balance_ledger').where({ org_id: input.orgIds.prepaid, kind: 'call_debit' }).select('idempotency_key', 'amount_minor');
+  const owed = prepaidUsage.reduce((sum, u) => sum + Math.ceil(u.billable_seconds / input.prepaid.unitSeconds) * input.prepaid.perUnitMinor, 0);
+  const debited = -debits.reduce((sum, d) => sum + Number(d.amount_minor), 0);
+
+  // Workflows.
+  const count = async (query: string) => (await input.temporal.workflow.count(`TaskQueue = '${input.taskQueue}' AND ${query}`)).count;
+  const running = await count(`WorkflowType = 'callWorkflow' AND ExecutionStatus = 'Running'`);
+  const failed = await count(`(ExecutionStatus = 'Failed' OR ExecutionStatus = 'TimedOut' OR ExecutionStatus = 'Terminated')`);
+
+  const fivexx = input.webhooks.filter((w) => w.status >= 500).length;
+  const unanswered = input.webhooks.filter((w) => w.status === 0).length;
+  const late = input.webhooks.filter((w) => w.ms > input.lateAfterMs).length;
+
+  return [
+    zero('calls answered with no call row', sids.filter((s) => !bySid.has(s)).length),
+    zero('calls not closed as completed', sids.filter((s) => bySid.get(s) && bySid.get(s)!.status !== 'completed').length),
+    equal('caller turns answered vs persisted', answered, persisted, ['answered', 'persisted']),
+    zero('turns answered but not persisted (lost)', lostTurns),
+    zero('turns persisted more often than said (doubled)', doubledTurns),
+    zero('overlapping appointments', overlaps),
+    zero('bookings confirmed to a caller but missing', lostBookings),
+    zero('cancellations confirmed but not applied', cancellationsNotApplied),
+    zero('appointments doubled (same caller, same start)', [...live.values()].filter((n) => n > 1).length),
+    zero('appointments stuck held', held),
+    zero('messages confirmed but missing', lostMessages),
+    zero('messages doubled', doubledMessages),
+    zero('messages never notified', messages.filter((m) => m.status === 'new').length),
+    equal('usage rows vs completed calls', usage.length, completed.length, ['usage rows', 'completed calls']),
+    zero('completed calls without a usage row', completed.filter((c) => !usageSids.has(c.call_sid)).length),
+    zero('usage never billed', usage.filter((u) => !u.reported_at).length),
+    equal('debits vs prepaid calls', debits.length, prepaidUsage.length, ['debits', 'prepaid calls']),
+    equal('amount debited vs owed (minor units)', debited, owed, ['debited', 'owed']),
+    zero('call workflows still running', running),
+    zero('workflows failed, timed out or terminated', failed),
+    zero('webhooks answered 5xx', fivexx),
+    zero('webhooks not answered within 15 s', unanswered),
+    zero(`webhooks answered after ${input.lateAfterMs / 1000} s`, late),
+    zero('replays answered 5xx or not at all', input.replays.filter((r) => r.status === 0 || r.status >= 500).length),
+    zero('replays answered differently from the original', input.replays.filter((r) => r.same === false).length),
+  ];
+}
