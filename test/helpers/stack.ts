@@ -8,6 +8,7 @@ import { createServices, type Services } from '../../src/services';
 import { installTemporalRuntime } from '../../src/platform/temporal/runtime';
 import { startWorker, type RunningWorker } from '../../src/worker';
 import { generateMasterKeySpec } from '../../src/platform/crypto/masterKeys';
+import { APP_ROLE } from '../../src/platform/db/tenancy';
 
 /** The servers the global set-up started. */
 export const stack = {
@@ -62,6 +63,51 @@ export async function freshDatabase(): Promise<string> {
     await db.destroy();
   }
   return url.toString();
+}
+
+/**
+ * A database as a managed PostgreSQL (Neon, RDS, Cloud SQL) hands one out: owned by a login role that is
+ * not superuser and can create neither roles nor databases. An administrator has created the application
+ * role beforehand and made the owner a member; the owner then runs every migration itself.
+ */
+export async function managedDatabase(): Promise<string> {
+  const name = uniqueName('callgenly_m');
+  const owner = uniqueName('cg_owner');
+  const password = randomBytes(12).toString('hex');
+  const admin = createDb(stack.adminUrl(), 1);
+  try {
+    await admin.raw(`create role ${owner} login password '${password}' nosuperuser nocreaterole nocreatedb nobypassrls`);
+    await admin.raw(`do $$ begin
+      if not exists (select 1 from pg_roles where rolname = '${APP_ROLE}') then create role ${APP_ROLE} nologin nosuperuser nobypassrls noinherit; end if;
+    end $$`);
+    await admin.raw(`grant ${APP_ROLE} to ${owner}`);
+    await admin.raw(`create database ${name} owner ${owner}`);
+  } finally {
+    await admin.destroy();
+  }
+  const url = new URL(stack.databaseUrl());
+  url.username = owner;
+  url.password = password;
+  url.pathname = `/${name}`;
+  const db = createDb(url.toString(), 1);
+  try {
+    await migrateLatest(db);
+  } finally {
+    await db.destroy();
+  }
+  return url.toString();
+}
+
+/** Drops a database managedDatabase made, and its owner. */
+export async function dropManagedDatabase(url: string): Promise<void> {
+  const { username, pathname } = new URL(url);
+  const admin = createDb(stack.adminUrl(), 1);
+  try {
+    await admin.raw(`drop database if exists ${pathname.slice(1)} with (force)`);
+    await admin.raw(`drop role if exists ${username}`);
+  } finally {
+    await admin.destroy();
+  }
 }
 
 /** The production worker start-up, polling this test's task queue with the run's prebuilt bundle. */
