@@ -7,9 +7,11 @@ import type { BillingCycleActivities } from '../../activities/billing/billingCyc
  * unbilled (calls from before billing existed, or whose billing gave up after 20 hours), and starts the
  * billing cycle of organizations that have none (their creation could not reach Temporal).
  */
+// Like the notification relay: a database restart is waited out (for 20 minutes), not three quick failures.
 const { billUnreportedUsage, startMissingBillingCycles } = proxyActivities<BillingActivities & BillingCycleActivities>({
   startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 3 },
+  scheduleToCloseTimeout: '20 minutes',
+  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
 });
 
 export async function usageCatchUpWorkflow(): Promise<{ billed: number; failed: number; cyclesStarted?: number }> {
