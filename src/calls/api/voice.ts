@@ -132,9 +132,6 @@ export function voiceRoutes(deps: VoiceDeps): Router {
         taskQueue: deps.config.temporal.taskQueue,
         args: [start],
         workflowIdConflictPolicy: 'USE_EXISTING',
-        // A worker that dies mid-turn holds the caller until its workflow task times out: 5 s (not 10) keeps
-        // that inside one webhook's deadline. The agent's longer turns heartbeat the task at 4 s.
-        workflowTaskTimeout: '5 seconds',
         typedSearchAttributes: [{ key: OrgId, value: org.id }],
       }),
     });
