@@ -25,5 +25,7 @@ export const accountsDomain: Domain<never, never> = {
   ],
   exports: [accountsExport],
   globalTables: ['organizations', 'users', 'user_identities', 'sign_in_lockouts'],
+  // Whether HIPAA mode protects any call or message before it may be switched off.
+  reads: ['calls', 'messages'],
   notificationKinds: ['accounts.invitation', 'security.new_sign_in', 'security.password_changed', 'security.api_key_created', 'security.api_key_revoked', 'security.role_changed', 'security.sso_linked'],
 };

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import request from 'supertest';
+import { newId } from '../../src/platform/db/ids';
 import { REGISTRY } from '../../src/domains';
 
 const V1_ROUTES = REGISTRY.routes;
@@ -20,7 +22,7 @@ async function team() {
     const invite = await owner.post('/api/v1/invitations', { email, role });
     expect(invite.status).toBe(201);
     const browser = new Browser(api.app, randomIp());
-    const accepted = await browser.post('/api/v1/invitations/accept', { token: invite.body.token, name: role, password: PASSWORD });
+    const accepted = await browser.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: role, password: PASSWORD });
     expect(accepted.status).toBe(200);
     browser.remember(accepted);
     return browser;
@@ -85,18 +87,18 @@ test('owners and admins invite by email; the token is signed, single-use, expiri
   expect(pending.body.data.map((i: { id: string }) => i.id)).toContain(invite.body.id);
   expect(pending.body.data[0]).not.toHaveProperty('token');
 
-  const first = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: invite.body.token, name: 'New', password: PASSWORD });
+  const first = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'New', password: PASSWORD });
   expect(first.status).toBe(200);
-  const second = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Again', password: PASSWORD });
+  const second = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Again', password: PASSWORD });
   expect(second.status).toBe(404);
   expect(second.body.error.code).toBe('invitation_invalid');
 
   const tampered = invite.body.token.slice(0, -4) + 'AAAA';
-  expect((await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: tampered, name: 'x', password: PASSWORD })).status).toBe(404);
+  expect((await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: tampered, name: 'x', password: PASSWORD })).status).toBe(404);
 
   const revoked = await owner.post('/api/v1/invitations', { email: uniqueEmail('revoked'), role: 'admin' });
   expect((await admin.delete(`/api/v1/invitations/${revoked.body.id}`)).status).toBe(204);
-  expect((await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: revoked.body.token, name: 'x', password: PASSWORD })).status).toBe(404);
+  expect((await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: revoked.body.token, name: 'x', password: PASSWORD })).status).toBe(404);
 
   // An existing account joins a second organization by confirming its password, then can switch between them.
   const other = new Browser(api.app, randomIp());
@@ -121,7 +123,7 @@ test('invitations expire', async () => {
     const invite = await owner.post('/api/v1/invitations', { email: uniqueEmail('late'), role: 'member' });
     // Move the invitation's expiry into the past rather than waiting a minute; the signed token's own exp is checked too.
     await shortLived.services.db('invitations').where({ id: invite.body.id }).update({ expires_at: new Date(Date.now() - 1000) });
-    const res = await new Browser(shortLived.app, randomIp()).post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Late', password: PASSWORD });
+    const res = await new Browser(shortLived.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Late', password: PASSWORD });
     expect(res.status).toBe(404);
   } finally {
     await shortLived.close();
@@ -264,7 +266,7 @@ test('every audited action is in the audit log with actor, target and IP', async
   expect((await owner.patch('/api/v1/organization', { hipaaMode: true, agentInstructions: 'Be brief.' })).body.hipaaMode).toBe(true);
   const invite = await owner.post('/api/v1/invitations', { email: uniqueEmail('audited'), role: 'member' });
   const joiner = new Browser(api.app, randomIp());
-  const joined = await joiner.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'J', password: PASSWORD });
+  const joined = await joiner.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'J', password: PASSWORD });
   await owner.patch(`/api/v1/members/${joined.body.user.id}`, { role: 'admin' });
   await owner.delete(`/api/v1/members/${joined.body.user.id}`);
   const revokedInvite = await owner.post('/api/v1/invitations', { email: uniqueEmail('r'), role: 'member' });
@@ -307,4 +309,47 @@ test('every audited action is in the audit log with actor, target and IP', async
   const page = await owner.get('/api/v1/audit-log?limit=5');
   const page2 = await owner.get(`/api/v1/audit-log?limit=5&cursor=${page.body.nextCursor}`);
   expect(page2.body.data[0].id).toBe(entries[5]!.id);
+});
+
+test('HIPAA mode protecting call data goes off only by an owner who confirms it (audited); the owner, alone, exports the whole audit log as CSV', async () => {
+  const { owner, admin } = await team();
+  const orgId = owner.info!.organization.id;
+  const { current } = (await owner.get('/api/v1/organization')).body.businessAssociateAgreement;
+  await owner.post('/api/v1/organization/baa', { version: current });
+  expect((await owner.patch('/api/v1/organization', { hipaaMode: true })).body.hipaaMode).toBe(true);
+  // Nothing protected yet: off and on again freely.
+  expect((await admin.patch('/api/v1/organization', { hipaaMode: false })).body.hipaaMode).toBe(false);
+  expect((await owner.patch('/api/v1/organization', { hipaaMode: true })).body.hipaaMode).toBe(true);
+  await api.services.db('calls').insert({ id: newId('call'), org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', started_at: new Date() });
+
+  const key = (await owner.post('/api/v1/api-keys', { name: 'automation' })).body.key as string;
+  const refusals = [
+    await admin.patch('/api/v1/organization', { hipaaMode: false, confirmHipaaOff: true }),
+    await owner.patch('/api/v1/organization', { hipaaMode: false }),
+    await request(api.app).patch('/api/v1/organization').set('Authorization', `Bearer ${key}`).send({ hipaaMode: false, confirmHipaaOff: true }),
+  ];
+  expect(refusals.map((r) => [r.status, r.body.error.code])).toEqual(Array(3).fill([409, 'protected_data_exists']));
+  expect((await owner.get('/api/v1/organization')).body.hipaaMode).toBe(true);
+  expect((await owner.patch('/api/v1/organization', { confirmHipaaOff: true })).status).toBe(400); // not a change by itself
+  const off = await owner.patch('/api/v1/organization', { hipaaMode: false, confirmHipaaOff: true });
+  expect([off.status, off.body.hipaaMode]).toEqual([200, false]);
+
+  expect((await admin.get('/api/v1/audit-log/export')).status).toBe(403);
+  const csv = await owner.get('/api/v1/audit-log/export');
+  expect(csv.status).toBe(200);
+  expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+  expect(csv.headers['cache-control']).toBe('no-store');
+  const lines = csv.text.trim().split('\r\n');
+  expect(lines[0]).toBe('id,created_at,action,actor_type,actor_id,target_type,target_id,ip,request_id,metadata');
+  // Both times it went off are audited: the admin's with nothing protected, the owner's with the call.
+  const turnedOff = lines.filter((l) => l.includes(',organization.hipaa_turned_off,'));
+  expect(turnedOff).toHaveLength(2);
+  expect(turnedOff[0]).toContain(admin.info!.user.id);
+  expect(turnedOff[0]).toContain('"{""calls"":0,""messages"":0}"');
+  expect(turnedOff[1]).toContain(owner.info!.user.id);
+  expect(turnedOff[1]).toContain('"{""calls"":1,""messages"":0}"');
+  expect(lines.at(-1)).toContain(',audit_log.exported,');
+  expect(lines.filter((l) => l.includes(',organization.created,'))).toHaveLength(1);
+  const listed = (await owner.get('/api/v1/audit-log?limit=100')).body.data as unknown[];
+  expect(lines.length - 1).toBe(listed.length);
 });

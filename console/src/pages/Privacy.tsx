@@ -32,7 +32,9 @@ export function Privacy() {
     org.reload();
   }
   async function setHipaa(on: boolean) {
-    const { error: failed, response } = await api.PATCH('/organization', { body: { hipaaMode: on } });
+    // Off while it protects calls: the API wants the owner's explicit word (confirmHipaaOff).
+    if (!on && !window.confirm('Calls and messages already sealed stay sealed, but new ones will be stored in plaintext. Turn HIPAA mode off?')) return;
+    const { error: failed, response } = await api.PATCH('/organization', { body: on ? { hipaaMode: true } : { hipaaMode: false, confirmHipaaOff: true } });
     say(response.ok, on ? 'HIPAA mode is on: from the next call, workflow payloads are sealed with your key.' : 'HIPAA mode is off.', failed);
     org.reload();
   }

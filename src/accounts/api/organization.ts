@@ -7,6 +7,8 @@ import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { iso, PhoneNumber, Product, Timestamp } from '../../platform/http/v1/schemas';
 import { scheduleUsageReport } from '../../notifications/schedules';
+import type { Tx } from '../../platform/db/knex';
+import type { AuthContext } from '../auth/context';
 
 const HHMM = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'must be HH:MM (24-hour)');
 const Range = z
@@ -73,10 +75,11 @@ const SettingsPatch = z
     bookingHorizonDays: z.number().int().min(1).max(366),
     bookingSlotStepMinutes: z.number().int().min(5).max(240),
     reminderOffsetsMinutes: z.array(z.number().int().min(1).max(60 * 24 * 14)).max(5),
+    confirmHipaaOff: z.literal(true).meta({ description: 'An owner turning HIPAA mode off while calls or messages it protects exist confirms it with true' }),
   })
   .partial()
   .strict()
-  .refine((p) => Object.keys(p).length > 0, 'must change at least one setting')
+  .refine((p) => Object.keys(p).some((k) => k !== 'confirmHipaaOff'), 'must change at least one setting')
   .meta({ id: 'OrganizationSettings' });
 
 function toApi(row: OrganizationRow, baa: { version: string; url?: string }): z.input<typeof Organization> {
@@ -131,6 +134,22 @@ const COLUMNS: Record<string, keyof OrganizationSettingsPatch> = {
   reminderOffsetsMinutes: 'reminder_offsets_seconds',
 };
 
+/**
+ * HIPAA mode going off: nothing to weigh when it is off already or protects no call data; otherwise only an
+ * owner, signed in and saying so (`confirmHipaaOff`), may turn it off. Returns what it protected, for the audit.
+ */
+async function turningHipaaOff(trx: Tx, auth: AuthContext, confirmed: boolean): Promise<{ calls: number; messages: number } | undefined> {
+  const { hipaa_mode: on } = await trx('organizations').first('hipaa_mode');
+  if (!on) return undefined;
+  const count = async (rows: Promise<Array<Record<string, unknown>>>) => Number((await rows)[0]!.n);
+  const held = { calls: await count(trx('calls').count({ n: '*' })), messages: await count(trx('messages').count({ n: '*' })) };
+  if (held.calls + held.messages === 0) return held;
+  if (auth.kind !== 'session' || auth.role !== 'owner' || !confirmed) {
+    throw new ApiError(409, 'protected_data_exists', `HIPAA mode protects ${held.calls} call(s) and ${held.messages} message(s): only an owner, signed in, can turn it off, confirming with confirmHipaaOff: true`, 'hipaaMode');
+  }
+  return held;
+}
+
 export const organizationRoutes = [
   defineRoute({
     method: 'get',
@@ -155,7 +174,7 @@ export const organizationRoutes = [
     errors: [409],
     async handle({ auth, body, deps, req }) {
       const patch: Record<string, unknown> = {};
-      for (const [field, value] of Object.entries(body)) patch[COLUMNS[field]!] = value;
+      for (const [field, value] of Object.entries(body)) if (COLUMNS[field]) patch[COLUMNS[field]] = value;
       if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
       const row = await withTenant(deps.db, auth.orgId, async (trx) => {
         // HIPAA mode only under the current Business Associate Agreement, accepted by an owner.
@@ -163,7 +182,9 @@ export const organizationRoutes = [
           const { baa_version: accepted, hipaa_mode: on } = await trx('organizations').first('baa_version', 'hipaa_mode');
           if (!on && accepted !== deps.config.auth.baa.version) throw new ApiError(409, 'baa_required', `HIPAA mode needs the Business Associate Agreement (version ${deps.config.auth.baa.version}) accepted by an owner first`, 'hipaaMode');
         }
+        const hipaaOff = body.hipaaMode === false ? await turningHipaaOff(trx, auth, body.confirmHipaaOff === true) : undefined;
         const updated = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);
+        if (hipaaOff) await audit(trx, req, auth, { action: 'organization.hipaa_turned_off', targetType: 'organization', targetId: auth.orgId, metadata: hipaaOff });
         // Which settings changed, not their values: instructions and FAQ can be long and are not the log's business.
         await audit(trx, req, auth, { action: 'organization.settings_changed', targetType: 'organization', targetId: auth.orgId, metadata: { fields: Object.keys(body) } });
         return updated;

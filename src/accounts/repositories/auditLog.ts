@@ -54,5 +54,14 @@ export function auditLogRepository(db: Db | Tx) {
       if (page.action) q.where({ action: page.action });
       return paginate(q, { column: 'id', cursor: page.cursor, limit: page.limit, pattern: /^\d{1,18}$/ });
     },
+    /** Every entry, oldest first, a batch at a time (an export of the whole log). */
+    async *all(batch = 1000): AsyncGenerator<AuditRow[]> {
+      for (let after = 0; ; ) {
+        const rows: AuditRow[] = await db('audit_log').where('id', '>', after).orderBy('id').limit(batch).select('*');
+        if (rows.length === 0) return;
+        yield rows;
+        after = Number(rows.at(-1)!.id);
+      }
+    },
   };
 }
