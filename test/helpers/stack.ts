@@ -56,13 +56,18 @@ export async function freshDatabase(): Promise<string> {
   await createDatabaseIfMissing(stack.adminUrl(), name);
   const url = new URL(stack.databaseUrl());
   url.pathname = `/${name}`;
-  const db = createDb(url.toString(), 1);
+  return migrated(url.toString());
+}
+
+/** Runs every migration on the database at `url` (as its user), and returns the url. */
+async function migrated(url: string): Promise<string> {
+  const db = createDb(url, 1);
   try {
     await migrateLatest(db);
   } finally {
     await db.destroy();
   }
-  return url.toString();
+  return url;
 }
 
 /**
@@ -89,13 +94,7 @@ export async function managedDatabase(): Promise<string> {
   url.username = owner;
   url.password = password;
   url.pathname = `/${name}`;
-  const db = createDb(url.toString(), 1);
-  try {
-    await migrateLatest(db);
-  } finally {
-    await db.destroy();
-  }
-  return url.toString();
+  return migrated(url.toString());
 }
 
 /** Drops a database managedDatabase made, and its owner. */
