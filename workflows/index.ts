@@ -13,6 +13,7 @@ export { retentionSweepWorkflow } from './privacy/retentionSweep';
 export { deletionWorkflow } from './privacy/deletion';
 export { dataExportWorkflow } from './privacy/dataExport';
 export { callerErasureWorkflow } from './privacy/callerErasure';
+export { minorErasureWorkflow } from './privacy/minorErasure';
 export { practiceCallWorkflow } from './coaching/practiceCall';
 export { practiceAnalysisWorkflow } from './coaching/practiceAnalysis';
 export { weeklyProgressWorkflow } from './coaching/weeklyProgress';

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { auditLogRepository } from '../accounts/repositories/auditLog';
+import { usersRepository } from '../accounts/repositories/users';
 import type { Db, Tx } from '../platform/db/knex';
 import { withTenant } from '../platform/db/tenancy';
 import { pauseLearnerPlans } from './consent';
@@ -25,26 +26,31 @@ export async function closeLearner(trx: Tx, temporal: Client, input: { orgId: st
 }
 
 /**
- * The sweep's step for closed accounts past their period: their recordings deleted at Vapi, their calls
- * (transcripts with them), practice calls, analyses, plans, words and profile erased, their membership
- * ended and, with no other, the person; the balance ledger (payment records, ten years) and the consent
- * evidence stay. Returns how many learners it erased.
+ * The sweep's step for closed accounts past their period: each erased (eraseLearner). Returns how many.
  */
 export async function eraseClosedLearners(deps: { db: Db; vapi?: VapiClient }, orgId: string, closedBefore: Date, onEach?: () => void): Promise<number> {
   const due: string[] = await deps.db('learners').where({ org_id: orgId }).where('closed_at', '<', closedBefore).pluck('user_id');
-  for (const userId of due) {
-    // Recordings at Vapi first: once the practice calls are gone, nothing would say where they are.
-    await deleteEngineRecordings(deps, orgId, { userId, onEach });
-    await withTenant(deps.db, orgId, async (trx) => {
-      const calls: string[] = await trx('practice_calls').where({ user_id: userId }).whereNotNull('call_id').pluck('call_id');
-      await trx('coach_plans').where({ user_id: userId }).del(); // practice calls and analyses go with them
-      if (calls.length) await trx('calls').whereIn('id', calls).del(); // and the transcripts with the calls
-      await trx('learners').where({ user_id: userId }).del(); // words, mistakes, level history with it
-      await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'coaching.learner_erased', targetType: 'user', targetId: userId, metadata: { calls: calls.length, reason: 'closed account past its retention' } });
-    });
-    await deps.db('memberships').where({ org_id: orgId, user_id: userId }).del();
-    await deps.db('users').where({ id: userId }).whereNotExists(deps.db('memberships').where({ user_id: userId }).select(deps.db.raw('1'))).del();
-    onEach?.();
-  }
+  for (const userId of due) await eraseLearner(deps, orgId, userId, 'closed account past its retention', onEach);
   return due.length;
 }
+
+/**
+ * A learner erased: their recordings deleted at Vapi, their calls (transcripts with them), practice calls,
+ * analyses, plans, words and profile erased, their membership ended and, with no other, the person; the
+ * balance ledger (payment records, ten years) and the consent evidence stay. Run again, it finishes what
+ * a crash left.
+ */
+export async function eraseLearner(deps: { db: Db; vapi?: VapiClient }, orgId: string, userId: string, reason: string, onEach?: () => void): Promise<void> {
+  // Recordings at Vapi first: once the practice calls are gone, nothing would say where they are.
+  await deleteEngineRecordings(deps, orgId, { userId, onEach });
+  await withTenant(deps.db, orgId, async (trx) => {
+    const calls: string[] = await trx('practice_calls').where({ user_id: userId }).whereNotNull('call_id').pluck('call_id');
+    await trx('coach_plans').where({ user_id: userId }).del(); // practice calls and analyses go with them
+    if (calls.length) await trx('calls').whereIn('id', calls).del(); // and the transcripts with the calls
+    await trx('learners').where({ user_id: userId }).del(); // words, mistakes, level history with it
+    await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'coaching.learner_erased', targetType: 'user', targetId: userId, metadata: { calls: calls.length, reason } });
+  });
+  await usersRepository(deps.db).removeFromOrganization(orgId, userId);
+  onEach?.();
+}
+

@@ -56,7 +56,7 @@ export const coachingDomain: Domain<ActivityDeps, AppDeps> = {
     { table: 'coach_consents', onDeletion: 'keep', why: 'evidence of consent to be called (TCPA): who agreed to which words, for which number, and when it was withdrawn', retention: 'consent-evidence' },
     { table: 'coach_opt_outs', onDeletion: 'keep', why: 'the do-not-call list: a number that asked not to be called is never called again by mistake', retention: 'consent-evidence' },
   ],
-  reads: ['organizations', 'users', 'memberships', 'phone_numbers', 'calls', 'balance_ledger', 'audit_log'],
+  reads: ['organizations', 'users', 'phone_numbers', 'calls', 'balance_ledger', 'audit_log'],
   notificationKinds: ['coaching.balance_low', 'coaching.call_not_placed', 'coaching.weekly_progress'],
   exports: [coachingExport],
   processors: [

@@ -1,6 +1,7 @@
 import { createDataRequestActivities } from '../../activities/privacy/dataRequests';
 import { createDeletionActivities } from '../../activities/privacy/deletion';
 import { createRetentionActivities } from '../../activities/privacy/retention';
+import { createMinorErasureActivities } from '../../activities/privacy/minorErasure';
 import { ExportStatus } from '../../workflows/privacy/dataRequestDefinitions';
 import { DeletionStatus } from '../../workflows/privacy/deletionDefinitions';
 import { SweepStatus } from '../../workflows/privacy/retentionDefinitions';
@@ -20,11 +21,13 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     { type: 'deletionWorkflow', id: idPattern('deletion'), owner: { kind: 'org-in-id' } },
     { type: 'dataExportWorkflow', id: idPattern('export'), owner: { kind: 'row', table: 'data_requests', column: 'id' } },
     { type: 'callerErasureWorkflow', id: idPattern('caller-erasure'), owner: { kind: 'row', table: 'data_requests', column: 'id' } },
+    { type: 'minorErasureWorkflow', id: /^minor-erasure:(org_[0-9a-z]+):usr_[0-9a-z]+$/, owner: { kind: 'org-in-id' } },
   ],
   activities: (deps) => [
     createRetentionActivities({ ...deps, batchSize: deps.config.retention.batchSize, tables: deps.registry.tables }),
     createDeletionActivities({ ...deps, tables: deps.registry.tables }),
     createDataRequestActivities({ ...deps, exportSections: deps.registry.exports }),
+    createMinorErasureActivities(deps),
   ],
   routes: [...deletionRoutes, ...dataRequestRoutes, ...legalHoldRoutes],
   searchAttributes: [SweepStatus, DeletionStatus, ExportStatus],
@@ -33,6 +36,6 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)', retention: 'account' },
   ],
   globalTables: ['retention_runs'],
-  reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications'],
+  reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications', 'learners'],
   notificationKinds: ['privacy.export_ready', 'privacy.deletion_requested', 'privacy.deletion_cancelled', 'privacy.deletion_completed'],
 };

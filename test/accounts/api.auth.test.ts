@@ -16,6 +16,7 @@ test('sign up → sign in → change settings → sign out, through HTTP with co
   const browser = new Browser(api.app, randomIp());
   const email = uniqueEmail('flow');
   const signup = await browser.post('/api/v1/auth/signup', {
+    ageConfirmed: true,
     email: email.toUpperCase(),
     password: PASSWORD,
     name: 'Dana',
@@ -68,6 +69,7 @@ test('sign up → sign in → change settings → sign out, through HTTP with co
 test('sign-up chooses the product: a receptionist by default, or an English coaching service', async () => {
   const coach = new Browser(api.app, randomIp());
   const signedUp = await coach.post('/api/v1/auth/signup', {
+    ageConfirmed: true,
     email: uniqueEmail('coach'),
     password: PASSWORD,
     name: 'Selin',
@@ -82,6 +84,7 @@ test('sign-up chooses the product: a receptionist by default, or an English coac
   expect((await clinic.get('/api/v1/organization')).body.product).toBe('receptionist');
 
   const unknown = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', {
+    ageConfirmed: true,
     email: uniqueEmail('bakery'),
     password: PASSWORD,
     name: 'Ben',
@@ -128,7 +131,7 @@ test('repeated failures lock the account with growing back-off, even for the rig
 
 test('sign-up enforces the password policy and rejects a taken email with 409', async () => {
   const browser = new Browser(api.app, randomIp());
-  const base = { email: uniqueEmail('policy'), name: 'P', organization: { name: 'X', timeZone: 'UTC' } };
+  const base = { email: uniqueEmail('policy'), name: 'P', organization: { name: 'X', timeZone: 'UTC' }, ageConfirmed: true };
   for (const [password, message] of [
     ['short', 'at least 12'],
     ['aaaaaaaaaaaaaaaa', 'different characters'],
@@ -187,6 +190,7 @@ test('cookies are Secure when the public URL is https, and Secure cannot be turn
   const secure = await startApi({ PUBLIC_BASE_URL: 'https://admin.example.com' });
   try {
     const res = await new Browser(secure.app, randomIp()).post('/api/v1/auth/signup', {
+      ageConfirmed: true,
       email: uniqueEmail('secure'),
       password: PASSWORD,
       name: 'S',

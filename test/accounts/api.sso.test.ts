@@ -41,8 +41,13 @@ test.each(['google', 'microsoft'] as const)('first sign-in with %s creates the u
   const idp = provider === 'google' ? google : microsoft;
   const email = uniqueEmail(provider);
   idp.nextUser = { sub: `sub-${email}`, email, emailVerified: true, name: 'Robin Ortiz' };
+  // Adults only: a first sign-in makes an account only for someone who confirmed their age where they began.
+  const unconfirmed = await signInWith(new Browser(api.app, randomIp()), provider, '?timeZone=Europe/Dublin');
+  expect([unconfirmed.status, unconfirmed.body.error.code]).toEqual([400, 'age_not_confirmed']);
+  expect(await api.services.db('users').where({ email }).first('id')).toBeUndefined();
+  idp.nextUser = { sub: `sub-${email}`, email, emailVerified: true, name: 'Robin Ortiz' };
   const browser = new Browser(api.app, randomIp());
-  const first = await signInWith(browser, provider, `?timeZone=Europe/Dublin${provider === 'microsoft' ? '&product=coach' : ''}`);
+  const first = await signInWith(browser, provider, `?timeZone=Europe/Dublin&ageConfirmed=true${provider === 'microsoft' ? '&product=coach' : ''}`);
   expect(first.status).toBe(200);
   expect(first.body.user).toMatchObject({ email, name: 'Robin Ortiz' });
   expect(first.body.organization).toMatchObject({ name: "Robin Ortiz's organization", role: 'owner' });
@@ -93,7 +98,7 @@ test.each<[Tamper, RegExp]>([
     idp.tamper = tamper;
     idp.nextUser = { sub: `sub-${tamper}`, email: uniqueEmail(tamper), emailVerified: true };
     const browser = new Browser(api.app, randomIp());
-    const res = await signInWith(browser, provider);
+    const res = await signInWith(browser, provider, '?ageConfirmed=true');
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('sso_failed');
     expect(res.body.error.message).toMatch(reason);

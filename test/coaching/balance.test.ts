@@ -33,11 +33,11 @@ function deliver(payload: object) {
 
 async function coachingOrganizationWithLearner() {
   const owner = new Browser(api.app, randomIp());
-  owner.remember(await owner.post('/api/v1/auth/signup', { email: uniqueEmail('owner'), password: PASSWORD, name: 'Selin', organization: { name: 'Speak Up English', timeZone: 'Europe/Istanbul', product: 'coach' } }));
+  owner.remember(await owner.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('owner'), password: PASSWORD, name: 'Selin', organization: { name: 'Speak Up English', timeZone: 'Europe/Istanbul', product: 'coach' } }));
   const orgId = owner.info!.organization.id;
   const version = (await request(api.app).get(`/api/v1/coaching/organizations/${orgId}/consent-text`)).body.version;
   const learner = new Browser(api.app, randomIp());
-  const res = await learner.post('/api/v1/coaching/signup', { organizationId: orgId, email: uniqueEmail('learner'), password: PASSWORD, name: 'Deniz Kaya', phone: '+905321234567', timeZone: 'Europe/Istanbul', nativeLanguage: 'Turkish', consent: { agreed: true, version } });
+  const res = await learner.post('/api/v1/coaching/signup', { ageConfirmed: true, organizationId: orgId, email: uniqueEmail('learner'), password: PASSWORD, name: 'Deniz Kaya', phone: '+905321234567', timeZone: 'Europe/Istanbul', nativeLanguage: 'Turkish', consent: { agreed: true, version } });
   learner.remember(res);
   return { owner, orgId, learner, userId: res.body.user.id as string };
 }

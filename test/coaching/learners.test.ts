@@ -15,7 +15,7 @@ afterAll(() => api.close());
 
 async function coachingOrganization(name = 'Speak Up English') {
   const owner = new Browser(api.app, randomIp());
-  const res = await owner.post('/api/v1/auth/signup', { email: uniqueEmail('coach-owner'), password: PASSWORD, name: 'Selin', organization: { name, timeZone: 'Europe/Istanbul', product: 'coach' } });
+  const res = await owner.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('coach-owner'), password: PASSWORD, name: 'Selin', organization: { name, timeZone: 'Europe/Istanbul', product: 'coach' } });
   expect(res.status).toBe(201);
   owner.remember(res);
   return { owner, orgId: res.body.organization.id as string };
@@ -26,6 +26,7 @@ async function signUpLearner(orgId: string, overrides: Record<string, unknown> =
   const browser = new Browser(api.app, randomIp());
   const email = uniqueEmail('learner');
   const res = await browser.post('/api/v1/coaching/signup', {
+    ageConfirmed: true,
     organizationId: orgId,
     email,
     password: PASSWORD,

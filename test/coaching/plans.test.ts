@@ -120,7 +120,7 @@ test("plans are the learner's own: another learner, and another organization, fi
   expect((await stack.owner.post('/api/v1/plans', { userId, days: [2], time: '08:00', minutes: 10, topicIds: stack.topics })).status).toBe(201);
 
   const stranger = new Browser(stack.app, randomIp());
-  await stranger.post('/api/v1/auth/signup', { email: uniqueEmail('other-owner'), password: PASSWORD, name: 'Other', organization: { name: 'Other School', timeZone: 'UTC', product: 'coach' } }).then((r) => stranger.remember(r));
+  await stranger.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('other-owner'), password: PASSWORD, name: 'Other', organization: { name: 'Other School', timeZone: 'UTC', product: 'coach' } }).then((r) => stranger.remember(r));
   expect((await stranger.get(`/api/v1/plans/${plan.id}`)).status).toBe(404);
   expect((await stranger.post(`/api/v1/plans/${plan.id}/call-now`)).status).toBe(404);
 

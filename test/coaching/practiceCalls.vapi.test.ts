@@ -104,7 +104,7 @@ test("a planned call through Vapi: placed with the learner's coach, ended by Vap
   expect((await other.browser.get(`/api/v1/practice-calls/${pc.id}`)).status).toBe(404);
   expect((await other.browser.get('/api/v1/practice-calls')).body.data).toEqual([]);
   const stranger = new Browser(stack.app, randomIp());
-  stranger.remember(await stranger.post('/api/v1/auth/signup', { email: uniqueEmail('other-school'), password: PASSWORD, name: 'Other', organization: { name: 'Other School', timeZone: 'UTC', product: 'coach' } }));
+  stranger.remember(await stranger.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('other-school'), password: PASSWORD, name: 'Other', organization: { name: 'Other School', timeZone: 'UTC', product: 'coach' } }));
   const foreign = await stranger.get(`/api/v1/practice-calls/${pc.id}`);
   expect(foreign.status).toBe(404);
   expect(JSON.stringify(foreign.body)).not.toContain('marketing');

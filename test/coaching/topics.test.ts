@@ -9,12 +9,13 @@ afterAll(() => api.close());
 
 async function coachingOrganization() {
   const owner = new Browser(api.app, randomIp());
-  const res = await owner.post('/api/v1/auth/signup', { email: uniqueEmail('coach'), password: PASSWORD, name: 'Selin', organization: { name: 'Speak Up English', timeZone: 'Europe/Istanbul', product: 'coach' } });
+  const res = await owner.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('coach'), password: PASSWORD, name: 'Selin', organization: { name: 'Speak Up English', timeZone: 'Europe/Istanbul', product: 'coach' } });
   owner.remember(res);
   const orgId = res.body.organization.id as string;
   const text = await owner.get(`/api/v1/coaching/organizations/${orgId}/consent-text`);
   const learner = new Browser(api.app, randomIp());
   const signed = await learner.post('/api/v1/coaching/signup', {
+    ageConfirmed: true,
     organizationId: orgId,
     email: uniqueEmail('learner'),
     password: PASSWORD,

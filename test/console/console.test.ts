@@ -115,8 +115,14 @@ test('an owner signs up; a call appears in the list while it happens and its tra
     await page.getByLabel('Email').fill(email);
     await page.getByLabel('Organization name').fill('Console Dental');
     await page.getByLabel(/^Password/).fill(PASSWORD);
+    // Adults only: without the box ticked the form is not sent.
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.getByRole('heading', { name: 'Create your Callgenly account' }).waitFor();
+    expect(await stack.services.db('users').where({ email }).first('id')).toBeUndefined();
+    await page.getByText('I am 18 or older').click();
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('heading', { name: 'Calls' }).waitFor();
+    expect(await stack.services.db('users').where({ email }).first('age_confirmed_minimum')).toEqual({ age_confirmed_minimum: 18 });
     await page.getByText('No calls yet.').waitFor();
     await accessible(page);
     await screenshots(page, 'calls-empty');
@@ -200,7 +206,7 @@ test('an owner signs up; a call appears in the list while it happens and its tra
 /** A new organization's owner, signed up through the API; the session cookie is sent by hand (see below). */
 async function ownerThroughApi(organization: { name: string; timeZone: string; product?: 'receptionist' | 'coach' }) {
   const email = uniqueEmail('console-owner');
-  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email, password: PASSWORD, name: 'Owner', organization });
+  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ ageConfirmed: true, email, password: PASSWORD, name: 'Owner', organization });
   expect(signup.status).toBe(201);
   // The session cookie is Secure (PUBLIC_BASE_URL is https), which Chromium keeps on 127.0.0.1 and supertest does not.
   const cookie = (signup.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
@@ -469,6 +475,7 @@ test('an owner invites a colleague who joins through the emailed link, creates a
     await screenshots(them, 'accept-invitation');
     await them.getByLabel('Your name (new accounts)').fill('Casey Kim');
     await them.getByLabel('Password').fill(PASSWORD);
+    await them.getByText('I am 18 or older, and at least the age this organization asks').click();
     await them.getByRole('button', { name: 'Join' }).click();
     await them.getByRole('heading', { name: 'Calls' }).waitFor();
     await them.getByText('Casey Kim · Console Team Clinic').waitFor();
@@ -562,7 +569,7 @@ test('an owner sets retention, places and lifts legal holds (audited, with the r
 test('a wrong password is said plainly; a learner signs in, sees their progress with its charts, makes a plan, pauses it, reads a call’s feedback and contests it, tops up', async () => {
   // A coaching school and its learner, through the API.
   const ownerEmail = uniqueEmail('console-coach');
-  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ email: ownerEmail, password: PASSWORD, name: 'Selin', organization: { name: 'Console English', timeZone: 'Europe/Istanbul', product: 'coach' } });
+  const signup = await request(stack.http.url).post('/api/v1/auth/signup').send({ ageConfirmed: true, email: ownerEmail, password: PASSWORD, name: 'Selin', organization: { name: 'Console English', timeZone: 'Europe/Istanbul', product: 'coach' } });
   expect(signup.status).toBe(201);
   // The session cookie is Secure (PUBLIC_BASE_URL is https), which Chromium keeps on 127.0.0.1 and supertest does not: sent by hand.
   const cookie = (signup.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
@@ -573,7 +580,7 @@ test('a wrong password is said plainly; a learner signs in, sees their progress 
   const learnerEmail = uniqueEmail('console-learner');
   const learner = await request(stack.http.url)
     .post('/api/v1/coaching/signup')
-    .send({ organizationId: orgId, email: learnerEmail, password: PASSWORD, name: 'Deniz Kaya', phone: randomPhone(), timeZone: 'Europe/Istanbul', nativeLanguage: 'Turkish', goals: 'Interviews', level: 'B1', consent: { agreed: true, version: consent.body.version } });
+    .send({ ageConfirmed: true, organizationId: orgId, email: learnerEmail, password: PASSWORD, name: 'Deniz Kaya', phone: randomPhone(), timeZone: 'Europe/Istanbul', nativeLanguage: 'Turkish', goals: 'Interviews', level: 'B1', consent: { agreed: true, version: consent.body.version } });
   expect(learner.status).toBe(201);
 
   const context = await chromiumBrowser.newContext({ baseURL: stack.http.url });
@@ -720,7 +727,7 @@ test('every page of a new, empty organization (a receptionist, a coaching school
   const learnerEmail = uniqueEmail('console-empty-learner');
   const joined = await request(stack.http.url)
     .post('/api/v1/coaching/signup')
-    .send({ organizationId: school.orgId, email: learnerEmail, password: PASSWORD, name: 'Ece Demir', phone: randomPhone(), timeZone: 'UTC', nativeLanguage: 'Turkish', goals: '', level: null, consent: { agreed: true, version: consent.body.version } });
+    .send({ ageConfirmed: true, organizationId: school.orgId, email: learnerEmail, password: PASSWORD, name: 'Ece Demir', phone: randomPhone(), timeZone: 'UTC', nativeLanguage: 'Turkish', goals: '', level: null, consent: { agreed: true, version: consent.body.version } });
   expect(joined.status).toBe(201);
   const tour: Array<[string, Array<[string, string]>]> = [
     [receptionist.email, [['/calls', 'Calls'], ['/appointments', 'Appointments'], ['/settings/booking', 'Services, hours and calendar'], ['/settings/agent', 'Your receptionist'], ['/team', 'Team and API keys'], ['/billing', 'Billing'], ['/privacy', 'Privacy'], ['/account', 'Your account']]],

@@ -34,6 +34,7 @@ export class Browser {
   /** Creates an account and its organization; the browser is then signed in as its owner. */
   async signUp(input: { email?: string; password?: string; orgName?: string; timeZone?: string } = {}) {
     const res = await this.post('/api/v1/auth/signup', {
+      ageConfirmed: true,
       email: input.email ?? uniqueEmail('owner'),
       password: input.password ?? PASSWORD,
       name: 'Test Owner',

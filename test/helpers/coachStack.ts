@@ -70,7 +70,7 @@ export async function startCoachStack(env: Record<string, string> = {}) {
   http = await listen(app, '127.0.0.1', port);
 
   const owner = new Browser(app, randomIp());
-  const signup = await owner.post('/api/v1/auth/signup', { email: uniqueEmail('coach-owner'), password: PASSWORD, name: 'Selin', organization: { name: `Speak Up ${randomBytes(2).toString('hex')}`, timeZone: 'Europe/Istanbul', product: 'coach' } });
+  const signup = await owner.post('/api/v1/auth/signup', { ageConfirmed: true, email: uniqueEmail('coach-owner'), password: PASSWORD, name: 'Selin', organization: { name: `Speak Up ${randomBytes(2).toString('hex')}`, timeZone: 'Europe/Istanbul', product: 'coach' } });
   if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.status} ${JSON.stringify(signup.body)}`);
   owner.remember(signup);
   const orgId = signup.body.organization.id as string;
@@ -105,6 +105,7 @@ export async function startCoachStack(env: Record<string, string> = {}) {
       const browser = new Browser(app, randomIp());
       const phone = options.phone ?? randomPhone();
       const res = await browser.post('/api/v1/coaching/signup', {
+        ageConfirmed: true,
         organizationId: orgId,
         email: uniqueEmail('learner'),
         password: PASSWORD,

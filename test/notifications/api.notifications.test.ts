@@ -62,7 +62,7 @@ async function team() {
     expect(invited!.mail.text).toContain(invite.body.acceptUrl);
     expect(invited!.mail.text).not.toContain('Unsubscribe');
     const browser = new Browser(app, randomIp());
-    const accepted = await browser.post('/api/v1/invitations/accept', { token: invite.body.token, name: role, password: PASSWORD });
+    const accepted = await browser.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: role, password: PASSWORD });
     expect(accepted.status).toBe(200);
     browser.remember(accepted);
     return browser;

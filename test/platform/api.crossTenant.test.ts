@@ -61,7 +61,7 @@ beforeAll(async () => {
   const consent = await request(api.app).get(`/api/v1/coaching/organizations/${schoolOrg.id}/consent-text`);
   const learner = new Browser(api.app, randomIp());
   learner.remember(
-    await learner.post('/api/v1/coaching/signup', { organizationId: schoolOrg.id, email: uniqueEmail('victim-learner'), password: PASSWORD, name: 'Victim Learner', phone: randomPhone(), timeZone: 'UTC', nativeLanguage: 'Turkish', goals: '', level: 'B1', consent: { agreed: true, version: consent.body.version } }),
+    await learner.post('/api/v1/coaching/signup', { ageConfirmed: true, organizationId: schoolOrg.id, email: uniqueEmail('victim-learner'), password: PASSWORD, name: 'Victim Learner', phone: randomPhone(), timeZone: 'UTC', nativeLanguage: 'Turkish', goals: '', level: 'B1', consent: { agreed: true, version: consent.body.version } }),
   );
   ids.learnerId = learner.info!.user.id;
   ids.planId = (await learner.post('/api/v1/plans', { days: [1], time: '18:30', minutes: 15, topicIds: [ids.topicId] })).body.id;

@@ -23,14 +23,14 @@ describe('invitations', () => {
     const revoked = await owner.post('/api/v1/invitations', { email, role: 'member' });
     expect((await owner.delete(`/api/v1/invitations/${revoked.body.id}`)).status).toBe(204);
 
-    const squatter = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: revoked.body.token, name: 'Squatter', password: 'the squatters own password' });
+    const squatter = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: revoked.body.token, name: 'Squatter', password: 'the squatters own password' });
     expect(squatter.status).toBe(404);
     expect(squatter.body.error.code).toBe('invitation_invalid');
     expect(await usersWithEmail(email)).toHaveLength(0);
 
     // A fresh invitation: the invitee chooses their own password, as a new account.
     const fresh = await owner.post('/api/v1/invitations', { email, role: 'member' });
-    const joined = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: fresh.body.token, name: 'Real Person', password: PASSWORD });
+    const joined = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: fresh.body.token, name: 'Real Person', password: PASSWORD });
     expect(joined.status).toBe(200);
     expect(await usersWithEmail(email)).toMatchObject([{ name: 'Real Person' }]);
   });
@@ -42,7 +42,7 @@ describe('invitations', () => {
     const invite = await owner.post('/api/v1/invitations', { email, role: 'member' });
     // The row has expired while its token is still within its own lifetime.
     await api.services.db('invitations').where({ id: invite.body.id }).update({ expires_at: new Date(Date.now() - 1000) });
-    const late = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Late', password: PASSWORD });
+    const late = await new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Late', password: PASSWORD });
     expect(late.status).toBe(404);
     expect(await usersWithEmail(email)).toHaveLength(0);
   });
@@ -53,7 +53,7 @@ describe('invitations', () => {
     const email = uniqueEmail('race');
     const invite = await owner.post('/api/v1/invitations', { email, role: 'member' });
     const answers = await Promise.all(
-      Array.from({ length: 5 }, (_, i) => new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { token: invite.body.token, name: `Racer ${i}`, password: PASSWORD })),
+      Array.from({ length: 5 }, (_, i) => new Browser(api.app, randomIp()).post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: `Racer ${i}`, password: PASSWORD })),
     );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -66,7 +66,7 @@ test('concurrent sign-ups with one email: exactly one account, the others 409 em
   const email = uniqueEmail('twin');
   const answers = await Promise.all(
     Array.from({ length: 5 }, () =>
-      new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Twin', organization: { name: 'Twin Clinic', timeZone: 'UTC' } }),
+      new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { ageConfirmed: true, email, password: PASSWORD, name: 'Twin', organization: { name: 'Twin Clinic', timeZone: 'UTC' } }),
     ),
   );
   expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
@@ -97,9 +97,9 @@ describe('no request anyone can send is a 500', () => {
   test('a NUL or a lone surrogate in any stored string is 400 invalid_text and changes nothing', async () => {
     for (const bad of ['Dana\u0000', 'Dana\ud800', '\udfffDana', 'Da\u0007na']) {
       const email = uniqueEmail('nul');
-      const signUp = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { email, password: PASSWORD, name: bad, organization: { name: 'Clinic', timeZone: 'UTC' } });
+      const signUp = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { ageConfirmed: true, email, password: PASSWORD, name: bad, organization: { name: 'Clinic', timeZone: 'UTC' } });
       expect([JSON.stringify(bad), signUp.status, signUp.body.error.code]).toEqual([JSON.stringify(bad), 400, 'invalid_text']);
-      const orgName = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { email, password: PASSWORD, name: 'Dana', organization: { name: bad, timeZone: 'UTC' } });
+      const orgName = await new Browser(api.app, randomIp()).post('/api/v1/auth/signup', { ageConfirmed: true, email, password: PASSWORD, name: 'Dana', organization: { name: bad, timeZone: 'UTC' } });
       expect(orgName.status).toBe(400);
       expect(await usersWithEmail(email)).toHaveLength(0);
     }

@@ -90,7 +90,7 @@ test('first run: everything up, demo organization created; Ctrl-C stops every ch
   const signup = await fetch(`${api}/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'nia@nails.test', password: PASSWORD, name: 'Nia', organization: { name: 'Nia Nails', timeZone: 'Europe/London' } }),
+    body: JSON.stringify({ email: 'nia@nails.test', password: PASSWORD, name: 'Nia', organization: { name: 'Nia Nails', timeZone: 'Europe/London' }, ageConfirmed: true }),
   });
   expect(signup.status).toBe(201);
   const cookie = signup.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');

@@ -123,6 +123,7 @@ test('the payload codec seals a workflow of every registered per-organization ty
       await db('data_requests').insert({ id: requestId, org_id: org.id, kind: 'erasure', scope: 'caller' });
       return `caller-erasure:${requestId}`;
     },
+    minorErasureWorkflow: async () => `minor-erasure:${org.id}:${id('usr')}`,
   };
   const perOrganization = REGISTRY.workflows.filter((w) => w.owner.kind !== 'platform').map((w) => w.type);
   // A new per-organization workflow type needs a starter here, so this test covers it too.

@@ -106,7 +106,7 @@ test('a member exports only their own data; a caller export holds only that call
   const { owner, orgId } = await clinic();
   const invite = await owner.post('/api/v1/invitations', { email: `member.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
   const member = new Browser(app, randomIp());
-  member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
+  member.remember(await member.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
   // What the member allowed to be counted is theirs too.
   expect((await member.put('/api/v1/me/analytics', { choice: 'granted' })).body.choice).toBe('granted');
   expect((await member.post('/api/v1/me/analytics/events', { events: [{ kind: 'page', name: '/calls' }, { kind: 'page', name: '/calls' }] })).status).toBe(204);
@@ -171,7 +171,7 @@ test('corrections: a person fixes their own profile, an admin a caller-linked me
   const { owner, orgId } = await clinic();
   const invite = await owner.post('/api/v1/invitations', { email: `fix.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
   const member = new Browser(app, randomIp());
-  member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
+  member.remember(await member.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Mo', password: 'correct horse battery staple' }));
 
   expect((await member.patch('/api/v1/me', {})).status).toBe(400);
   const fixed = await member.patch('/api/v1/me', { name: 'Maureen', phoneNumber: '(415) 555-0177' });
@@ -194,7 +194,7 @@ test('a member deletes their own account (password again); the only owner cannot
   const { owner, orgId } = await clinic();
   const invite = await owner.post('/api/v1/invitations', { email: `leave.${randomBytes(3).toString('hex')}@export.test`, role: 'member' });
   const member = new Browser(app, randomIp());
-  member.remember(await member.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Lee', password: 'correct horse battery staple' }));
+  member.remember(await member.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Lee', password: 'correct horse battery staple' }));
   const memberId = member.info!.user.id;
 
   expect((await owner.post('/api/v1/me/deletion', { password: 'correct horse battery staple' })).body.error.code).toBe('last_owner');

@@ -41,7 +41,7 @@ test('an owner places a hold with a reason and lifts it; an admin may not; anoth
   // An admin sees holds but does not place or lift them.
   const invite = await owner.post('/api/v1/invitations', { email: uniqueEmail('hold-admin'), role: 'admin' });
   const admin = new Browser(api.app, randomIp());
-  admin.remember(await admin.post('/api/v1/invitations/accept', { token: invite.body.token, name: 'Ade', password: 'correct horse battery staple' }));
+  admin.remember(await admin.post('/api/v1/invitations/accept', { ageConfirmed: true, token: invite.body.token, name: 'Ade', password: 'correct horse battery staple' }));
   expect((await admin.get('/api/v1/legal-holds')).status).toBe(200);
   expect((await admin.put('/api/v1/legal-holds/organization', { held: true, reason: 'mine' })).status).toBe(403);
   expect((await admin.put(`/api/v1/calls/${callId}/legal-hold`, { held: false })).status).toBe(403);

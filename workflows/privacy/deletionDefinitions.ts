@@ -34,3 +34,12 @@ export const deletionWorkflowId = (orgId: string) => `deletion:${orgId}`;
 
 /** Search attribute: DeletionStatus, filterable in the Temporal UI (never personal data). */
 export const DeletionStatus = defineSearchAttributeKey('DeletionStatus', SearchAttributeType.KEYWORD);
+
+/** A person an admin reported as a minor, erased at once: `minor-erasure:<orgId>:<userId>`. */
+export interface MinorErasureInput {
+  orgId: string;
+  userId: string;
+  reportedBy: string | null;
+}
+
+export const minorErasureWorkflowId = (orgId: string, userId: string) => `minor-erasure:${orgId}:${userId}`;

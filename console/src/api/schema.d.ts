@@ -224,6 +224,23 @@ export interface paths {
         patch: operations["changeMemberRole"];
         trace?: never;
     };
+    "/members/{userId}/minor-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report that a member or learner is under the organization's minimum age: they lose access now and are erased at once, without the usual grace period (audited) */
+        post: operations["reportMinor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invitations": {
         parameters: {
             query?: never;
@@ -355,6 +372,23 @@ export interface paths {
         };
         /** The organization's audit log, newest first */
         get: operations["listAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/audit-log/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole audit log as CSV, oldest first, for the organization's owner (evidence for a HIPAA or other review); the export is itself audited */
+        get: operations["exportAuditLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1822,6 +1856,12 @@ export interface components {
             bookingHorizonDays?: number;
             bookingSlotStepMinutes?: number;
             reminderOffsetsMinutes?: number[];
+            minimumAge?: number;
+            /**
+             * @description An owner turning HIPAA mode off while calls or messages it protects exist confirms it with true
+             * @constant
+             */
+            confirmHipaaOff?: true;
         };
         /** @description Opening ranges per weekday in the organization's time zone; a missing or empty day is closed */
         BusinessHours: {
@@ -1945,6 +1985,8 @@ export interface components {
             bookingSlotStepMinutes: number;
             /** @description Appointment reminders are texted this long before the start */
             reminderOffsetsMinutes: number[];
+            /** @description People confirm being at least this old to sign up or join (18, or up to 25) */
+            minimumAge: number;
             status: string;
             /**
              * Format: date-time
@@ -1972,6 +2014,11 @@ export interface components {
              * @description ISO 8601, UTC
              */
             joinedAt: string;
+        };
+        MinorErasure: {
+            workflowId: string;
+            /** @description Its durable workflow in the Temporal Web UI (TEMPORAL_UI_URL); null when none is configured */
+            workflowUrl: string | null;
         };
         InvitationPage: {
             data: components["schemas"]["Invitation"][];
@@ -3090,6 +3137,11 @@ export interface operations {
                          */
                         product?: "receptionist" | "coach";
                     };
+                    /**
+                     * @description The person confirms being 18 or older (or the organization's minimum age)
+                     * @constant
+                     */
+                    ageConfirmed: true;
                 };
             };
         };
@@ -3448,6 +3500,8 @@ export interface operations {
                 timeZone?: string;
                 /** @description The product of the organization created on a first sign-in, if one is */
                 product?: "receptionist" | "coach";
+                /** @description The person confirms being 18 or older: needed when the sign-in creates their account */
+                ageConfirmed?: "true";
             };
             header?: never;
             path: {
@@ -3961,6 +4015,73 @@ export interface operations {
             };
         };
     };
+    reportMinor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Access ended; the erasure runs as a workflow */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorErasure"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listInvitations: {
         parameters: {
             query?: {
@@ -4156,6 +4277,8 @@ export interface operations {
                     name?: string;
                     /** @description New account: its password (policy applies). Existing account: its current password */
                     password?: string;
+                    /** @description The person confirms being at least the organization's minimum age: needed for a new account, and for an existing one that confirmed a lower age */
+                    ageConfirmed?: boolean;
                 };
             };
         };
@@ -4572,6 +4695,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditEntryPage"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per entry: id, time, action, actor, target, IP, request id and metadata as JSON */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
                 };
             };
             /** @description Invalid request: the message and `field` name what is wrong */
@@ -7758,6 +7928,11 @@ export interface operations {
                     email: string;
                     password: string;
                     name: string;
+                    /**
+                     * @description The person confirms being 18 or older (or the organization's minimum age)
+                     * @constant
+                     */
+                    ageConfirmed: true;
                     consent: {
                         /** @constant */
                         agreed: true;

@@ -1,3 +1,4 @@
+import { Checkbox } from 'react-aria-components';
 import { useSearchParams } from 'react-router';
 import { api } from '../api/client';
 import { Field, Problem } from '../components';
@@ -18,12 +19,16 @@ export function AcceptInvitation() {
           submit="Join"
           send={(form) => {
             const name = String(form.get('name') ?? '').trim();
-            return api.POST('/invitations/accept', { body: { token, password: String(form.get('password')), ...(name ? { name } : {}) } });
+            return api.POST('/invitations/accept', { body: { token, password: String(form.get('password')), ...(name ? { name } : {}), ageConfirmed: form.get('ageConfirmed') === 'yes' } });
           }}
         >
           <p>New to Callgenly? Choose your name and a password. Already have an account? Enter its password.</p>
           <Field label="Your name (new accounts)" name="name" autoComplete="name" isRequired={false} />
           <Field label="Password" name="password" type="password" autoComplete="current-password" />
+          {/* Adults only: the organization's minimum age (18, or the higher age it set), which the API checks. */}
+          <Checkbox name="ageConfirmed" value="yes" isRequired>
+            I am 18 or older, and at least the age this organization asks
+          </Checkbox>
         </SessionForm>
       )}
     </main>

@@ -5,9 +5,10 @@ import { SessionForm } from '../SessionForm';
 import { useApi } from '../useApi';
 
 /** Single sign-on starts at the API, which sends the browser to the provider and, signed in, back here. */
-export function SsoButtons({ product }: { product?: 'receptionist' | 'coach' }) {
+export function SsoButtons({ product, ageConfirmed }: { product?: 'receptionist' | 'coach'; ageConfirmed?: boolean }) {
   const methods = useApi(async () => (await api.GET('/auth/methods')).data, []).data;
-  const query = new URLSearchParams({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, ...(product ? { product } : {}) });
+  // A first sign-in creates the account: only from the sign-up page, once the person confirmed their age.
+  const query = new URLSearchParams({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, ...(product ? { product } : {}), ...(ageConfirmed ? { ageConfirmed: 'true' } : {}) });
   if (!methods?.google && !methods?.microsoft) return null;
   return (
     <div className="actions sso">

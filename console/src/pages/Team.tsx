@@ -3,6 +3,7 @@ import { api, ok, problem } from '../api/client';
 import { Button, Loading, Page, Problem, TableHead } from '../components';
 import { useSession } from '../session';
 import { useOutcome } from '../outcome';
+import { ReportUnderAge } from '../ReportUnderAge';
 import { useApi } from '../useApi';
 
 const ROLES = ['member', 'admin', 'owner'] as const;
@@ -86,6 +87,7 @@ export function Team() {
                       Remove
                     </Button>
                   )}
+                  {m.userId !== session?.user.id && m.role !== 'owner' && <ReportUnderAge userId={m.userId} name={m.name} act={act} reload={members.reload} />}
                 </td>
               </tr>
             ))}

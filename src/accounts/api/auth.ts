@@ -14,6 +14,7 @@ import { defineRoute } from '../../platform/http/v1/route';
 import { Email, idOf, Product } from '../../platform/http/v1/schemas';
 import { clearSessionCookies } from '../auth/sessionCookies';
 import { SessionInfo, sessionInfo, signIn } from '../auth/sessionInfo';
+import { ADULT_AGE, AgeConfirmed } from '../auth/age';
 
 const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/New_York').meta({ example: 'America/Los_Angeles' });
 
@@ -22,6 +23,7 @@ const SignUp = z.object({
   password: passwordSchema,
   name: z.string().trim().min(1).max(200),
   organization: z.object({ name: z.string().trim().min(1).max(200), timeZone: TimeZone, product: Product.default('receptionist') }),
+  ageConfirmed: AgeConfirmed,
 });
 
 const SignInBody = z.object({
@@ -56,7 +58,7 @@ export const authRoutes = [
       const passwordHash = await hashPassword(body.password, deps.config.auth.bcryptCost);
       const { userId, orgId } = await deps.db
         .transaction(async (trx) => {
-          const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
+          const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash, ageConfirmed: ADULT_AGE });
           return { userId: user.id, orgId: await createOwnedOrganization(trx, deps, req, user.id, body.organization) };
         })
         .catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADULT_AGE, ageNotConfirmed } from '../auth/age';
 import { notifyAfterCommit } from '../../notifications/notifyAfterCommit';
 import { hashPassword, passwordSchema, verifyPassword } from '../auth/passwords';
 import { hasRole } from '../auth/roles';
@@ -114,6 +115,7 @@ export const invitationRoutes = [
       token: z.string().min(1).max(4096),
       name: z.string().trim().min(1).max(200).optional().meta({ description: 'Required for a new account' }),
       password: z.string().min(1).max(1024).optional().meta({ description: 'New account: its password (policy applies). Existing account: its current password' }),
+      ageConfirmed: z.boolean().optional().meta({ description: "The person confirms being at least the organization's minimum age: needed for a new account, and for an existing one that confirmed a lower age" }),
     }),
     response: { schema: SessionInfo, description: 'Joined and signed in to the organization' },
     errors: [401, 404, 409, 429],
@@ -133,12 +135,17 @@ export const invitationRoutes = [
         if (!policy.success) throw new ApiError(400, 'invalid_request', `password: ${policy.error.issues[0]!.message}`, 'password');
         checkPasswordAgainstEmail(body.password, email);
       }
+      // Adults only: the organization's minimum age, confirmed unless the person already confirmed as much.
+      const minimumAge = Number((await deps.db('organizations').where({ id: orgId }).first('minimum_age'))?.minimum_age ?? ADULT_AGE);
+      const confirmsAge = !existing || (existing.age_confirmed_minimum ?? 0) < minimumAge;
+      if (confirmsAge && body.ageConfirmed !== true) throw ageNotConfirmed(minimumAge);
       const passwordHash = existing ? undefined : await hashPassword(body.password!, deps.config.auth.bcryptCost);
       // The account is created in the transaction that consumes the invitation: a revoked, expired or
       // already used invitation rolls it back, so a refused token claims nobody's address.
       const userId = await deps.db
         .transaction(async (trx) => {
-          const id = existing?.id ?? (await usersRepository(trx).create({ email, name: body.name!, passwordHash })).id;
+          const id = existing?.id ?? (await usersRepository(trx).create({ email, name: body.name!, passwordHash, ageConfirmed: minimumAge })).id;
+          if (existing && confirmsAge) await usersRepository(trx).confirmAge(existing.id, minimumAge);
           await withTenant(trx, orgId, async (tenant) => {
             const accepted = await invitationsRepository(tenant).accept(invitationId, id);
             if (!accepted) throw invalid();

@@ -10,6 +10,10 @@ import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
 import { idOf, iso, pageBody, pageOf, PageQuery, Role, StaffRole, Timestamp } from '../../platform/http/v1/schemas';
 import { usersRepository } from '../repositories/users';
+import { closeLearner } from '../../coaching/closure';
+import { workflowUrl, WorkflowUrl } from '../../platform/temporal/workflowLinks';
+import { OrgId } from '../../../workflows/platform/searchAttributes';
+import { minorErasureWorkflowId, type MinorErasureInput } from '../../../workflows/privacy/deletionDefinitions';
 
 const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp }).meta({ id: 'Member' });
 const UserParams = z.object({ userId: idOf('usr') });
@@ -111,5 +115,38 @@ export const memberRoutes = [
         await membersRepository(trx).remove(params.userId);
         await audit(trx, req, auth, { action: 'member.removed', targetType: 'user', targetId: params.userId, metadata: { role: before.role } });
       }),
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/members/{userId}/minor-report',
+    operationId: 'reportMinor',
+    summary: "Report that a member or learner is under the organization's minimum age: they lose access now and are erased at once, without the usual grace period (audited)",
+    tag: 'Members',
+    access: 'admin',
+    params: UserParams,
+    response: { status: 202, schema: z.object({ workflowId: z.string(), workflowUrl: WorkflowUrl }).meta({ id: 'MinorErasure' }), description: 'Access ended; the erasure runs as a workflow' },
+    errors: [404, 409],
+    async handle({ auth, deps, params, req }) {
+      if (params.userId === auth.userId) throw new ApiError(409, 'cannot_report_yourself', 'Ask another admin to report it, or delete your own account');
+      await withTenant(deps.db, auth.orgId, async (trx) => {
+        const role = await membersRepository(trx).roleOf(params.userId);
+        if (!role) throw new ApiError(404, 'not_found', 'No such member');
+        if (role === 'owner') throw new ApiError(409, 'owner_reported', 'An owner answers for the organization: if its owner is a minor, delete the organization');
+        // At once: a learner's calls stop (plans ended, schedules deleted), and access to this organization ends.
+        if (role === 'learner') await closeLearner(trx, deps.temporal, { orgId: auth.orgId, userId: params.userId, requestId: String(req.id ?? '') });
+        await membersRepository(trx).remove(params.userId);
+        await audit(trx, req, auth, { action: 'member.reported_minor', targetType: 'user', targetId: params.userId, metadata: { role } });
+      });
+      const workflowId = minorErasureWorkflowId(auth.orgId, params.userId);
+      await deps.temporal.workflow.start('minorErasureWorkflow', {
+        workflowId,
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [{ orgId: auth.orgId, userId: params.userId, reportedBy: auth.userId } satisfies MinorErasureInput],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        typedSearchAttributes: [{ key: OrgId, value: auth.orgId }],
+      });
+      return { workflowId, workflowUrl: workflowUrl(deps.config.temporal, workflowId) };
+    },
   }),
 ];

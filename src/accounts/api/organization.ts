@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MinimumAge } from '../auth/age';
 import { isValidTimeZone } from '../../platform/timeZones';
 import { withTenant } from '../../platform/db/tenancy';
 import { currentOrganizationRepository, type OrganizationRow, type OrganizationSettingsPatch } from '../repositories/organizations';
@@ -48,6 +49,7 @@ const Organization = z
     bookingHorizonDays: z.number().int(),
     bookingSlotStepMinutes: z.number().int(),
     reminderOffsetsMinutes: z.array(z.number()).meta({ description: 'Appointment reminders are texted this long before the start' }),
+    minimumAge: z.number().int().meta({ description: 'People confirm being at least this old to sign up or join (18, or up to 25)' }),
     status: z.string(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -75,6 +77,7 @@ const SettingsPatch = z
     bookingHorizonDays: z.number().int().min(1).max(366),
     bookingSlotStepMinutes: z.number().int().min(5).max(240),
     reminderOffsetsMinutes: z.array(z.number().int().min(1).max(60 * 24 * 14)).max(5),
+    minimumAge: MinimumAge,
     confirmHipaaOff: z.literal(true).meta({ description: 'An owner turning HIPAA mode off while calls or messages it protects exist confirms it with true' }),
   })
   .partial()
@@ -106,6 +109,7 @@ function toApi(row: OrganizationRow, baa: { version: string; url?: string }): z.
     bookingHorizonDays: row.booking_horizon_days,
     bookingSlotStepMinutes: row.booking_slot_step_minutes,
     reminderOffsetsMinutes: row.reminder_offsets_seconds.map((s) => s / 60),
+    minimumAge: row.minimum_age,
     status: row.status,
     createdAt: iso(row.created_at)!,
     updatedAt: iso(row.updated_at)!,
@@ -132,6 +136,7 @@ const COLUMNS: Record<string, keyof OrganizationSettingsPatch> = {
   bookingHorizonDays: 'booking_horizon_days',
   bookingSlotStepMinutes: 'booking_slot_step_minutes',
   reminderOffsetsMinutes: 'reminder_offsets_seconds',
+  minimumAge: 'minimum_age',
 };
 
 /**

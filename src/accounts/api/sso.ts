@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { ADULT_AGE, ageNotConfirmed } from '../auth/age';
 import { newSsoAttempt, SsoError, type OidcClient, type VerifiedIdentity } from '../auth/oidc';
 import { identitiesRepository, type SsoProvider } from '../repositories/identities';
 import { usersRepository } from '../repositories/users';
@@ -52,12 +53,13 @@ export const ssoRoutes = [
     query: z.object({
       timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone').default('UTC').meta({ description: "Time zone for the organization created on a first sign-in, if one is" }),
       product: Product.default('receptionist').meta({ description: 'The product of the organization created on a first sign-in, if one is' }),
+      ageConfirmed: z.literal('true').optional().meta({ description: `The person confirms being ${ADULT_AGE} or older: needed when the sign-in creates their account` }),
     }),
     errors: [404],
     async handle({ params, query, deps, res }) {
       const client = clientFor(deps, params.provider);
       const attempt = newSsoAttempt();
-      const cookie = await deps.tokens.sign('sso-state', { provider: params.provider, ...attempt, timeZone: query.timeZone, product: query.product }, STATE_TTL_MS);
+      const cookie = await deps.tokens.sign('sso-state', { provider: params.provider, ...attempt, timeZone: query.timeZone, product: query.product, ageConfirmed: query.ageConfirmed === 'true' }, STATE_TTL_MS);
       res.cookie(STATE_COOKIE, cookie, { ...stateCookieOptions(deps), maxAge: STATE_TTL_MS });
       res.redirect(302, await client.authorizationUrl(attempt));
     },
@@ -96,7 +98,7 @@ export const ssoRoutes = [
         await audit(deps.db, req, undefined, { orgId: null, actorType: 'user', actorId: null, action: 'auth.sign_in_failed', metadata: { method: params.provider, reason: err.message } });
         throw new ApiError(401, 'sso_failed', `Single sign-on failed: ${err.message}`);
       }
-      const userId = await findOrCreateUser(deps, params.provider, identity);
+      const userId = await findOrCreateUser(deps, params.provider, identity, saved.ageConfirmed === true);
       const orgId = await defaultOrganization(deps, req, userId, identity, String(saved.timeZone ?? 'UTC'), saved.product === 'coach' ? 'coach' : 'receptionist');
       const info = await signIn(deps, req, res, { userId, orgId, method: params.provider });
       respond(deps, res, info);
@@ -105,7 +107,7 @@ export const ssoRoutes = [
 ];
 
 /** The linked user; else the user with this verified email, now linked; else a new user. */
-async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: VerifiedIdentity): Promise<string> {
+async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: VerifiedIdentity, ageConfirmed: boolean): Promise<string> {
   const identities = identitiesRepository(deps.db);
   const users = usersRepository(deps.db);
   const linked = await identities.findUserId(provider, identity.subject);
@@ -116,7 +118,9 @@ async function findOrCreateUser(deps: V1Deps, provider: SsoProvider, identity: V
   // An unverified address could be anyone's: never let it take over, or claim, an account.
   if (!identity.emailVerified) throw new ApiError(401, 'email_not_verified', `Your ${provider} account's email address is not verified`);
   const existing = await users.findByEmail(identity.email);
-  const user = existing ?? (await users.create({ email: identity.email, name: identity.name, emailVerified: true }));
+  // A first sign-in creates an account: only for someone who confirmed their age where they started it.
+  if (!existing && !ageConfirmed) throw ageNotConfirmed(ADULT_AGE);
+  const user = existing ?? (await users.create({ email: identity.email, name: identity.name, emailVerified: true, ageConfirmed: ADULT_AGE }));
   await users.markEmailVerified(user.id);
   await identities.link(provider, identity.subject, user.id);
   // An account that had a password now also opens with this provider: its owner must know.

@@ -29,6 +29,11 @@ export function membersRepository(trx: Tx) {
       return base().where('memberships.user_id', userId).first();
     },
 
+    /** Anyone's role here, learners included. */
+    async roleOf(userId: string): Promise<Role | undefined> {
+      return (await trx('memberships').where({ user_id: userId }).first('role'))?.role;
+    },
+
     /** Owners, locked until the transaction ends, so two owners cannot demote each other at the same time. */
     async lockOwners(): Promise<string[]> {
       const rows = await trx('memberships').where({ role: 'owner' }).forUpdate().select('user_id');

@@ -39,6 +39,8 @@ export interface OrganizationRow {
   retention_days: number;
   recording_retention_days: number;
   hipaa_mode: boolean;
+  /** Adults only: the age people confirm being at least to join (18 to 25). */
+  minimum_age: number;
   encrypt_workflow_payloads: boolean;
   legal_hold: boolean;
   baa_version: string | null;
@@ -116,6 +118,7 @@ export type OrganizationSettingsPatch = Partial<
     | 'booking_horizon_days'
     | 'booking_slot_step_minutes'
     | 'reminder_offsets_seconds'
+    | 'minimum_age'
   >
 >;
 

@@ -8,6 +8,7 @@ export interface UserRow {
   name: string;
   password_hash: string | null;
   email_verified_at: Date | null;
+  age_confirmed_minimum: number | null;
   created_at: Date;
 }
 
@@ -25,7 +26,8 @@ export function usersRepository(db: Db | Tx) {
       return db<UserRow>('users').where({ id }).first();
     },
 
-    async create(input: { email: string; name: string; passwordHash?: string; emailVerified?: boolean }): Promise<UserRow> {
+    /** `ageConfirmed`: the age the person confirmed being at least (sign-up asks; README, "Adults only"). */
+    async create(input: { email: string; name: string; passwordHash?: string; emailVerified?: boolean; ageConfirmed: number }): Promise<UserRow> {
       const [row] = await db<UserRow>('users')
         .insert({
           id: newId('usr'),
@@ -33,9 +35,23 @@ export function usersRepository(db: Db | Tx) {
           name: input.name,
           password_hash: input.passwordHash ?? null,
           email_verified_at: input.emailVerified ? db.fn.now() : null,
+          age_confirmed_at: db.fn.now(),
+          age_confirmed_minimum: input.ageConfirmed,
         } as never)
         .returning('*');
       return row!;
+    },
+
+    /** The person's membership of `orgId` ended and, with no other membership left, the person (sessions with them). */
+    async removeFromOrganization(orgId: string, userId: string): Promise<{ accountDeleted: boolean }> {
+      await db('memberships').where({ org_id: orgId, user_id: userId }).del();
+      const deleted = await db('users').where({ id: userId }).whereNotExists(db('memberships').where({ user_id: userId }).select(db.raw('1'))).del();
+      return { accountDeleted: deleted > 0 };
+    },
+
+    /** The person confirmed, again, being at least `age` (joining an organization that asks more). */
+    async confirmAge(userId: string, age: number): Promise<void> {
+      await db('users').where({ id: userId }).update({ age_confirmed_at: db.fn.now(), age_confirmed_minimum: age });
     },
 
     markEmailVerified(id: string): Promise<number> {

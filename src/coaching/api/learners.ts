@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AgeConfirmed } from '../../accounts/auth/age';
 import { checkPasswordAgainstEmail, emailTaken } from '../../accounts/api/auth';
 import { hashPassword, passwordSchema } from '../../accounts/auth/passwords';
 import { signIn, SessionInfo } from '../../accounts/auth/sessionInfo';
@@ -125,6 +126,7 @@ export const learnerRoutes = [
       email: Email,
       password: passwordSchema,
       name: z.string().trim().min(1).max(200),
+      ageConfirmed: AgeConfirmed,
       consent: z.object({
         agreed: z.literal(true, { error: 'must be true: calls are placed only with consent' }),
         version: z.string().min(1).max(64).meta({ description: 'The version of the consent text that was shown' }),
@@ -140,7 +142,7 @@ export const learnerRoutes = [
       const passwordHash = await hashPassword(body.password, deps.config.auth.bcryptCost);
       const userId = await deps.db
         .transaction(async (trx) => {
-          const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash });
+          const user = await usersRepository(trx).create({ email: body.email, name: body.name, passwordHash, ageConfirmed: org.minimum_age });
           await withTenant(trx, org.id, async (tenant) => {
             await usersRepository(tenant).addMembership(org.id, user.id, 'learner');
             const learners = learnersRepository(tenant);
