@@ -15,6 +15,10 @@ export async function seedCalls(db: Db, orgId: string, options: { count: number;
        from generate_series(1, :count) g`,
       { tag, orgId, ageDays: options.ageDays, count: options.count },
     );
+    // Each transcript turn's foreign-key check runs a plan this connection may have made while calls was
+    // nearly empty (earlier in the bench): a sequential scan, per row, over what are now 100,000s of calls.
+    // ANALYZE invalidates it, so the check is planned again on the real size (an index lookup).
+    await trx.raw('analyze calls');
     await trx.raw(
       `insert into transcript_turns (org_id, call_id, seq, role, text_ciphertext)
        select :orgId, 'call_' || substr(md5(:tag || g), 1, 26), s, case when s % 2 = 1 then 'caller' else 'agent' end, '\\x00'::bytea
