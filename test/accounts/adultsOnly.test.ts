@@ -62,6 +62,8 @@ test('a learner and a staff member reported as minors lose access at once and ar
   expect(await db('learners').where({ user_id: learner.userId }).first()).toBeUndefined();
   expect(await db('coach_plans').where({ id: plan.id }).first()).toBeUndefined();
   expect(await db('users').where({ id: learner.userId }).first()).toBeUndefined();
+  // Reporting again (as after Temporal was unreachable) only starts the same erasure again.
+  expect((await stack.owner.post(`/api/v1/members/${learner.userId}/minor-report`, {})).body.workflowId).toBe(reported.body.workflowId);
   const actions = (await db('audit_log').where({ org_id: stack.orgId, target_id: learner.userId }).pluck('action')).sort();
   expect(actions).toEqual(expect.arrayContaining(['coaching.account_closed', 'coaching.learner_erased', 'member.minor_erased', 'member.reported_minor']));
 

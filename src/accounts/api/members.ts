@@ -131,6 +131,8 @@ export const memberRoutes = [
       if (params.userId === auth.userId) throw new ApiError(409, 'cannot_report_yourself', 'Ask another admin to report it, or delete your own account');
       await withTenant(deps.db, auth.orgId, async (trx) => {
         const role = await membersRepository(trx).roleOf(params.userId);
+        // Reported already (Temporal was unreachable when the erasure was to start): only start it again.
+        if (!role && (await trx('audit_log').where({ action: 'member.reported_minor', target_id: params.userId }).first('id'))) return;
         if (!role) throw new ApiError(404, 'not_found', 'No such member');
         if (role === 'owner') throw new ApiError(409, 'owner_reported', 'An owner answers for the organization: if its owner is a minor, delete the organization');
         // At once: a learner's calls stop (plans ended, schedules deleted), and access to this organization ends.
