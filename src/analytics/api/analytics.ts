@@ -69,17 +69,21 @@ export const analyticsRoutes = [
     access: 'person',
     body: z.object({ events: z.array(Event).min(1).max(20) }),
     errors: [403],
-    async handle({ auth, body, deps }) {
-      const consent = await deps.db('analytics_consents').where({ user_id: auth.userId!, granted: true }).first('user_id');
-      if (!consent) throw new ApiError(403, 'analytics_not_allowed', 'You have not allowed product analytics: nothing was recorded');
-      await withTenant(deps.db, auth.orgId, async (trx) => {
-        for (const e of body.events) {
-          await trx('product_analytics')
-            .insert({ org_id: auth.orgId, user_id: auth.userId!, day: trx.raw('current_date'), kind: e.kind, name: e.name, count: 1 })
-            .onConflict(['org_id', 'user_id', 'day', 'kind', 'name'])
-            .merge({ count: trx.raw('product_analytics.count + 1') });
-        }
-      });
-    },
+    handle: ({ auth, body, deps }) =>
+      // The yes is read with a share lock held until the counts are written: a "no" arriving meanwhile waits
+      // and then deletes them too, and one that came first makes this find no yes. (A page counted while the
+      // person was saying no outlived the no: the console's browser test caught it, once in CI.)
+      deps.db.transaction(async (owner) => {
+        const consent = await owner('analytics_consents').where({ user_id: auth.userId!, granted: true }).forShare().first('user_id');
+        if (!consent) throw new ApiError(403, 'analytics_not_allowed', 'You have not allowed product analytics: nothing was recorded');
+        await withTenant(owner, auth.orgId, async (trx) => {
+          for (const e of body.events) {
+            await trx('product_analytics')
+              .insert({ org_id: auth.orgId, user_id: auth.userId!, day: trx.raw('current_date'), kind: e.kind, name: e.name, count: 1 })
+              .onConflict(['org_id', 'user_id', 'day', 'kind', 'name'])
+              .merge({ count: trx.raw('product_analytics.count + 1') });
+          }
+        });
+      }),
   }),
 ];
