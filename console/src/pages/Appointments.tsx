@@ -171,11 +171,17 @@ type Chosen = { serviceId: string; start: string; customerName?: string; custome
 function SlotForm(props: { title: string; services: Service[]; timeZone: string; submit: string; version: number; withCustomer?: boolean; onSubmit: (chosen: Chosen) => unknown; onCancel?: () => void }) {
   const [serviceId, setServiceId] = useState(props.services[0]?.id ?? '');
   const [day, setDay] = useState<LocalDate>(() => localDateOf(new Date(), props.timeZone));
-  const slots = useApi(
-    async () =>
-      serviceId && day ? ok(await api.GET('/availability', { params: { query: { serviceId, from: new Date(Math.max(Date.now(), Date.parse(before(day)))).toISOString(), to: after(day) } } })).slots.filter((s) => s.local.startsWith(day)) : [],
+  const key = `${serviceId}|${day}|${props.version}`;
+  const loaded = useApi(
+    async () => ({
+      key,
+      slots: serviceId && day ? ok(await api.GET('/availability', { params: { query: { serviceId, from: new Date(Math.max(Date.now(), Date.parse(before(day)))).toISOString(), to: after(day) } } })).slots.filter((s) => s.local.startsWith(day)) : [],
+    }),
     [serviceId, day, props.version],
   );
+  // The last day's times stay loaded until this day's come: never offer them, or a time picked meanwhile
+  // would silently become another when the list changes under it.
+  const slots = { data: loaded.data?.key === key ? loaded.data.slots : undefined, error: loaded.error };
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
