@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../src/platform/db/embeddedPostgres';
 import type { CliResolution } from '../../src/platform/temporal/cliBinary';
@@ -12,8 +11,8 @@ const ROOT = path.join(__dirname, '..', '..');
 /**
  * The pieces the chaos run kills and restarts, each a real process: the API and the workers
  * (`src/server.ts`, `src/worker.ts` under tsx, in one process each so SIGKILL really kills them), the
- * embedded PostgreSQL on a persistent data folder, the Temporal dev server on a persistent SQLite file,
- * and a redis-server. Each restart comes back on the same port with the same data.
+ * embedded PostgreSQL on a persistent data folder and the Temporal dev server on a persistent SQLite file
+ * (Redis is test/helpers/redisServer.ts). Each restart comes back on the same port with the same data.
  */
 export interface NodeProcess {
   readonly name: string;
@@ -126,33 +125,6 @@ export function restartableTemporal(options: { cli: CliResolution; port: number;
     async stop() {
       await server?.stop();
       server = undefined;
-    },
-  };
-}
-
-/** A redis-server keeping nothing on disk: a restart loses every key, the harshest case for lockouts and limits. */
-export function restartableRedis(options: { binary: string; port: number; logFile: string }): Restartable {
-  let child: ChildProcess | undefined;
-  return {
-    name: 'Redis',
-    async start() {
-      const started = spawn(options.binary, ['--port', String(options.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--logfile', options.logFile], { stdio: 'ignore' });
-      child = started;
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const up = await new Promise<boolean>((resolve) => {
-          const socket = connect(options.port, '127.0.0.1');
-          socket.once('connect', () => (socket.end(), resolve(true)));
-          socket.once('error', () => resolve(false));
-        });
-        if (up) return;
-        if (started.exitCode !== null) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      throw new Error(`redis-server did not start on port ${options.port}`);
-    },
-    async stop() {
-      await end(child, 'SIGKILL', () => undefined);
     },
   };
 }

@@ -46,7 +46,8 @@ import { startFakeTwilioRest } from '../fakes/twilioRest';
 import { startCallers, type Line } from './callers';
 import { faultFigures, logLeaks, type Fault } from './figures';
 import { checkInvariants } from './invariants';
-import { nodeProcess, restartablePostgres, restartableRedis, restartableTemporal, type NodeProcess, type Restartable } from './processes';
+import { nodeProcess, restartablePostgres, restartableTemporal, type NodeProcess, type Restartable } from './processes';
+import { redisServer } from '../helpers/redisServer';
 import { receptionistReply } from './receptionistModel';
 
 const ACCOUNT_SID = `AC${'c'.repeat(32)}`;
@@ -105,9 +106,9 @@ async function main(): Promise<void> {
     let databaseUrl = '';
     const postgres = restartablePostgres({ dir: path.join(dir, 'pg'), port: await freePort(), database: 'callgenly_chaos', onStarted: (pg) => (databaseUrl = pg.url) });
     const temporal = restartableTemporal({ cli, port: await freePort(), dbFilename: path.join(dir, 'temporal.sqlite') });
-    const redisServer = redisBinary();
+    const redisBinaryPath = redisBinary();
     const redisPort = await freePort();
-    const redis = redisServer ? restartableRedis({ binary: redisServer, port: redisPort, logFile: path.join(dir, 'redis.log') }) : undefined;
+    const redis = redisBinaryPath ? redisServer({ binary: redisBinaryPath, port: redisPort, logFile: path.join(dir, 'redis.log') }) : undefined;
     const servers: Restartable[] = [postgres, temporal, ...(redis ? [redis] : [])];
     cleanup.push(async () => {
       for (const server of servers.reverse()) await server.stop().catch(() => undefined);
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
       STRIPE_API_URL: stripeMock.url,
       // A status callback lost in a fault is asked of Twilio (the fake REST API) after 30 s, not 5 minutes.
       CALL_STATUS_CHECK_AFTER_MS: '30000',
-      ...(redis ? { REDIS_URL: `redis://127.0.0.1:${redisPort}` } : {}),
+      ...(redis ? { REDIS_URL: redis.url } : {}),
     };
     const config = loadConfig(env);
     const orgIds = await withServices(env, (services) => setUp(services));

@@ -1,43 +1,26 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import { createClient } from 'redis';
 import { lockoutDigest } from '../../src/accounts/repositories/signInLockouts';
 import { freePort } from '../../src/platform/ports';
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
+import { redisServer } from '../helpers/redisServer';
 
 /**
  * Two API replicas sharing one Redis (REDIS_URL): a rate limit counted on one is spent on the other, a
  * lockout earned on one holds on the other, Redis holds digests only, and readiness says when Redis is down.
  * A Redis of its own (Debian's redis-server), so stopping it touches nothing else.
  */
-let port: number;
-let server: ChildProcess;
+let redis: ReturnType<typeof redisServer>;
 let replicas: Array<Awaited<ReturnType<typeof startApi>>>;
 
-async function startRedis(): Promise<void> {
-  server = spawn(process.env.REDIS_SERVER ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const probe = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
-  for (let i = 0; ; i++) {
-    try {
-      await probe.connect();
-      await probe.quit();
-      return;
-    } catch (error) {
-      if (i > 50) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  await startRedis();
-  const env = { REDIS_URL: `redis://127.0.0.1:${port}`, AUTH_RATE_LIMIT_PER_ACCOUNT: '4', AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_BASE_MS: '60000' };
+  redis = redisServer({ port: await freePort() });
+  await redis.start();
+  const env = { REDIS_URL: redis.url, AUTH_RATE_LIMIT_PER_ACCOUNT: '4', AUTH_LOCKOUT_THRESHOLD: '3', AUTH_LOCKOUT_BASE_MS: '60000' };
   replicas = [await startApi(env), await startApi(env)];
 }, 60_000);
 afterAll(async () => {
   for (const r of replicas ?? []) await r.close();
-  server?.kill('SIGKILL');
+  await redis?.stop();
 });
 
 test('a lockout earned on one replica holds on the other, and Redis keeps only digests', async () => {
@@ -70,12 +53,11 @@ test('a per-account rate limit counted on one replica is spent on the other', as
 
 test('readiness reports Redis, and says so when it is gone', async () => {
   expect((await request(replicas[0]!.app).get('/readyz')).body).toEqual({ status: 'ready', checks: { postgres: 'ok', temporal: 'ok', redis: 'ok' } });
-  server.kill('SIGKILL');
-  await new Promise((r) => server.once('exit', r));
+  await redis.stop();
   const down = await request(replicas[0]!.app).get('/readyz');
   expect([down.status, down.body.checks.redis]).toEqual([503, 'unreachable']);
   // Back, and the replica finds it again by itself.
-  await startRedis();
+  await redis.start();
   for (let i = 0; i < 100 && (await request(replicas[0]!.app).get('/readyz')).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
   expect((await request(replicas[0]!.app).get('/readyz')).body.checks.redis).toBe('ok');
 }, 30_000);
