@@ -19,13 +19,15 @@ export function createMinorErasureActivities(deps: { db: Db; config: Pick<Config
     async eraseReportedMinor(input: MinorErasureInput): Promise<{ learner: boolean; accountDeleted: boolean }> {
       const heartbeat = () => Context.current().heartbeat();
       const learner = Boolean(await withTenant(deps.db, input.orgId, (trx) => trx('learners').where({ user_id: input.userId }).first('user_id')));
+      // Erasing a learner ends their membership (and the person) too.
       if (learner) await eraseLearner({ db: deps.db, vapi }, input.orgId, input.userId, 'reported as a minor', heartbeat);
-      const { accountDeleted } = await usersRepository(deps.db).removeFromOrganization(input.orgId, input.userId);
-      const gone = !(await deps.db('users').where({ id: input.userId }).first('id'));
+      else await usersRepository(deps.db).removeFromOrganization(input.orgId, input.userId);
+      // Gone, whether this run or a crashed earlier one deleted them.
+      const accountDeleted = !(await deps.db('users').where({ id: input.userId }).first('id'));
       await withTenant(deps.db, input.orgId, (trx) =>
-        auditLogRepository(trx).record({ orgId: input.orgId, actorType: 'system', actorId: null, action: 'member.minor_erased', targetType: 'user', targetId: input.userId, metadata: { learner, accountDeleted: accountDeleted || gone } }),
+        auditLogRepository(trx).record({ orgId: input.orgId, actorType: 'system', actorId: null, action: 'member.minor_erased', targetType: 'user', targetId: input.userId, metadata: { learner, accountDeleted } }),
       );
-      return { learner, accountDeleted: accountDeleted || gone };
+      return { learner, accountDeleted };
     },
   };
 }

@@ -13,7 +13,7 @@ export interface Invariant {
 }
 
 const zero = (name: string, count: number): Invariant => ({ name, value: String(count), ok: count === 0 });
-const equal = (name: string, a: number, b: number, labels: [string, string]): Invariant => ({ name, value: `${a} ${labels[0]} = ${b} ${labels[1]}`.replace('=', a === b ? '=' : '≠'), ok: a === b });
+const equal = (name: string, a: number, b: number, labels: [string, string]): Invariant => ({ name, value: `${a} ${labels[0]} ${a === b ? '=' : '≠'} ${b} ${labels[1]}`, ok: a === b });
 
 export async function checkInvariants(input: {
   db: Db;
