@@ -103,3 +103,19 @@ test('a wrapped data key only unwraps for its own organization', async () => {
   const fresh = new Keyring(repo, services.config.masterKeys);
   await expect(fresh.activeKey(b.id)).rejects.toThrow(DecryptionError);
 });
+
+test('blind index: stable for one organization across key rotation, different between organizations, gone with the keys', async () => {
+  const [a, b] = [await makeOrganization(services), await makeOrganization(services)];
+  const number = '+14155550111';
+  const index = await services.fields.blindIndex(a.id, 'calls.from_e164', number);
+  expect(index.length).toBe(32);
+  expect(index.toString('latin1')).not.toContain('555');
+  expect((await services.fields.blindIndex(a.id, 'calls.from_e164', number)).equals(index)).toBe(true);
+  expect((await services.fields.blindIndex(a.id, 'calls.from_e164', '+14155550112')).equals(index)).toBe(false);
+  expect((await services.fields.blindIndex(a.id, 'messages.callback_e164', number)).equals(index)).toBe(false);
+  expect((await services.fields.blindIndex(b.id, 'calls.from_e164', number)).equals(index)).toBe(false);
+  await services.keyring.rotateDataKey(a.id);
+  expect((await services.fields.blindIndex(a.id, 'calls.from_e164', number)).equals(index)).toBe(true);
+  await services.keyring.destroy(a.id);
+  await expect(services.fields.blindIndex(a.id, 'calls.from_e164', number)).rejects.toThrow(KeyUnavailableError);
+});

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { DecryptionError, open, seal } from './aesGcm';
 import type { Keyring } from './keyring';
 
@@ -24,6 +25,18 @@ export class FieldCipher {
     if (stored.length <= HEADER_BYTES || stored.readUInt8(0) !== FORMAT) throw new DecryptionError('not a Callgenly ciphertext');
     const key = await this.keyring.keyVersion(orgId, stored.readUInt32BE(1));
     return open(key, stored.subarray(HEADER_BYTES), aad(orgId, context)).toString('utf8');
+  }
+
+  /**
+   * A keyed blind index of a value (HMAC-SHA256), so an encrypted column can still be looked up by equality
+   * (an incoming caller's number, a caller's erasure). The index key is derived from the organization's first
+   * data key, which never rotates away: the index stays stable while data keys rotate, differs between
+   * organizations (no cross-tenant correlation), and is gone when the organization's keys are destroyed.
+   * Callers normalize the value first (E.164, lower-cased email): the index matches bytes, not meaning.
+   */
+  async blindIndex(orgId: string, context: string, value: string): Promise<Buffer> {
+    const indexKey = Buffer.from(hkdfSync('sha256', await this.keyring.keyVersion(orgId, 1), Buffer.alloc(0), `blind-index|${orgId}|${context}`, 32));
+    return createHmac('sha256', indexKey).update(value, 'utf8').digest();
   }
 }
 
