@@ -4,6 +4,7 @@ import { organizationsWithoutBillingCycle, startBillingCycle } from '../../src/b
 import { periodCharges } from '../../src/billing/charges';
 import { periodEnd, retainUntil } from '../../src/billing/periods';
 import { endSubscription, ensureSubscription } from '../../src/billing/subscriptions';
+import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { Config } from '../../src/platform/config';
 import { newId } from '../../src/platform/db/ids';
 import type { Db } from '../../src/platform/db/knex';
@@ -150,8 +151,18 @@ export function createBillingCycleActivities(deps: {
       await deps.notifier.start(written);
     },
 
-    /** A plan change, at the period boundary: leaving the subscription ends it at Stripe (its last usage invoiced). */
+    /**
+     * A plan change, at the period boundary: leaving the subscription ends it at Stripe (its last usage invoiced).
+     * An organization that turned HIPAA mode on since asking keeps its plan: the new one would not include it.
+     */
     async applyPlan(input: { orgId: string; plan: BillingPlan }): Promise<void> {
+      const org = await db('organizations').where({ id: input.orgId }).first('hipaa_mode', 'billing_mode');
+      if (org?.hipaa_mode && !config.auth.baa.plans.includes(input.plan)) {
+        if (org.billing_mode === input.plan) return;
+        const metadata = { plan: input.plan, kept: org.billing_mode, reason: 'HIPAA mode is on, and the plan does not include it' };
+        await auditLogRepository(db).record({ orgId: input.orgId, actorType: 'system', actorId: null, action: 'billing.plan_change_refused', targetType: 'organization', targetId: input.orgId, metadata });
+        return;
+      }
       if (input.plan === 'prepaid' && deps.stripe) await endSubscription(db, deps.stripe, input.orgId, { cancelAtStripe: true });
       await db('organizations').where({ id: input.orgId }).update({ billing_mode: input.plan });
     },

@@ -33,6 +33,15 @@ export const auth = {
   baa: {
     version: setting('HIPAA_BAA_VERSION', z.string().trim().regex(/^[\w.-]{1,40}$/, 'must be a short version label').default('2026-11-30')),
     url: setting('HIPAA_BAA_URL', httpUrl().optional()),
+    /** The plans whose price includes HIPAA mode (comma-separated): the pay-as-you-go prepaid plan does not by default. */
+    plans: setting(
+      'HIPAA_PLANS',
+      z
+        .string()
+        .default('subscription')
+        .transform((v) => v.split(',').map((p) => p.trim()))
+        .pipe(z.array(z.enum(['subscription', 'prepaid'], { error: 'must list plans among subscription, prepaid' })).min(1)),
+    ),
   },
 };
 

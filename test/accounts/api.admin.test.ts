@@ -4,6 +4,7 @@ import { newId } from '../../src/platform/db/ids';
 import { REGISTRY } from '../../src/domains';
 
 const V1_ROUTES = REGISTRY.routes;
+import { createBillingCycleActivities } from '../../activities/billing/billingCycle';
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
 import { randomPhone } from '../helpers/organizations';
 
@@ -309,6 +310,30 @@ test('every audited action is in the audit log with actor, target and IP', async
   const page = await owner.get('/api/v1/audit-log?limit=5');
   const page2 = await owner.get(`/api/v1/audit-log?limit=5&cursor=${page.body.nextCursor}`);
   expect(page2.body.data[0].id).toBe(entries[5]!.id);
+});
+
+test('HIPAA mode only on a plan that includes it: refused on the prepaid plan; while on, a change to that plan is refused, and one asked before is not applied (audited)', async () => {
+  const { owner } = await team();
+  const orgId = owner.info!.organization.id;
+  const { current } = (await owner.get('/api/v1/organization')).body.businessAssociateAgreement;
+  await owner.post('/api/v1/organization/baa', { version: current });
+  await api.services.db('organizations').where({ id: orgId }).update({ billing_mode: 'prepaid' });
+  const refused = await owner.patch('/api/v1/organization', { hipaaMode: true });
+  expect([refused.status, refused.body.error.code]).toEqual([409, 'plan_excludes_hipaa']);
+  expect((await owner.get('/api/v1/organization')).body.hipaaMode).toBe(false);
+
+  await api.services.db('organizations').where({ id: orgId }).update({ billing_mode: 'subscription' });
+  expect((await owner.patch('/api/v1/organization', { hipaaMode: true })).body.hipaaMode).toBe(true);
+  const change = await owner.put('/api/v1/billing/plan', { plan: 'prepaid' });
+  expect([change.status, change.body.error.code]).toEqual([409, 'plan_excludes_hipaa']);
+
+  // A change to prepaid asked for before HIPAA mode went on reaches the period's end: the plan is kept.
+  const cycle = createBillingCycleActivities({ ...api.services, usage: { billCallUsage: () => Promise.reject(new Error('not used')) } });
+  await cycle.applyPlan({ orgId, plan: 'prepaid' });
+  expect((await api.services.db('organizations').where({ id: orgId }).first('billing_mode')).billing_mode).toBe('subscription');
+  expect(await api.services.db('audit_log').where({ org_id: orgId, action: 'billing.plan_change_refused' }).pluck('metadata')).toEqual([
+    { plan: 'prepaid', kept: 'subscription', reason: 'HIPAA mode is on, and the plan does not include it' },
+  ]);
 });
 
 test('HIPAA mode protecting call data goes off only by an owner who confirms it (audited); the owner, alone, exports the whole audit log as CSV', async () => {

@@ -182,10 +182,11 @@ export const organizationRoutes = [
       for (const [field, value] of Object.entries(body)) if (COLUMNS[field]) patch[COLUMNS[field]] = value;
       if (body.reminderOffsetsMinutes) patch.reminder_offsets_seconds = body.reminderOffsetsMinutes.map((m) => m * 60);
       const row = await withTenant(deps.db, auth.orgId, async (trx) => {
-        // HIPAA mode only under the current Business Associate Agreement, accepted by an owner.
+        // HIPAA mode only under the current Business Associate Agreement, accepted by an owner, on a plan that includes it.
         if (body.hipaaMode === true) {
-          const { baa_version: accepted, hipaa_mode: on } = await trx('organizations').first('baa_version', 'hipaa_mode');
+          const { baa_version: accepted, hipaa_mode: on, billing_mode: plan } = await trx('organizations').first('baa_version', 'hipaa_mode', 'billing_mode');
           if (!on && accepted !== deps.config.auth.baa.version) throw new ApiError(409, 'baa_required', `HIPAA mode needs the Business Associate Agreement (version ${deps.config.auth.baa.version}) accepted by an owner first`, 'hipaaMode');
+          if (!on && !deps.config.auth.baa.plans.includes(plan)) throw new ApiError(409, 'plan_excludes_hipaa', `The ${plan} plan does not include HIPAA mode: change to a plan that does (${deps.config.auth.baa.plans.join(', ')}) first`, 'hipaaMode');
         }
         const hipaaOff = body.hipaaMode === false ? await turningHipaaOff(trx, auth, body.confirmHipaaOff === true) : undefined;
         const updated = await currentOrganizationRepository(trx).update(patch as OrganizationSettingsPatch);

@@ -218,7 +218,11 @@ export const billingRoutes = [
     access: 'owner',
     body: z.object({ plan: Plan }),
     response: { status: 202, schema: z.object({ plan: Plan, effective: z.literal('next_period') }), description: 'The change is on its way to the billing cycle' },
+    errors: [409],
     async handle({ auth, body, deps, req }) {
+      // HIPAA mode is kept only on a plan that includes it (the cycle checks again when it applies the change).
+      const { hipaa_mode: hipaa } = await withTenant(deps.db, auth.orgId, (trx) => trx('organizations').first('hipaa_mode'));
+      if (hipaa && !deps.config.auth.baa.plans.includes(body.plan)) throw new ApiError(409, 'plan_excludes_hipaa', `The ${body.plan} plan does not include HIPAA mode: turn HIPAA mode off first`, 'plan');
       await signalBillingCycle(deps.temporal, deps.config.temporal.taskQueue, auth.orgId, planChangeSignal, { plan: body.plan });
       await withTenant(deps.db, auth.orgId, (trx) => audit(trx, req, auth, { action: 'billing.plan_changed', targetType: 'organization', targetId: auth.orgId, metadata: { plan: body.plan } }));
       return { plan: body.plan, effective: 'next_period' as const };
