@@ -5,6 +5,7 @@ import type { Db } from '../../src/platform/db/knex';
 import { callHistoryRepository } from '../../src/calls/repositories/callHistory';
 import { withTenant } from '../../src/platform/db/tenancy';
 import type { LlmProvider } from '../../src/platform/providers/llm';
+import { ProcessingLimits } from '../../src/privacy/processingLimits';
 
 export function createCallAnalysisActivities(deps: { db: Db; fields: FieldCipher; llm: LlmProvider; llmConfigured: boolean }) {
   const { db, fields } = deps;
@@ -13,16 +14,20 @@ export function createCallAnalysisActivities(deps: { db: Db; fields: FieldCipher
      * After the call: intents, entities and a summary from the stored transcript, through structured
      * output. Invalid model output throws (the activity retries); writing the same analysis again is
      * harmless. Without a configured model there is nothing to ask, and the call keeps its outcome only.
+     * A caller who restricted processing or objected to it is not analysed (`limited`).
      */
-    async analyzeCall(input: { orgId: string; callId: string }): Promise<'analyzed' | 'skipped'> {
+    async analyzeCall(input: { orgId: string; callId: string }): Promise<'analyzed' | 'skipped' | 'limited'> {
       if (!deps.llmConfigured) return 'skipped';
       const found = await withTenant(db, input.orgId, async (trx) => {
         const history = callHistoryRepository(trx);
         const call = await history.findCall(input.callId);
         const org = await trx('organizations').where({ id: input.orgId }).first('name', 'time_zone');
-        return { call, org, turns: call ? await history.transcript(call.id) : [] };
+        const limits = await ProcessingLimits.load(trx, fields, input.orgId);
+        const limited = !!call && limits.callerLimited([call.from_e164, call.to_e164], 'analysis');
+        return { call, org, limited, turns: call && !limited ? await history.transcript(call.id) : [] };
       });
       if (!found.call || !found.org) throw new Error(`call ${input.callId} not found`);
+      if (found.limited) return 'limited';
       const transcript = await Promise.all(
         found.turns.map(async (t) => ({ role: t.role, text: await fields.decrypt(input.orgId, TRANSCRIPT_CONTEXT, t.text_ciphertext) })),
       );

@@ -13,6 +13,7 @@ import { renderNotification } from '../../src/notifications/templates';
 import { unsubscribeUrl } from '../../src/notifications/unsubscribe';
 import type { DeliveryResult, NotificationInput } from '../../workflows/notifications/definitions';
 import type { Services } from '../../src/deps';
+import { ProcessingLimits } from '../../src/privacy/processingLimits';
 
 export type NotificationActivityDeps = Pick<Services, 'config' | 'db' | 'fields' | 'tokens' | 'notifier' | 'temporal' | 'logger' | 'email' | 'sms'>;
 
@@ -144,14 +145,22 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       await finish(input.notificationId, 'failed', { reason: db.raw('coalesce(reason, ?)', [input.reason]) });
     },
 
-    /** Counts the period's calls, outcomes, bookings and minutes, and sends them to the owners and admins. */
+    /**
+     * Counts the period's calls, outcomes, bookings and minutes, and sends them to the owners and admins.
+     * Callers who restricted processing or objected to it are not counted.
+     */
     async sendUsageReport(input: { orgId: string; periodStart: string; periodEnd: string; cause: string }): Promise<number> {
       const inPeriod = (column: string) => (q: Knex.QueryBuilder) => q.where(column, '>=', input.periodStart).where(column, '<', input.periodEnd);
+      const limits = await ProcessingLimits.load(db, deps.fields, input.orgId);
       const calls: Array<{ outcome: string | null; calls: number; minutes: number }> = await db('calls').where({ org_id: input.orgId }).modify(inPeriod('started_at'))
+        .modify(limits.excludingCallsOfLimitedCallers(db, input.orgId, 'reports'))
         .groupBy('outcome')
         .select('outcome', db.raw('count(*)::int as calls'), db.raw('coalesce(sum(ceil(coalesce(billable_seconds, duration_seconds, 0) / 60.0)), 0)::int as minutes'));
       const bookings = await db('appointments').where({ org_id: input.orgId }).modify(inPeriod('created_at'))
-        .whereIn('status', ['confirmed', 'completed', 'cancelled']).count({ n: '*' }).first();
+        .whereIn('status', ['confirmed', 'completed', 'cancelled'])
+        .modify(limits.excludingCallers('reports', ['customer_e164']))
+        .modify(limits.excludingCallsOfLimitedCallers(db, input.orgId, 'reports', 'call_id'))
+        .count({ n: '*' }).first();
       const outcomes: Record<string, number> = {};
       for (const row of calls) if (row.outcome) outcomes[row.outcome] = row.calls;
       const ids = await deps.notifier.notify({

@@ -3,7 +3,7 @@ import type { ExportContext, ExportSection } from '../platform/registration';
 /** The organization, its members, numbers and audit log; or one person's profile, memberships, sessions and actions. */
 export const accountsExport: ExportSection = {
   scopes: ['organization', 'user'],
-  async build({ db, orgId, scope }: ExportContext) {
+  async build({ db, orgId, scope, withheld }: ExportContext) {
     if (scope.scope === 'user') {
       return {
         json: {
@@ -18,7 +18,10 @@ export const accountsExport: ExportSection = {
     return {
       json: {
         'organization.json': organization,
-        'members.json': await db('memberships as m').join('users as u', 'u.id', 'm.user_id').where('m.org_id', orgId).select('u.id', 'u.email', 'u.name', 'm.role', 'm.created_at as joinedAt'),
+        // A member who restricted processing stays in the list (the organization's structure), without their details.
+        'members.json': (await db('memberships as m').join('users as u', 'u.id', 'm.user_id').where('m.org_id', orgId).select('u.id', 'u.email', 'u.name', 'm.role', 'm.created_at as joinedAt')).map(
+          (m) => (withheld.userLimited(m.id, 'exports') ? { id: m.id, role: m.role, restricted: true } : m),
+        ),
         'phone_numbers.json': await db('phone_numbers').where({ org_id: orgId }).select('id', 'e164', 'created_at'),
         'audit_log.json': await db('audit_log').where({ org_id: orgId }).orderBy('id').select('created_at', 'actor_type', 'actor_id', 'action', 'target_type', 'target_id', 'metadata'),
       },

@@ -3,7 +3,7 @@ import type { ExportContext, ExportSection } from '../platform/registration';
 /** A person's analytics choice and what was counted of their use; an organization's counts, per person. */
 export const analyticsExport: ExportSection = {
   scopes: ['organization', 'user'],
-  async build({ db, orgId, scope }: ExportContext) {
+  async build({ db, orgId, scope, withheld }: ExportContext) {
     if (scope.scope === 'user') {
       return {
         json: {
@@ -12,6 +12,7 @@ export const analyticsExport: ExportSection = {
         },
       };
     }
-    return { json: { 'product_analytics.json': await db('product_analytics').where({ org_id: orgId }).orderBy(['day', 'user_id']).select('user_id', 'day', 'kind', 'name', 'count') } };
+    const counts = await db('product_analytics').where({ org_id: orgId }).orderBy(['day', 'user_id']).select('user_id', 'day', 'kind', 'name', 'count');
+    return { json: { 'product_analytics.json': counts.filter((c) => !withheld.userLimited(c.user_id, 'exports')) } };
   },
 };

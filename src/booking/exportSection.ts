@@ -7,11 +7,13 @@ const APPOINTMENT_COLUMNS = ['id', 'service', 'customerName', 'customerPhone', '
 /** Appointments with the customer's decrypted name, and (for the organization) its services. */
 export const bookingExport: ExportSection = {
   scopes: ['organization', 'caller'],
-  async build({ db, orgId, scope, decrypt }: ExportContext) {
+  async build({ db, orgId, scope, decrypt, withheld }: ExportContext) {
     const rows: Array<Record<string, any>> = await db('appointments as a')
       .join('services as s', 's.id', 'a.service_id')
       .where('a.org_id', orgId)
       .modify((q) => void (scope.scope === 'caller' && q.where('a.customer_e164', scope.e164)))
+      .modify(withheld.excludingCallers('exports', ['a.customer_e164']))
+      .modify(withheld.excludingCallsOfLimitedCallers(db, orgId, 'exports', 'a.call_id'))
       .orderBy('a.starts_at')
       .select('a.*', 's.name as service');
     const appointments = await Promise.all(

@@ -7,11 +7,12 @@ const CALL_COLUMNS = ['id', 'direction', 'from', 'to', 'status', 'outcome', 'sta
 /** Calls with their decrypted transcripts, summaries and entities, and the messages callers left. */
 export const callsExport: ExportSection = {
   scopes: ['organization', 'caller'],
-  async build({ db, orgId, scope, decrypt }: ExportContext) {
+  async build({ db, orgId, scope, decrypt, withheld }: ExportContext) {
     const e164 = scope.scope === 'caller' ? scope.e164 : undefined;
     const callRows: Array<Record<string, any>> = await db('calls')
       .where({ org_id: orgId })
       .modify((q) => void (e164 && q.where((w) => w.where('from_e164', e164).orWhere('to_e164', e164))))
+      .modify(withheld.excludingCallsOfLimitedCallers(db, orgId, 'exports'))
       .orderBy('started_at');
     const calls = [];
     for (const c of callRows) {
@@ -42,6 +43,8 @@ export const callsExport: ExportSection = {
             q.where((w) => w.where('callback_e164', e164).orWhereIn('call_id', db('calls').where({ org_id: orgId }).where((c) => c.where('from_e164', e164).orWhere('to_e164', e164)).select('id')))
           ),
       )
+      .modify(withheld.excludingCallers('exports', ['callback_e164']))
+      .modify(withheld.excludingCallsOfLimitedCallers(db, orgId, 'exports', 'call_id'))
       .orderBy('created_at');
     const messages = await Promise.all(
       messageRows.map(async (m) => ({

@@ -1,4 +1,5 @@
 import type { defineSearchAttributeKey } from '@temporalio/common';
+import type { Knex } from 'knex';
 import type { Db } from './db/knex';
 
 export type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
@@ -60,6 +61,18 @@ export interface ExportContext {
   scope: ExportScope;
   /** Decrypts one of the organization's encrypted columns (null stays null). */
   decrypt(context: string, value: Buffer | null): Promise<string | null>;
+  /**
+   * Whom an organization's export leaves out: people who restricted the processing of their data (GDPR
+   * art. 18). A person's own export, or a caller's, leaves no one out: it goes to the person themself.
+   */
+  withheld: ExportWithholding;
+}
+
+/** Query modifiers and checks an export section applies to withhold restricted people's data. */
+export interface ExportWithholding {
+  excludingCallers(use: 'exports', columns: readonly string[]): (q: Knex.QueryBuilder) => void;
+  excludingCallsOfLimitedCallers(db: Db, orgId: string, use: 'exports', column?: string): (q: Knex.QueryBuilder) => void;
+  userLimited(userId: string, use: 'exports'): boolean;
 }
 
 /** The workflow registration whose id pattern matches, or undefined: no domain runs such a workflow. */

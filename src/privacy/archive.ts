@@ -2,6 +2,7 @@ import { strToU8, zipSync } from 'fflate';
 import type { FieldCipher } from '../platform/crypto/fieldEncryption';
 import type { Db } from '../platform/db/knex';
 import type { ExportScope, ExportSection } from '../platform/registration';
+import { ProcessingLimits } from './processingLimits';
 
 export type { ExportScope } from '../platform/registration';
 
@@ -9,7 +10,8 @@ export type { ExportScope } from '../platform/registration';
  * A portable export: one JSON file per kind of data, and CSV for calls and appointments, zipped, made of
  * every domain's export section for the scope (the whole organization, one person's own data in it, or
  * everything about one caller's number). Encrypted fields are decrypted. A file name two sections give is
- * an error, not an overwrite. Returns the archive and how many records of each kind it holds.
+ * an error, not an overwrite. An organization's export withholds the data of people who restricted its
+ * processing, and says how many (`withheld.json`). Returns the archive and how many records of each kind it holds.
  */
 export async function buildArchive(sections: readonly ExportSection[], db: Db, fields: FieldCipher, orgId: string, scope: ExportScope): Promise<{ zip: Uint8Array; counts: Record<string, number> }> {
   const decrypt = (context: string, value: Buffer | null) => (value ? fields.decrypt(orgId, context, value) : Promise.resolve(null));
@@ -19,8 +21,11 @@ export async function buildArchive(sections: readonly ExportSection[], db: Db, f
     if (name in into) throw new Error(`export file ${name} is given by two sections`);
     into[name] = value;
   };
+  const withheld = scope.scope === 'organization' ? await ProcessingLimits.load(db, fields, orgId) : ProcessingLimits.none;
+  const restricted = { callers: withheld.callersLimited('exports').length, people: withheld.usersLimited('exports').length };
+  if (restricted.callers + restricted.people > 0) add(files, 'withheld.json', { why: 'restricted processing (GDPR art. 18): kept, not exported', ...restricted });
   for (const section of sections.filter((s) => s.scopes.includes(scope.scope))) {
-    const built = await section.build({ db, orgId, scope, decrypt });
+    const built = await section.build({ db, orgId, scope, decrypt, withheld });
     for (const [name, value] of Object.entries(built.json)) add(files, name, value);
     for (const [name, value] of Object.entries(built.csv ?? {})) add(csv, name, value);
   }

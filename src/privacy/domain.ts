@@ -11,8 +11,9 @@ import type { ActivityDeps } from '../deps';
 import { dataRequestRoutes } from './api/dataRequests';
 import { deletionRoutes } from './api/deletion';
 import { legalHoldRoutes } from './api/legalHolds';
+import { processingLimitRoutes } from './api/processingLimits';
 
-/** Retention, account deletion, exports and caller erasure: what the privacy policy promises. */
+/** Retention, account deletion, exports, caller erasure, restriction and objection: what the privacy policy promises. */
 export const privacyDomain: Domain<ActivityDeps, never> = {
   name: 'privacy',
   workflows: [
@@ -29,13 +30,14 @@ export const privacyDomain: Domain<ActivityDeps, never> = {
     createDataRequestActivities({ ...deps, exportSections: deps.registry.exports }),
     createMinorErasureActivities(deps),
   ],
-  routes: [...deletionRoutes, ...dataRequestRoutes, ...legalHoldRoutes],
+  routes: [...deletionRoutes, ...dataRequestRoutes, ...legalHoldRoutes, ...processingLimitRoutes],
   searchAttributes: [SweepStatus, DeletionStatus, ExportStatus],
   tables: [
     { table: 'data_requests', onDeletion: 'erase', order: 140, retention: 'account' },
+    { table: 'processing_limits', onDeletion: 'erase', order: 145, retention: 'account' },
     { table: 'retention_sweep_orgs', onDeletion: 'keep', why: 'retention sweep figures (counts only, no content)', retention: 'account' },
   ],
   globalTables: ['retention_runs'],
-  reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications', 'learners'],
+  reads: ['users', 'sessions', 'organizations', 'recordings', 'calls', 'appointments', 'messages', 'memberships', 'calendar_connections', 'audit_log', 'notifications', 'learners', 'product_analytics', 'analytics_consents'],
   notificationKinds: ['privacy.export_ready', 'privacy.deletion_requested', 'privacy.deletion_cancelled', 'privacy.deletion_completed'],
 };

@@ -502,7 +502,7 @@ test('an owner invites a colleague who joins through the emailed link, creates a
   }
 }, 90_000);
 
-test('an owner sets retention, places and lifts legal holds (audited, with the reason), asks for an export, reads the audit log, and requests then cancels deletion', async () => {
+test('an owner sets retention, places and lifts legal holds (audited, with the reason), restricts a caller and reads their call for a legal claim, asks for an export, reads the audit log, and requests then cancels deletion', async () => {
   const owner = await ownerThroughApi({ name: 'Console Privacy Clinic', timeZone: 'UTC' });
   const number = randomPhone();
   await stack.services.db('phone_numbers').insert({ id: `pn_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`.slice(0, 29), org_id: owner.orgId, e164: number });
@@ -540,6 +540,23 @@ test('an owner sets retention, places and lifts legal holds (audited, with the r
       ['legal_hold.lifted', 'organization', null],
       ['legal_hold.lifted', 'call', null],
     ]);
+
+    // A caller's restriction: their call is then read only for a legal claim, said so and audited; then lifted.
+    await page.getByLabel('Kind').selectOption('restriction');
+    await page.getByLabel(/caller.s number/).fill('+14155550155');
+    await page.getByLabel('Reason', { exact: true }).fill('Caller disputes a charge');
+    await page.getByRole('button', { name: 'Record it' }).click();
+    await page.getByRole('list', { name: 'Restrictions and objections' }).getByText(/Caller \+14155550155: restriction/).waitFor();
+    await page.getByRole('link', { name: 'Calls' }).click();
+    await page.getByRole('link', { name: /\d/ }).first().click();
+    await page.getByRole('button', { name: 'Read it for a legal claim (audited)' }).click();
+    await page.getByRole('heading', { name: 'Call from +14155550155' }).waitFor();
+    expect(await stack.services.db('audit_log').where({ org_id: owner.orgId, action: 'call.read_for_legal_claim' }).count({ n: '*' }).first()).toEqual({ n: '1' });
+    await page.getByRole('link', { name: 'Privacy' }).click();
+    await page.getByRole('button', { name: 'Lift the restriction of Caller +14155550155' }).click();
+    await page.getByLabel('Why it is lifted').fill('Dispute settled');
+    await page.getByRole('button', { name: 'Lift', exact: true }).click();
+    await page.getByRole('list', { name: 'Restrictions and objections' }).getByText(/Lifted .*: Dispute settled/).waitFor();
 
     // HIPAA mode: the Business Associate Agreement first, then the switch.
     await page.getByRole('button', { name: 'Accept the agreement' }).click();

@@ -1186,6 +1186,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/processing-limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Restrictions and objections, in force and lifted, newest first (admins see all; a member their own) */
+        get: operations["listProcessingLimits"];
+        put?: never;
+        /** Record a person's restriction or objection; in force at once (audited). One of each kind per person at a time */
+        post: operations["limitProcessing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/processing-limits/{limitId}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Lift a restriction or objection, with a reason (audited); the record stays, as evidence */
+        post: operations["liftProcessingLimit"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/coaching/organizations/{organizationId}/consent-text": {
         parameters: {
             query?: never;
@@ -2627,6 +2662,38 @@ export interface components {
             startedAt: string;
             reason: string | null;
             since: string | null;
+        };
+        ProcessingLimits: {
+            items: components["schemas"]["ProcessingLimit"][];
+        };
+        ProcessingLimit: {
+            id: string;
+            /**
+             * @description restriction (GDPR art. 18): kept, not used; objection (art. 21): no analysis, reports or analytics
+             * @enum {string}
+             */
+            kind: "restriction" | "objection";
+            subject: {
+                /** @constant */
+                type: "user";
+                userId: string;
+            } | {
+                /** @constant */
+                type: "caller";
+                number: string;
+            };
+            /** @description What it stops while in force */
+            stops: ("analysis" | "reports" | "analytics" | "exports" | "reads")[];
+            reason: string;
+            requestedBy: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601, UTC
+             */
+            createdAt: string;
+            liftedAt: string | null;
+            liftedBy: string | null;
+            liftReason: string | null;
         };
         ConsentText: {
             organization: string;
@@ -4997,7 +5064,10 @@ export interface operations {
     };
     getCall: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An owner reading a restricted caller's call for a legal claim says so (audited as such) */
+                purpose?: "legal_claim";
+            };
             header?: never;
             path: {
                 callId: string;
@@ -5055,7 +5125,10 @@ export interface operations {
     };
     playCallRecording: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description An owner reading a restricted caller's call for a legal claim says so (audited as such) */
+                purpose?: "legal_claim";
+            };
             header?: never;
             path: {
                 callId: string;
@@ -7853,6 +7926,208 @@ export interface operations {
             };
             /** @description No such resource in this organization */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listProcessingLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessingLimits"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    limitProcessing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "restriction" | "objection";
+                    subject: {
+                        /** @constant */
+                        type: "user";
+                        userId: string;
+                    } | {
+                        /** @constant */
+                        type: "caller";
+                        number: string;
+                    };
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description In force */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessingLimit"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    liftProcessingLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                limitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Lifted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessingLimit"];
+                };
+            };
+            /** @description Invalid request: the message and `field` name what is wrong */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or a bad API key or credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but not allowed (role, CSRF token, or API key where a person is needed) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such resource in this organization */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

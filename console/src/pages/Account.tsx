@@ -6,6 +6,7 @@ import { useAnalytics } from '../Layout';
 import { useSession } from '../session';
 import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
+import { ProcessingLimits } from './ProcessingLimits';
 
 type Preference = components['schemas']['NotificationPreference'];
 const kindName = (kind: string) => kind.replace(/^[a-z]+\./, '').replaceAll('_', ' ');
@@ -84,6 +85,7 @@ export function Account() {
           </Button>
         )}
       </div>
+      <ProcessingLimits scope="own" />
     </Page>
   );
 }

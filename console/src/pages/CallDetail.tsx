@@ -8,7 +8,13 @@ import { useApi } from '../useApi';
 /** One call: the transcript as a conversation, what was extracted, the summary. Polled while it is in progress. */
 export function CallDetail() {
   const { callId = '' } = useParams();
-  const { data: call, error, reload } = useApi(async () => ok(await api.GET('/calls/{callId}', { params: { path: { callId } } })), [callId], 3000);
+  // A restricted caller's call is read only by an owner who says it is for a legal claim (audited as such).
+  const [forLegalClaim, setForLegalClaim] = useState(false);
+  const { data: call, error, reload } = useApi(
+    async () => ok(await api.GET('/calls/{callId}', { params: { path: { callId }, query: forLegalClaim ? { purpose: 'legal_claim' } : {} } })),
+    [callId, forLegalClaim],
+    3000,
+  );
   const owner = useSession().session?.organization.role === 'owner';
   return (
     <Page
@@ -21,6 +27,11 @@ export function CallDetail() {
       }
     >
       <Problem message={error} />
+      {owner && !forLegalClaim && error?.includes('legal claim') && (
+        <Button variant="plain" onPress={() => setForLegalClaim(true)}>
+          Read it for a legal claim (audited)
+        </Button>
+      )}
       {!call ? (
         !error && <Loading what="the call" />
       ) : (

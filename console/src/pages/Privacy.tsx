@@ -6,6 +6,7 @@ import { Button, Loading, Page, Problem, TableHead, WorkflowLink } from '../comp
 import { useSession } from '../session';
 import { useOutcome } from '../outcome';
 import { useApi } from '../useApi';
+import { ProcessingLimits } from './ProcessingLimits';
 
 type DataRequest = components['schemas']['DataRequest'];
 const when = (iso: string) => new Date(iso).toLocaleString();
@@ -13,8 +14,8 @@ const day = (iso: string) => new Date(iso).toLocaleDateString();
 
 /**
  * What the privacy policy promises, in the owner's hands: how long calls and recordings are kept, HIPAA
- * mode, legal holds, exports, a caller's erasure, deleting the organization (with its grace period), and the
- * audit log of who did what.
+ * mode, legal holds, exports, a caller's erasure, restriction and objection, deleting the organization (with
+ * its grace period), and the audit log of who did what.
  */
 export function Privacy() {
   const { session } = useSession();
@@ -200,6 +201,8 @@ export function Privacy() {
           ))}
         </ul>
       )}
+
+      <ProcessingLimits scope="organization" />
 
       {owner && <Deletion />}
       <AuditLog />

@@ -12,6 +12,10 @@ import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { ApiError } from '../../platform/http/errors';
 import { audit } from '../../platform/http/v1/audit';
 import { defineRoute } from '../../platform/http/v1/route';
+import type { Tx } from '../../platform/db/knex';
+import { hasRole } from '../../accounts/auth/roles';
+import type { AuthContext } from '../../accounts/auth/context';
+import { ProcessingLimits } from '../../privacy/processingLimits';
 import { idOf, inDateRange, iso, pageBody, pageOf, PageQuery, PhoneNumber, Timestamp } from '../../platform/http/v1/schemas';
 
 const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'info_only', 'abandoned', 'failed'] as const;
@@ -103,6 +107,22 @@ const CallsQuery = inDateRange(
   }),
 );
 
+const LegalClaimQuery = z.object({
+  purpose: z.enum(['legal_claim']).optional().meta({ description: "An owner reading a restricted caller's call for a legal claim says so (audited as such)" }),
+});
+
+/**
+ * A caller who restricted processing (GDPR art. 18) has their calls kept but not read, except by an owner
+ * for a legal claim, who says so. Returns whether this read is one.
+ */
+async function readableCall(trx: Tx, fields: FieldCipher, auth: AuthContext, call: CallRow, purpose: 'legal_claim' | undefined): Promise<boolean> {
+  const limits = await ProcessingLimits.load(trx, fields, auth.orgId);
+  if (!limits.callerLimited([call.from_e164, call.to_e164], 'reads')) return false;
+  if (!hasRole(auth.role, 'owner') || purpose !== 'legal_claim')
+    throw new ApiError(403, 'processing_restricted', "This caller restricted the processing of their data: an owner can read the call for a legal claim (purpose=legal_claim)");
+  return true;
+}
+
 export const callRoutes = [
   defineRoute({
     method: 'get',
@@ -132,18 +152,20 @@ export const callRoutes = [
     tag: 'Calls',
     access: 'member',
     params: z.object({ callId: idOf('call') }),
+    query: LegalClaimQuery,
     response: { schema: CallDetail, description: 'The call' },
-    errors: [404],
-    handle: ({ auth, deps, params, req }) =>
+    errors: [403, 404],
+    handle: ({ auth, deps, params, query, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
         const history = callHistoryRepository(trx);
         const call = await history.findCall(params.callId);
         if (!call) throw new ApiError(404, 'not_found', 'No such call');
+        const forLegalClaim = await readableCall(trx, deps.fields, auth, call, query.purpose);
         // One transaction, one connection: its queries run one after another.
         const turns = await history.transcript(call.id);
         const recordings = await history.recordings(call.id);
         const messages = await history.messagesOfCall(call.id);
-        await audit(trx, req, auth, { action: 'call.read', targetType: 'call', targetId: call.id });
+        await audit(trx, req, auth, { action: forLegalClaim ? 'call.read_for_legal_claim' : 'call.read', targetType: 'call', targetId: call.id });
         return {
           ...toCall(deps.config.temporal, call),
           summary: call.summary_ciphertext ? await deps.fields.decrypt(auth.orgId, CALL_SUMMARY_CONTEXT, call.summary_ciphertext) : null,
@@ -167,13 +189,15 @@ export const callRoutes = [
     raw: true,
     file: { contentType: 'audio/mpeg', description: 'The recording' },
     params: z.object({ callId: idOf('call'), recordingId: idOf('rec') }),
-    errors: [404, 410, 503],
-    async handle({ auth, deps, params, req, res }) {
+    query: LegalClaimQuery,
+    errors: [403, 404, 410, 503],
+    async handle({ auth, deps, params, query, req, res }) {
       const recording = await withTenant(deps.db, auth.orgId, async (trx) => {
         const found = await trx('recordings').where({ id: params.recordingId, call_id: params.callId }).first('recording_sid', 'deleted_at');
         if (!found) throw new ApiError(404, 'not_found', 'No such recording');
         if (found.deleted_at) throw new ApiError(410, 'recording_deleted', 'This recording was deleted (retention, or on request)');
-        await audit(trx, req, auth, { action: 'call.recording_played', targetType: 'call', targetId: params.callId, metadata: { recordingId: params.recordingId } });
+        const forLegalClaim = await readableCall(trx, deps.fields, auth, (await callHistoryRepository(trx).findCall(params.callId))!, query.purpose);
+        await audit(trx, req, auth, { action: 'call.recording_played', targetType: 'call', targetId: params.callId, metadata: { recordingId: params.recordingId, forLegalClaim } });
         return found as { recording_sid: string };
       });
       const media = await deps.twilio.recordingAudio(recording.recording_sid).catch(() => null);

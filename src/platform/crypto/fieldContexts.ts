@@ -9,3 +9,4 @@ export const CALL_ENTITIES_CONTEXT = 'calls.entities';
 export const CALL_SUMMARY_CONTEXT = 'calls.summary';
 export const APPOINTMENT_CUSTOMER_CONTEXT = 'appointments.customer_name';
 export const PRACTICE_ANALYSIS_CONTEXT = 'practice_analyses.result';
+export const LIMITED_CALLER_CONTEXT = 'processing_limits.caller';
