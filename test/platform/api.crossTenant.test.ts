@@ -39,6 +39,7 @@ beforeAll(async () => {
   ids.keyId = (await clinic.post('/api/v1/api-keys', { name: 'Victim key' })).body.id;
   ids.phoneNumberId = (await clinic.post('/api/v1/phone-numbers', { number: randomPhone() })).body.id;
   ids.requestId = (await clinic.post('/api/v1/exports', { scope: 'user' })).body.id;
+  ids.limitId = (await clinic.post('/api/v1/processing-limits', { kind: 'restriction', subject: { type: 'caller', number: '+14155550997' }, reason: 'Secret dispute' })).body.id;
   ids.callId = newId('call');
   ids.callSid = `CA${randomBytes(16).toString('hex')}`;
   await db('calls').insert({ id: ids.callId, org_id: clinicOrg.id, call_sid: ids.callSid, direction: 'inbound', from_e164: '+14155550999', to_e164: '+14155550100', status: 'completed', started_at: new Date() });
