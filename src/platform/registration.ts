@@ -1,5 +1,6 @@
 import type { defineSearchAttributeKey } from '@temporalio/common';
 import type { Db } from './db/knex';
+import type { PhoneColumn, PhoneMatch } from './crypto/phoneNumbers';
 
 export type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
 
@@ -60,6 +61,10 @@ export interface ExportContext {
   scope: ExportScope;
   /** Decrypts one of the organization's encrypted columns (null stays null). */
   decrypt(context: string, value: Buffer | null): Promise<string | null>;
+  /** A row's phone number in one of the encrypted number columns. */
+  phone(context: PhoneColumn, row: object): Promise<string | null>;
+  /** A caller's export: what finds the rows of their number (with `phoneIn`). */
+  caller?: PhoneMatch;
 }
 
 /** The workflow registration whose id pattern matches, or undefined: no domain runs such a workflow. */
