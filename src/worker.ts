@@ -10,6 +10,7 @@ import { ensureSearchAttributes } from './platform/temporal/ensureSearchAttribut
 import { installTemporalRuntime } from './platform/temporal/runtime';
 import { ensureNotificationRelaySchedule, ensureRetentionSweepSchedule, ensureUsageCatchUpSchedule } from './platform/temporal/schedules';
 import { createWorker } from './platform/temporal/worker';
+import { encryptPlaintextPhoneNumbers } from './privacy/phoneNumberBackfill';
 import type { WorkerOptions } from '@temporalio/worker';
 
 export interface RunningWorker {
@@ -37,11 +38,18 @@ export async function startWorker(services: Services, workflowBundle?: WorkerOpt
   });
   const done = worker.run().finally(() => connection.close());
   logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+  // Phone numbers stored before they were encrypted, encrypted now: in the background, calls are answered meanwhile.
+  const backfill = new AbortController();
+  const backfilled = encryptPlaintextPhoneNumbers(services, { signal: backfill.signal }).then(
+    (result) => void (result.rows > 0 && logger.info(result, 'phone numbers stored in plaintext encrypted')),
+    (err) => logger.error({ err }, 'phone numbers stored in plaintext not encrypted; the next start tries again'),
+  );
   return {
     done,
     async stop() {
+      backfill.abort();
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
+      await Promise.all([done, backfilled]);
     },
   };
 }

@@ -2,7 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { blockedRange, isBookableStart } from '../../src/booking/availability';
 import type { CalendarResolver } from '../../src/booking/calendars/resolver';
 import { spokenTime } from '../../src/booking/spokenTime';
-import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone, sealPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import type { Db } from '../../src/platform/db/knex';
 import { bookingRepository, isSlotTaken, serviceShape, type AppointmentRow } from '../../src/booking/repositories/booking';
@@ -33,6 +34,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
      */
     async holdAppointment(req: BookingRequest): Promise<BookingOutcome> {
       const name = await fields.encrypt(req.orgId, APPOINTMENT_CUSTOMER_CONTEXT, req.customerName);
+      const phone = await sealPhone(fields, req.orgId, APPOINTMENT_PHONE_CONTEXT, req.customerE164);
       return withTenant(db, req.orgId, async (trx) => {
         const repo = bookingRepository(trx);
         const existing = await repo.appointment(req.appointmentId);
@@ -55,7 +57,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
             service_id: service.id,
             call_id: req.callId ?? null,
             customer_name_ciphertext: name,
-            customer_e164: req.customerE164,
+            ...phone,
             starts_at: start,
             ends_at: end,
             blocks_from: blocked.start,
@@ -93,7 +95,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
         end: appointment.ends_at,
         timeZone,
         summary: `${service.name} (Callgenly)`,
-        description: `Booked by phone for ${appointment.customer_e164 ?? 'a caller'}.`,
+        description: `Booked by phone for ${(await customerPhone(input.orgId, appointment)) ?? 'a caller'}.`,
       });
       if (!eventId) return null; // the connection broke just now: the built-in calendar holds the booking
       await withTenant(db, input.orgId, (trx) =>
@@ -177,7 +179,8 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
      */
     async textCustomer(input: { orgId: string; appointmentId: string; kind: AppointmentText; key: string }): Promise<'sent' | 'already' | 'no-number' | 'late' | 'opted-out'> {
       const { appointment, service, timeZone, orgName, from } = await load(input.orgId, input.appointmentId);
-      if (!appointment.customer_e164 || !from) return 'no-number';
+      const to = await customerPhone(input.orgId, appointment);
+      if (!to || !from) return 'no-number';
       if (input.kind === 'reminder' && appointment.starts_at <= now()) return 'late'; // delayed past the start by an outage
       const done = await withTenant(db, input.orgId, async (trx) => {
         await trx('appointment_texts').insert({ org_id: input.orgId, appointment_id: appointment.id, kind: input.key }).onConflict(['org_id', 'appointment_id', 'kind']).ignore();
@@ -194,7 +197,7 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
       }[input.kind];
       let sid: string;
       try {
-        sid = await deps.sms.send({ from, to: appointment.customer_e164, body });
+        sid = await deps.sms.send({ from, to, body });
       } catch (error) {
         if (error instanceof SmsOptedOutError) return 'opted-out';
         if (isPermanentTwilioError(error)) throw ApplicationFailure.nonRetryable((error as Error).message, 'Undeliverable');
@@ -215,6 +218,10 @@ export function createBookingActivities(deps: { db: Db; fields: FieldCipher; sms
     if (!appointment.external_event_id) return null;
     const calendar = await deps.calendars.forOrganization(orgId);
     return calendar && calendar.connectionId === appointment.calendar_connection_id ? calendar : null;
+  }
+
+  function customerPhone(orgId: string, appointment: AppointmentRow) {
+    return openPhone(fields, orgId, APPOINTMENT_PHONE_CONTEXT, appointment);
   }
 
   async function load(orgId: string, appointmentId: string) {

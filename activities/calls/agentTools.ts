@@ -4,6 +4,8 @@ import { toolSchemas, type ToolName } from '../../src/calls/agent/tools';
 import { callAppointmentId, type BookingService } from '../../src/booking/bookingService';
 import { spokenTime } from '../../src/booking/spokenTime';
 import type { Db } from '../../src/platform/db/knex';
+import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
+import { phoneMatch } from '../../src/platform/crypto/phoneNumbers';
 import { bookingRepository, serviceNamed, type ServiceRow } from '../../src/booking/repositories/booking';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { countryOf, toE164 } from '../../src/platform/phone';
@@ -37,7 +39,7 @@ const MAX_WINDOW_DAYS = 14;
  * tools act on the booking workflows and answer with what really happened. Changing or cancelling an
  * appointment is only allowed from the number it was booked with: a caller cannot touch someone else's.
  */
-export function createToolRunner(deps: { db: Db; booking: BookingService }) {
+export function createToolRunner(deps: { db: Db; fields: FieldCipher; booking: BookingService }) {
   const local = (date: Date, zone: string) => DateTime.fromJSDate(date, { zone }).toISO({ suppressMilliseconds: true })!;
   const fromOutcome = (outcome: BookingOutcome, zone: string, effect: AgentEffect['type'], effects: AgentEffect[]): ToolResult => {
     if (!outcome.ok) return { ok: false, error: outcome.message };
@@ -49,8 +51,10 @@ export function createToolRunner(deps: { db: Db; booking: BookingService }) {
     return serviceNamed(offered, name) ?? { ok: false, error: `No service called "${name}". Services offered: ${offered.map((s) => s.name).join(', ') || 'none'}.` };
   };
   const isService = (s: ServiceRow | ToolResult): s is ServiceRow => typeof (s as ServiceRow).id === 'string';
-  const callersAppointment = (ctx: ToolContext, start: Date) =>
-    withTenant(deps.db, ctx.orgId, (trx) => bookingRepository(trx).appointmentOf(ctx.callerE164, start));
+  const callersAppointment = async (ctx: ToolContext, start: Date) => {
+    const caller = await phoneMatch(deps.fields, ctx.orgId, ctx.callerE164);
+    return withTenant(deps.db, ctx.orgId, (trx) => bookingRepository(trx).appointmentOf(caller, start));
+  };
   const noAppointment = { ok: false, error: 'There is no appointment at that time for the number the caller is calling from. For their security, appointments can only be changed from the number they were booked with; offer to take a message.' };
 
   /** A tool that throws (a calendar outage, Temporal unreachable) answers the model instead of failing the turn. */

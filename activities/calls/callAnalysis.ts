@@ -1,5 +1,6 @@
 import { analysisMessages, callAnalysisFormat, parseCallAnalysis } from '../../src/calls/agent/callAnalysis';
-import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, CALL_TO_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
 import type { Db } from '../../src/platform/db/knex';
 import { callHistoryRepository } from '../../src/calls/repositories/callHistory';
@@ -23,7 +24,7 @@ export function createCallAnalysisActivities(deps: { db: Db; fields: FieldCipher
         const call = await history.findCall(input.callId);
         const org = await trx('organizations').where({ id: input.orgId }).first('name', 'time_zone');
         const limits = await ProcessingLimits.load(trx, fields, input.orgId);
-        const limited = !!call && limits.callerLimited([call.from_e164, call.to_e164], 'analysis');
+        const limited = !!call && limits.callLimited(call, 'analysis');
         return { call, org, limited, turns: call && !limited ? await history.transcript(call.id) : [] };
       });
       if (!found.call || !found.org) throw new Error(`call ${input.callId} not found`);
@@ -34,7 +35,7 @@ export function createCallAnalysisActivities(deps: { db: Db; fields: FieldCipher
       if (!transcript.some((t) => t.role === 'caller')) return 'skipped';
 
       const raw = await deps.llm.completeJson(analysisMessages({ name: found.org.name, timeZone: found.org.time_zone }, transcript), callAnalysisFormat);
-      const analysis = parseCallAnalysis(raw, found.call.to_e164);
+      const analysis = parseCallAnalysis(raw, (await openPhone(fields, input.orgId, CALL_TO_CONTEXT, found.call))!);
       const entities = await fields.encrypt(input.orgId, CALL_ENTITIES_CONTEXT, JSON.stringify(analysis.entities));
       const summary = await fields.encrypt(input.orgId, CALL_SUMMARY_CONTEXT, analysis.summary);
       await withTenant(db, input.orgId, (trx) =>

@@ -5,7 +5,8 @@ import type { Db } from '../../src/platform/db/knex';
 import { withTenant } from '../../src/platform/db/tenancy';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
 import type { CallOutcome, CallStart, CallStatusEvent } from '../../workflows/calls/definitions';
-import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { CALL_FROM_CONTEXT, CALL_TO_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { sealPhone } from '../../src/platform/crypto/phoneNumbers';
 import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
 import type { Notifier } from '../../src/notifications/notifier';
 
@@ -14,6 +15,8 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
   const { db, fields } = deps;
   return {
     async recordCallStarted(start: CallStart): Promise<void> {
+      // Sealed before the transaction (in memory once the organization's keys are cached): one insert, as before.
+      const [from, to] = await Promise.all([sealPhone(fields, start.orgId, CALL_FROM_CONTEXT, start.from), sealPhone(fields, start.orgId, CALL_TO_CONTEXT, start.to)]);
       await withTenant(db, start.orgId, (trx) =>
         trx('calls')
           .insert({
@@ -22,8 +25,8 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
             call_sid: start.callSid,
             direction: start.direction,
             phone_number_id: start.phoneNumberId ?? null,
-            from_e164: start.from,
-            to_e164: start.to,
+            ...from,
+            ...to,
             recording_enabled: start.recording.enabled,
             started_at: new Date(),
             // A conversation from the console's "try it" panel, registered before it rang.
@@ -44,7 +47,7 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
         org_id: input.orgId,
         call_id: input.callId,
         caller_name_ciphertext: await fields.encrypt(input.orgId, MESSAGE_CALLER_CONTEXT, input.callerName),
-        callback_e164: input.callbackE164 ?? null,
+        ...(await sealPhone(fields, input.orgId, MESSAGE_CALLBACK_CONTEXT, input.callbackE164 ?? null)),
         body_ciphertext: await fields.encrypt(input.orgId, MESSAGE_BODY_CONTEXT, input.body),
       };
       await withTenant(db, input.orgId, (trx) => trx('messages').insert(row).onConflict('id').ignore());

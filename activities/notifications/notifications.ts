@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { whileHeartbeating } from '../platform/heartbeats';
-import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { Knex } from 'knex';
 import type { Db } from '../../src/platform/db/knex';
 import { EmailRejectedError } from '../../src/notifications/channels/email';
@@ -73,7 +74,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
     if (!message) throw ApplicationFailure.nonRetryable('the message no longer exists', 'Undeliverable');
     return {
       callerName: message.caller_name_ciphertext ? await deps.fields.decrypt(orgId, MESSAGE_CALLER_CONTEXT, message.caller_name_ciphertext) : 'A caller',
-      callbackE164: message.callback_e164,
+      callbackE164: await openPhone(deps.fields, orgId, MESSAGE_CALLBACK_CONTEXT, message),
       body: await deps.fields.decrypt(orgId, MESSAGE_BODY_CONTEXT, message.body_ciphertext),
       takenAt: new Date(message.created_at).toISOString(),
       viaFallback: Boolean(row.payload.viaFallback),

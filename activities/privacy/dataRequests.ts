@@ -3,6 +3,8 @@ import { Context } from '@temporalio/activity';
 import type { TokenSigner } from '../../src/accounts/auth/tokens';
 import type { Config } from '../../src/platform/config';
 import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
+import { APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { phoneIn, phoneMatch, sealPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { Db } from '../../src/platform/db/knex';
 import { auditLogRepository } from '../../src/accounts/repositories/auditLog';
 import type { Notifier } from '../../src/notifications/notifier';
@@ -76,7 +78,8 @@ export function createDataRequestActivities(deps: {
       if (request.status === 'completed') return request.result;
       const orgId: string = request.org_id;
       const e164: string = request.subject;
-      const callsOf = () => db('calls').where({ org_id: orgId }).where((q) => q.where('from_e164', e164).orWhere('to_e164', e164));
+      const caller = await phoneMatch(deps.fields, orgId, e164);
+      const callsOf = () => db('calls').where({ org_id: orgId }).where(phoneIn(caller, 'from_e164', 'to_e164'));
       const recordings: Array<{ id: string; recording_sid: string }> = await db('recordings')
         .where({ org_id: orgId })
         .whereNull('deleted_at')
@@ -88,14 +91,17 @@ export function createDataRequestActivities(deps: {
         Context.current().heartbeat();
       }
       return db.transaction(async (trx) => {
-        const doomed = trx('calls').where({ org_id: orgId, legal_hold: false }).where((q) => q.where('from_e164', e164).orWhere('to_e164', e164)).select('id');
+        const doomed = trx('calls').where({ org_id: orgId, legal_hold: false }).where(phoneIn(caller, 'from_e164', 'to_e164')).select('id');
         const counts: Record<string, number> = { recordingsDeletedAtTwilio: recordings.length };
         await trx('appointments').where({ org_id: orgId }).whereIn('call_id', doomed.clone()).update({ call_id: null });
-        counts.messages = await trx('messages').where({ org_id: orgId }).where((q) => q.whereIn('call_id', doomed.clone()).orWhere('callback_e164', e164)).del();
+        counts.messages = await trx('messages').where({ org_id: orgId }).where((q) => q.whereIn('call_id', doomed.clone()).orWhere(phoneIn(caller, 'callback_e164'))).del();
         counts.calls = await trx('calls').where({ org_id: orgId }).whereIn('id', doomed).del();
-        counts.appointmentsAnonymised = await trx('appointments').where({ org_id: orgId, customer_e164: e164 }).update({ customer_e164: null, customer_name_ciphertext: null, updated_at: trx.fn.now() });
+        const noNumber = await sealPhone(deps.fields, orgId, APPOINTMENT_PHONE_CONTEXT, null);
+        counts.appointmentsAnonymised = await trx('appointments').where({ org_id: orgId }).where(phoneIn(caller, 'customer_e164')).update({ ...noNumber, customer_name_ciphertext: null, updated_at: trx.fn.now() });
         counts.notifications = await trx('notifications').where({ org_id: orgId, recipient: e164 }).del();
-        counts.heldCalls = Number((await trx('calls').where({ org_id: orgId, legal_hold: true }).where((q) => q.where('from_e164', e164).orWhere('to_e164', e164)).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+        counts.heldCalls = Number((await trx('calls').where({ org_id: orgId, legal_hold: true }).where(phoneIn(caller, 'from_e164', 'to_e164')).count<{ n: string }[]>({ n: '*' }))[0]!.n);
+        // The caller's restrictions and objections hold their number too; calls kept under a hold keep theirs.
+        counts.processingLimits = counts.heldCalls > 0 ? 0 : await trx('processing_limits').where({ org_id: orgId, caller_index: caller.index }).del();
         await trx('data_requests').where({ id: request.id }).update({ status: 'completed', subject: null, result: JSON.stringify(counts), completed_at: trx.fn.now() });
         await auditLogRepository(trx).record({ orgId, actorType: 'system', actorId: null, action: 'privacy.caller_erased', targetType: 'data_request', targetId: request.id, metadata: counts });
         return counts;

@@ -23,7 +23,7 @@ export async function measureRetention(services: Services, options: { calls: num
   const org = (name: string) => createOrganization(db, services.keyring, { name, timeZone: 'UTC' });
   const seed = async (name: string, count: number, ageDays: number) => {
     const { id } = await org(name);
-    await seedCalls(db, id, { count, ageDays, turnsPerCall: 4 });
+    await seedCalls(services, id, { count, ageDays, turnsPerCall: 4 });
     return id;
   };
   const sweep = () =>

@@ -1,4 +1,5 @@
-import { APPOINTMENT_CUSTOMER_CONTEXT } from '../platform/crypto/fieldContexts';
+import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT } from '../platform/crypto/fieldContexts';
+import { phoneIn } from '../platform/crypto/phoneNumbers';
 import type { ExportContext, ExportSection } from '../platform/registration';
 import { toCsv } from '../privacy/csv';
 
@@ -7,11 +8,11 @@ const APPOINTMENT_COLUMNS = ['id', 'service', 'customerName', 'customerPhone', '
 /** Appointments with the customer's decrypted name, and (for the organization) its services. */
 export const bookingExport: ExportSection = {
   scopes: ['organization', 'caller'],
-  async build({ db, orgId, scope, decrypt, withheld }: ExportContext) {
+  async build({ db, orgId, scope, decrypt, phone, caller, withheld }: ExportContext) {
     const rows: Array<Record<string, any>> = await db('appointments as a')
       .join('services as s', 's.id', 'a.service_id')
       .where('a.org_id', orgId)
-      .modify((q) => void (scope.scope === 'caller' && q.where('a.customer_e164', scope.e164)))
+      .modify((q) => void (caller && q.where(phoneIn(caller, 'a.customer_e164'))))
       .modify(withheld.excludingCallers('exports', ['a.customer_e164']))
       .modify(withheld.excludingCallsOfLimitedCallers(db, orgId, 'exports', 'a.call_id'))
       .orderBy('a.starts_at')
@@ -21,7 +22,7 @@ export const bookingExport: ExportSection = {
         id: a.id,
         service: a.service,
         customerName: await decrypt(APPOINTMENT_CUSTOMER_CONTEXT, a.customer_name_ciphertext),
-        customerPhone: a.customer_e164,
+        customerPhone: await phone(APPOINTMENT_PHONE_CONTEXT, a),
         startsAt: a.starts_at,
         endsAt: a.ends_at,
         status: a.status,

@@ -1,4 +1,5 @@
-import { TRANSCRIPT_CONTEXT } from '../platform/crypto/fieldContexts';
+import { CALL_FROM_CONTEXT, CALL_TO_CONTEXT, TRANSCRIPT_CONTEXT } from '../platform/crypto/fieldContexts';
+import { sealPhone } from '../platform/crypto/phoneNumbers';
 import type { FieldCipher } from '../platform/crypto/fieldEncryption';
 import { newId } from '../platform/db/ids';
 import type { Tx } from '../platform/db/knex';
@@ -33,8 +34,8 @@ export async function recordEngineCall(
     org_id: call.orgId,
     call_sid: call.callSid,
     direction: 'outbound',
-    from_e164: call.from,
-    to_e164: call.to,
+    ...(await sealPhone(fields, call.orgId, CALL_FROM_CONTEXT, call.from)),
+    ...(await sealPhone(fields, call.orgId, CALL_TO_CONTEXT, call.to)),
     status: call.completed ? 'completed' : 'failed',
     outcome: call.completed ? 'info_only' : 'failed',
     recording_enabled: call.recorded,

@@ -1,4 +1,14 @@
-import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../platform/crypto/fieldContexts';
+import {
+  CALL_ENTITIES_CONTEXT,
+  CALL_FROM_CONTEXT,
+  CALL_SUMMARY_CONTEXT,
+  CALL_TO_CONTEXT,
+  MESSAGE_BODY_CONTEXT,
+  MESSAGE_CALLBACK_CONTEXT,
+  MESSAGE_CALLER_CONTEXT,
+  TRANSCRIPT_CONTEXT,
+} from '../platform/crypto/fieldContexts';
+import { phoneIn } from '../platform/crypto/phoneNumbers';
 import type { ExportContext, ExportSection } from '../platform/registration';
 import { toCsv } from '../privacy/csv';
 
@@ -7,11 +17,10 @@ const CALL_COLUMNS = ['id', 'direction', 'from', 'to', 'status', 'outcome', 'sta
 /** Calls with their decrypted transcripts, summaries and entities, and the messages callers left. */
 export const callsExport: ExportSection = {
   scopes: ['organization', 'caller'],
-  async build({ db, orgId, scope, decrypt, withheld }: ExportContext) {
-    const e164 = scope.scope === 'caller' ? scope.e164 : undefined;
+  async build({ db, orgId, decrypt, phone, caller, withheld }: ExportContext) {
     const callRows: Array<Record<string, any>> = await db('calls')
       .where({ org_id: orgId })
-      .modify((q) => void (e164 && q.where((w) => w.where('from_e164', e164).orWhere('to_e164', e164))))
+      .modify((q) => void (caller && q.where(phoneIn(caller, 'from_e164', 'to_e164'))))
       .modify(withheld.excludingCallsOfLimitedCallers(db, orgId, 'exports'))
       .orderBy('started_at');
     const calls = [];
@@ -20,8 +29,8 @@ export const callsExport: ExportSection = {
       calls.push({
         id: c.id,
         direction: c.direction,
-        from: c.from_e164,
-        to: c.to_e164,
+        from: await phone(CALL_FROM_CONTEXT, c),
+        to: await phone(CALL_TO_CONTEXT, c),
         status: c.status,
         outcome: c.outcome,
         intents: c.intents,
@@ -39,8 +48,8 @@ export const callsExport: ExportSection = {
       .modify(
         (q) =>
           void (
-            e164 &&
-            q.where((w) => w.where('callback_e164', e164).orWhereIn('call_id', db('calls').where({ org_id: orgId }).where((c) => c.where('from_e164', e164).orWhere('to_e164', e164)).select('id')))
+            caller &&
+            q.where((w) => w.where(phoneIn(caller, 'callback_e164')).orWhereIn('call_id', db('calls').where({ org_id: orgId }).where(phoneIn(caller, 'from_e164', 'to_e164')).select('id')))
           ),
       )
       .modify(withheld.excludingCallers('exports', ['callback_e164']))
@@ -51,7 +60,7 @@ export const callsExport: ExportSection = {
         id: m.id,
         callId: m.call_id,
         callerName: await decrypt(MESSAGE_CALLER_CONTEXT, m.caller_name_ciphertext),
-        callbackNumber: m.callback_e164,
+        callbackNumber: await phone(MESSAGE_CALLBACK_CONTEXT, m),
         body: await decrypt(MESSAGE_BODY_CONTEXT, m.body_ciphertext),
         status: m.status,
         createdAt: m.created_at,

@@ -1,6 +1,7 @@
 import type { defineSearchAttributeKey } from '@temporalio/common';
 import type { Knex } from 'knex';
 import type { Db } from './db/knex';
+import type { PhoneColumn, PhoneMatch } from './crypto/phoneNumbers';
 
 export type SearchAttributeKey = ReturnType<typeof defineSearchAttributeKey>;
 
@@ -61,6 +62,10 @@ export interface ExportContext {
   scope: ExportScope;
   /** Decrypts one of the organization's encrypted columns (null stays null). */
   decrypt(context: string, value: Buffer | null): Promise<string | null>;
+  /** A row's phone number in one of the encrypted number columns. */
+  phone(context: PhoneColumn, row: object): Promise<string | null>;
+  /** A caller's export: what finds the rows of their number (with `phoneIn`). */
+  caller?: PhoneMatch;
   /**
    * Whom an organization's export leaves out: people who restricted the processing of their data (GDPR
    * art. 18). A person's own export, or a caller's, leaves no one out: it goes to the person themself.

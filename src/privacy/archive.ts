@@ -1,5 +1,6 @@
 import { strToU8, zipSync } from 'fflate';
 import type { FieldCipher } from '../platform/crypto/fieldEncryption';
+import { openPhone, phoneMatch, type PhoneColumn } from '../platform/crypto/phoneNumbers';
 import type { Db } from '../platform/db/knex';
 import type { ExportScope, ExportSection } from '../platform/registration';
 import { ProcessingLimits } from './processingLimits';
@@ -15,6 +16,8 @@ export type { ExportScope } from '../platform/registration';
  */
 export async function buildArchive(sections: readonly ExportSection[], db: Db, fields: FieldCipher, orgId: string, scope: ExportScope): Promise<{ zip: Uint8Array; counts: Record<string, number> }> {
   const decrypt = (context: string, value: Buffer | null) => (value ? fields.decrypt(orgId, context, value) : Promise.resolve(null));
+  const phone = (context: PhoneColumn, row: object) => openPhone(fields, orgId, context, row);
+  const caller = scope.scope === 'caller' ? await phoneMatch(fields, orgId, scope.e164) : undefined;
   const files: Record<string, unknown> = {};
   const csv: Record<string, string> = {};
   const add = (into: Record<string, unknown>, name: string, value: unknown) => {
@@ -25,7 +28,7 @@ export async function buildArchive(sections: readonly ExportSection[], db: Db, f
   const restricted = { callers: withheld.callersLimited('exports').length, people: withheld.usersLimited('exports').length };
   if (restricted.callers + restricted.people > 0) add(files, 'withheld.json', { why: 'restricted processing (GDPR art. 18): kept, not exported', ...restricted });
   for (const section of sections.filter((s) => s.scopes.includes(scope.scope))) {
-    const built = await section.build({ db, orgId, scope, decrypt, withheld });
+    const built = await section.build({ db, orgId, scope, decrypt, phone, caller, withheld });
     for (const [name, value] of Object.entries(built.json)) add(files, name, value);
     for (const [name, value] of Object.entries(built.csv ?? {})) add(csv, name, value);
   }

@@ -1,5 +1,6 @@
 import { LIMITED_CALLER_CONTEXT } from '../platform/crypto/fieldContexts';
 import type { FieldCipher } from '../platform/crypto/fieldEncryption';
+import { phoneIn, type PhoneMatch } from '../platform/crypto/phoneNumbers';
 import type { Knex } from 'knex';
 import type { Db, Tx } from '../platform/db/knex';
 
@@ -38,21 +39,29 @@ export interface ProcessingLimitRow {
   lift_reason: string | null;
 }
 
+/** A limited caller: their number (decrypted) and its blind index, the one every number column holds. */
+interface LimitedCaller extends PhoneMatch {
+  kinds: Set<LimitKind>;
+}
+
 /** The limits in force in one organization, read once: an organization has a handful at most. */
 export class ProcessingLimits {
   private constructor(
     private readonly users: ReadonlyMap<string, ReadonlySet<LimitKind>>,
-    private readonly callers: ReadonlyMap<string, ReadonlySet<LimitKind>>,
+    private readonly callers: ReadonlyMap<string, LimitedCaller>,
   ) {}
 
   static async load(trx: Db | Tx, fields: FieldCipher, orgId: string): Promise<ProcessingLimits> {
     const rows: ProcessingLimitRow[] = await trx('processing_limits').where({ org_id: orgId }).whereNull('lifted_at');
     const users = new Map<string, Set<LimitKind>>();
-    const callers = new Map<string, Set<LimitKind>>();
-    const add = (into: Map<string, Set<LimitKind>>, key: string, kind: LimitKind) => into.set(key, (into.get(key) ?? new Set()).add(kind));
+    const callers = new Map<string, LimitedCaller>();
     for (const row of rows) {
-      if (row.user_id) add(users, row.user_id, row.kind);
-      else add(callers, await fields.decrypt(orgId, LIMITED_CALLER_CONTEXT, row.caller_ciphertext!), row.kind);
+      if (row.user_id) users.set(row.user_id, (users.get(row.user_id) ?? new Set()).add(row.kind));
+      else {
+        const e164 = await fields.decrypt(orgId, LIMITED_CALLER_CONTEXT, row.caller_ciphertext!);
+        const caller = callers.get(e164) ?? { e164, index: row.caller_index!, kinds: new Set() };
+        callers.set(e164, { ...caller, kinds: caller.kinds.add(row.kind) });
+      }
     }
     return new ProcessingLimits(users, callers);
   }
@@ -63,40 +72,46 @@ export class ProcessingLimits {
     return stops(this.users.get(userId), use);
   }
 
-  /** Whether any of the numbers (a call's from and to) is a caller whose data may not be used so. */
-  callerLimited(numbers: ReadonlyArray<string | null | undefined>, use: LimitedUse): boolean {
-    return numbers.some((n) => n != null && stops(this.callers.get(n), use));
+  usersLimited(use: LimitedUse): string[] {
+    return [...this.users].filter(([, kinds]) => stops(kinds, use)).map(([id]) => id);
   }
 
-  /** The callers' numbers (E.164) whose data may not be used so: a query leaves their rows out. */
-  callersLimited(use: LimitedUse): string[] {
-    return [...this.callers].filter(([, kinds]) => stops(kinds, use)).map(([e164]) => e164);
+  /** Whether a call's row (either of its numbers, by blind index) is of a caller whose data may not be used so. */
+  callLimited(call: object, use: LimitedUse): boolean {
+    const row = call as Record<string, unknown>;
+    return this.callersLimited(use).some((caller) =>
+      ['from_e164', 'to_e164'].some((column) => (row[`${column}_index`] as Buffer | null)?.equals(caller.index) || row[column] === caller.e164),
+    );
+  }
+
+  /** The callers whose data may not be used so. */
+  callersLimited(use: LimitedUse): PhoneMatch[] {
+    return [...this.callers.values()].filter((c) => stops(c.kinds, use));
   }
 
   /**
-   * A query modifier leaving out rows in which any of the columns holds a caller whose data may not be used
-   * so (a null column matches no one).
+   * A query modifier leaving out rows in which any of the number columns (`from_e164`, `a.customer_e164`:
+   * compared through their blind index, see phoneNumbers.ts) holds a caller whose data may not be used so.
    */
   excludingCallers(use: LimitedUse, columns: readonly string[]): (q: Knex.QueryBuilder) => void {
-    const numbers = this.callersLimited(use);
+    const limited = this.callersLimited(use);
+    // `is distinct from`: a column that is null (a plaintext column once encrypted) matches no one.
     return (q) => {
-      if (numbers.length === 0) return;
-      for (const column of columns) q.where((w) => w.whereNull(column).orWhereNotIn(column, numbers));
+      for (const caller of limited)
+        for (const column of columns) q.whereRaw('?? is distinct from ? and ?? is distinct from ?', [`${column}_index`, caller.index, column, caller.e164]);
     };
   }
 
   /** A query modifier leaving out calls (or rows with a `call_id`) of callers whose data may not be used so. */
   excludingCallsOfLimitedCallers(db: Db | Tx, orgId: string, use: LimitedUse, column = 'id'): (q: Knex.QueryBuilder) => void {
-    const numbers = this.callersLimited(use);
+    const limited = this.callersLimited(use);
     return (q) => {
-      if (numbers.length === 0) return;
-      const limitedCalls = db('calls').where({ org_id: orgId }).where((w) => w.whereIn('from_e164', numbers).orWhereIn('to_e164', numbers)).select('id');
-      q.where((w) => w.whereNull(column).orWhereNotIn(column, limitedCalls));
+      if (limited.length === 0) return;
+      const limitedCalls = db('calls').where({ org_id: orgId }).where((w) => {
+        for (const caller of limited) w.orWhere(phoneIn(caller, 'from_e164', 'to_e164'));
+      });
+      q.where((w) => w.whereNull(column).orWhereNotIn(column, limitedCalls.select('id')));
     };
-  }
-
-  usersLimited(use: LimitedUse): string[] {
-    return [...this.users].filter(([, kinds]) => stops(kinds, use)).map(([id]) => id);
   }
 }
 

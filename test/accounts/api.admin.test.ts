@@ -7,6 +7,7 @@ const V1_ROUTES = REGISTRY.routes;
 import { createBillingCycleActivities } from '../../activities/billing/billingCycle';
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
 import { randomPhone } from '../helpers/organizations';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 let api: Awaited<ReturnType<typeof startApi>>;
 beforeAll(async () => {
@@ -345,7 +346,7 @@ test('HIPAA mode protecting call data goes off only by an owner who confirms it 
   // Nothing protected yet: off and on again freely.
   expect((await admin.patch('/api/v1/organization', { hipaaMode: false })).body.hipaaMode).toBe(false);
   expect((await owner.patch('/api/v1/organization', { hipaaMode: true })).body.hipaaMode).toBe(true);
-  await api.services.db('calls').insert({ id: newId('call'), org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', started_at: new Date() });
+  await api.services.db('calls').insert({ id: newId('call'), org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(api.services.fields, orgId)), started_at: new Date() });
 
   const key = (await owner.post('/api/v1/api-keys', { name: 'automation' })).body.key as string;
   const refusals = [

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { DateTime } from 'luxon';
-import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { bookingStateQuery, bookingWorkflowId } from '../../workflows/booking/definitions';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { recordHistory } from '../helpers/histories';
 import { openAllWeek, slotIn, until } from '../helpers/booking';
 import { makeOrganization } from '../helpers/organizations';
+import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 
 let stack: CallStack;
 beforeAll(async () => {
@@ -115,7 +116,8 @@ test('a caller books through the agent, the slot offered is the slot booked, and
 
   const callRow = await stack.services.db('calls').where({ call_sid: call.callSid }).first('id');
   const [appointment] = await liveAppointments(stack.org.id);
-  expect(appointment).toMatchObject({ status: 'confirmed', call_id: callRow.id, source: 'call', customer_e164: '+14155550111', starts_at: offered[2] });
+  expect(appointment).toMatchObject({ status: 'confirmed', call_id: callRow.id, source: 'call', customer_e164: null, starts_at: offered[2] });
+  expect(await openPhone(stack.services.fields, stack.org.id, APPOINTMENT_PHONE_CONTEXT, appointment)).toBe('+14155550111');
   await until(() => stack.twilioRest.messages.some((m) => m.To === '+14155550111' && m.Body.includes('is booked for')), 10_000);
 
   // A text reply "C" from the caller's phone cancels it; from another phone it finds nothing.

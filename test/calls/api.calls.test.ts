@@ -4,6 +4,8 @@ import { createApp } from '../../src/app';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { startCallStack, type CallStack } from '../helpers/callStack';
 import { apiKeyFor, makeOrganization } from '../helpers/organizations';
+import { CALL_FROM_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 
 let stack: CallStack;
 let app: ReturnType<typeof createApp>;
@@ -202,8 +204,9 @@ test('a trial conversation runs through the engine from the trial number, contin
   expect(ended.body.ended).toBe(true);
   expect((await post(`/api/v1/trial-calls/${callSid}/say`, { text: 'Hello?', state: ended.body.state })).body.error.code).toBe('call_ended');
   await stack.result({ callSid } as never);
-  const row = await stack.services.db('calls').where({ call_sid: callSid }).first('trial', 'from_e164', 'status', 'billable_seconds');
-  expect(row).toEqual({ trial: true, from_e164: '+15005550006', status: 'completed', billable_seconds: 0 });
+  const row = await stack.services.db('calls').where({ call_sid: callSid }).first();
+  expect(row).toMatchObject({ trial: true, status: 'completed', billable_seconds: 0 });
+  expect(await openPhone(stack.services.fields, stack.org.id, CALL_FROM_CONTEXT, row)).toBe('+15005550006');
   expect(await stack.services.db('usage_records').where({ call_sid: callSid })).toEqual([]);
   // A phone call is never a trial.
   const real = await messageTakingCall('Mary Shelley', 'Call me.');

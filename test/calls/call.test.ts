@@ -1,10 +1,11 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { withTenant } from '../../src/platform/db/tenancy';
 import { callSummaryQuery, callWorkflowId } from '../../workflows/calls/definitions';
 import { until } from '../helpers/booking';
 import { recordHistory } from '../helpers/histories';
 import { startCallStack, type CallStack } from '../helpers/callStack';
+import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 
 let stack: CallStack;
 beforeAll(async () => {
@@ -101,7 +102,8 @@ test('a message-taking call, from the incoming webhook to the completed status',
 
   const [message] = await stack.services.db('messages').where({ call_id: row.id });
   expect(message.status).toBe('notified');
-  expect(message.callback_e164).toBe('+14155550111');
+  expect(message.callback_e164).toBeNull();
+  expect(await openPhone(stack.services.fields, stack.org.id, MESSAGE_CALLBACK_CONTEXT, message)).toBe('+14155550111');
   expect(message.body_ciphertext.toString('latin1')).not.toContain('crown');
   expect(await stack.services.fields.decrypt(stack.org.id, MESSAGE_BODY_CONTEXT, message.body_ciphertext)).toBe('Please call me about my crown.');
   // Sent by its own notification workflow, once the message is stored.

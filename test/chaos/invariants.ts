@@ -1,4 +1,6 @@
 import type { Client } from '@temporalio/client';
+import type { FieldCipher } from '../../src/platform/crypto/fieldEncryption';
+import { phoneIndex } from '../../src/platform/crypto/phoneNumbers';
 import type { Db } from '../../src/platform/db/knex';
 import type { BookingExpectation, CallRecord, ReplayRecord, WebhookRecord } from './callers';
 
@@ -17,6 +19,7 @@ const equal = (name: string, a: number, b: number, labels: [string, string]): In
 
 export async function checkInvariants(input: {
   db: Db;
+  fields: FieldCipher;
   temporal: Client;
   taskQueue: string;
   orgIds: { usage: string; prepaid: string };
@@ -50,14 +53,16 @@ export async function checkInvariants(input: {
     doubledTurns += Math.max(0, lines - call.speechSent);
   }
 
-  // Bookings the callers were told about, as the database has them now.
-  const appointments: Array<{ org_id: string; customer_e164: string; starts_at: Date; status: string }> = await db('appointments').whereIn('org_id', orgs).select('org_id', 'customer_e164', 'starts_at', 'status');
-  const key = (org: string, phone: string, start: string | Date) => `${org}|${phone}|${new Date(start).toISOString()}`;
+  // Bookings the callers were told about, as the database has them now: matched by the number's blind index.
+  const appointments: Array<{ org_id: string; customer_e164_index: Buffer | null; starts_at: Date; status: string }> = await db('appointments').whereIn('org_id', orgs).select('org_id', 'customer_e164_index', 'starts_at', 'status');
+  const key = (org: string, index: Buffer | null, start: string | Date) => `${org}|${index?.toString('hex')}|${new Date(start).toISOString()}`;
   const live = new Map<string, number>();
   for (const a of appointments) {
-    if (a.status === 'held' || a.status === 'confirmed') live.set(key(a.org_id, a.customer_e164, a.starts_at), (live.get(key(a.org_id, a.customer_e164, a.starts_at)) ?? 0) + 1);
+    if (a.status === 'held' || a.status === 'confirmed') live.set(key(a.org_id, a.customer_e164_index, a.starts_at), (live.get(key(a.org_id, a.customer_e164_index, a.starts_at)) ?? 0) + 1);
   }
-  const isLive = (b: BookingExpectation) => live.has(key(input.orgIds[b.line], b.from, b.start));
+  const bookingKeys = new Map<BookingExpectation, string>();
+  for (const b of input.bookings) bookingKeys.set(b, key(input.orgIds[b.line], await phoneIndex(input.fields, input.orgIds[b.line], b.from), b.start));
+  const isLive = (b: BookingExpectation) => live.has(bookingKeys.get(b)!);
   const lostBookings = input.bookings.filter((b) => b.state === 'live' && !isLive(b)).length;
   const cancellationsNotApplied = input.bookings.filter((b) => b.state === 'cancelled' && isLive(b)).length;
   const overlaps = await db.raw(`

@@ -216,6 +216,7 @@ async function main(): Promise<void> {
     const invariants = await withServices(env, (services) =>
       checkInvariants({
         db: services.db,
+        fields: services.fields,
         temporal: services.temporal,
         taskQueue: TASK_QUEUE,
         orgIds,

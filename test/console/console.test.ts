@@ -10,7 +10,8 @@ import request from 'supertest';
 import { consoleFiles } from '../../src/platform/http/console';
 import { freePort } from '../../src/platform/ports';
 import { resolveTemporalUi, startTemporalUi, type TemporalUi } from '../../src/platform/temporal/uiServer';
-import { PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { CALL_FROM_CONTEXT, PRACTICE_ANALYSIS_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone, phoneIndex } from '../../src/platform/crypto/phoneNumbers';
 import { newId } from '../../src/platform/db/ids';
 import { PASSWORD, uniqueEmail } from '../helpers/api';
 import { startCallStack, type CallStack } from '../helpers/callStack';
@@ -186,9 +187,10 @@ test('an owner signs up; a call appears in the list while it happens and its tra
     await screenshots(page, 'receptionist-try-it');
     await page.getByRole('button', { name: 'Hang up' }).click();
     await page.getByRole('status').getByText('The call has ended.').waitFor();
-    const trialCall = async () => stack.services.db('calls').where({ org_id: orgId, trial: true }).first('call_sid', 'status', 'billable_seconds', 'from_e164');
+    const trialCall = async () => stack.services.db('calls').where({ org_id: orgId, trial: true }).first('call_sid', 'status', 'billable_seconds', 'from_e164_ciphertext');
     for (let i = 0; i < 100 && (await trialCall())?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 100));
-    expect(await trialCall()).toMatchObject({ status: 'completed', billable_seconds: 0, from_e164: '+15005550006' });
+    expect(await trialCall()).toMatchObject({ status: 'completed', billable_seconds: 0 });
+    expect(await openPhone(stack.services.fields, orgId, CALL_FROM_CONTEXT, await trialCall())).toBe('+15005550006');
     expect(await stack.services.db('usage_records').where({ call_sid: (await trialCall()).call_sid })).toEqual([]);
     await page.getByRole('link', { name: 'Calls' }).click();
     await page.getByRole('cell', { name: 'completed (trial)' }).waitFor();
@@ -281,7 +283,7 @@ test('an owner adds a service and opening hours, books by hand into the week cal
     await screenshots(page, 'appointments');
 
     // Moved to the last time offered that day, then cancelled.
-    const before = (await stack.services.db('appointments').where({ org_id: owner.orgId, source: 'api' }).whereNot({ customer_e164: '+14155550143' }).first('id', 'starts_at'));
+    const before = (await stack.services.db('appointments').where({ org_id: owner.orgId, source: 'api' }).whereNot({ customer_e164_index: await phoneIndex(stack.services.fields, owner.orgId, '+14155550143') }).first('id', 'starts_at'));
     await rosa.getByRole('button', { name: /^Move Rosa Diaz/ }).click();
     await page.getByRole('heading', { name: 'Move Rosa Diaz' }).waitFor();
     await page.getByLabel('Day', { exact: true }).fill(dayAfter);

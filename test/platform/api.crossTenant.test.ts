@@ -3,6 +3,9 @@ import request from 'supertest';
 import { newId } from '../../src/platform/db/ids';
 import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/api';
 import { apiKeyFor, randomPhone } from '../helpers/organizations';
+import { APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { sealPhone } from '../../src/platform/crypto/phoneNumbers';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /**
  * Cross-tenant probes over every route of the OpenAPI document that names a resource: a second
@@ -42,14 +45,14 @@ beforeAll(async () => {
   ids.limitId = (await clinic.post('/api/v1/processing-limits', { kind: 'restriction', subject: { type: 'caller', number: '+14155550997' }, reason: 'Secret dispute' })).body.id;
   ids.callId = newId('call');
   ids.callSid = `CA${randomBytes(16).toString('hex')}`;
-  await db('calls').insert({ id: ids.callId, org_id: clinicOrg.id, call_sid: ids.callSid, direction: 'inbound', from_e164: '+14155550999', to_e164: '+14155550100', status: 'completed', started_at: new Date() });
+  await db('calls').insert({ id: ids.callId, org_id: clinicOrg.id, call_sid: ids.callSid, direction: 'inbound', ...(await callNumbers(api.services.fields, clinicOrg.id, '+14155550999')), status: 'completed', started_at: new Date() });
   ids.messageId = newId('msg');
   await db('messages').insert({ id: ids.messageId, org_id: clinicOrg.id, call_id: ids.callId, body_ciphertext: Buffer.from('x') });
   ids.recordingId = newId('rec');
   await db('recordings').insert({ id: ids.recordingId, org_id: clinicOrg.id, call_id: ids.callId, recording_sid: `RE${randomBytes(16).toString('hex')}`, status: 'completed' });
   ids.appointmentId = newId('appt');
   const start = new Date(Date.now() + 3 * 86_400_000);
-  await db('appointments').insert({ id: ids.appointmentId, org_id: clinicOrg.id, service_id: ids.serviceId, customer_e164: '+14155550998', starts_at: start, ends_at: new Date(start.getTime() + 1_800_000), blocks_from: start, blocks_until: new Date(start.getTime() + 1_800_000), status: 'confirmed', source: 'api' });
+  await db('appointments').insert({ id: ids.appointmentId, org_id: clinicOrg.id, service_id: ids.serviceId, ...(await sealPhone(api.services.fields, clinicOrg.id, APPOINTMENT_PHONE_CONTEXT, '+14155550998')), starts_at: start, ends_at: new Date(start.getTime() + 1_800_000), blocks_from: start, blocks_until: new Date(start.getTime() + 1_800_000), status: 'confirmed', source: 'api' });
   ids.connectionId = newId('cal');
   await db('calendar_connections').insert({ id: ids.connectionId, org_id: clinicOrg.id, provider: 'google', external_account: '', calendar_id: 'primary', status: 'active' });
   ids.provider = 'google';

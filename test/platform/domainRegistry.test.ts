@@ -9,6 +9,9 @@ import { NOTIFICATION_KINDS } from '../../src/notifications/kinds';
 import { checkWorkflowsRegistered } from '../../src/worker';
 import { makeOrganization, randomPhone } from '../helpers/organizations';
 import { testServices, uniqueName } from '../helpers/stack';
+import { APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { sealPhone } from '../../src/platform/crypto/phoneNumbers';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /**
  * The registries every domain feeds are explicit and checked: the worker's workflows, activity names,
@@ -70,12 +73,12 @@ test('the payload codec seals a workflow of every registered per-organization ty
   const starters: Record<string, () => Promise<string>> = {
     callWorkflow: async () => {
       const callSid = `CA${randomBytes(16).toString('hex')}`;
-      await db('calls').insert({ id: id('call'), org_id: org.id, call_sid: callSid, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', started_at: new Date() });
+      await db('calls').insert({ id: id('call'), org_id: org.id, call_sid: callSid, direction: 'inbound', ...(await callNumbers(services.fields, org.id)), started_at: new Date() });
       return `call:${callSid}`;
     },
     recordingDeletionWorkflow: async () => {
       const callId = id('call');
-      await db('calls').insert({ id: callId, org_id: org.id, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', started_at: new Date() });
+      await db('calls').insert({ id: callId, org_id: org.id, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(services.fields, org.id)), started_at: new Date() });
       return `recordings-delete:${callId}`;
     },
     bookingWorkflow: async () => {
@@ -83,7 +86,7 @@ test('the payload codec seals a workflow of every registered per-organization ty
       const appointmentId = id('appt');
       const startsAt = new Date(Date.now() + 86_400_000 + Math.floor(Math.random() * 1e9));
       const endsAt = new Date(startsAt.getTime() + 1_800_000);
-      await db('appointments').insert({ id: appointmentId, org_id: org.id, service_id: service.id, customer_e164: '+14155550111', starts_at: startsAt, ends_at: endsAt, blocks_from: startsAt, blocks_until: endsAt, status: 'held' });
+      await db('appointments').insert({ id: appointmentId, org_id: org.id, service_id: service.id, ...(await sealPhone(services.fields, org.id, APPOINTMENT_PHONE_CONTEXT, '+14155550111')), starts_at: startsAt, ends_at: endsAt, blocks_from: startsAt, blocks_until: endsAt, status: 'held' });
       return `booking:${appointmentId}`;
     },
     billingCycleWorkflow: async () => `billing:${org.id}`,

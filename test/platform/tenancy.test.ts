@@ -4,6 +4,7 @@ import { withTenant } from '../../src/platform/db/tenancy';
 import type { Services } from '../../src/services';
 import { makeOrganization } from '../helpers/organizations';
 import { dropManagedDatabase, managedDatabase, stack, testConfig, testServices } from '../helpers/stack';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /**
  * Tenant isolation is enforced by PostgreSQL itself: row-level security for the application role, and
@@ -35,8 +36,7 @@ describe.each([
         org_id: orgId,
         call_sid: `CA${callId.slice(5)}`,
         direction: 'inbound',
-        from_e164: '+14155550111',
-        to_e164: '+14155550100',
+        ...(await callNumbers(services.fields, orgId)),
         started_at: new Date(),
       });
       await services.db('transcript_turns').insert({ org_id: orgId, call_id: callId, seq: 1, role: 'caller', text_ciphertext: Buffer.from('x') });

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { strFromU8, unzipSync } from 'fflate';
 import request from 'supertest';
-import { APPOINTMENT_CUSTOMER_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT, MESSAGE_CALLBACK_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { openPhone, phoneIn, phoneMatch, sealPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { Services } from '../../src/services';
 import { callerErasureWorkflowId, dataExportWorkflowId } from '../../workflows/privacy/dataRequestDefinitions';
 import type { FakeSmtp } from '../fakes/smtp';
@@ -10,6 +11,8 @@ import { Browser, randomIp } from '../helpers/api';
 import { apiKeyFor } from '../helpers/organizations';
 import { until } from '../helpers/booking';
 import { recordHistory } from '../helpers/histories';
+import { callNumbers } from '../helpers/phoneNumbers';
+import { downloadExport, exportLink, seedCallers } from '../helpers/privacyRequests';
 import { startWorkerStack, type WorkerStack } from '../helpers/workerStack';
 
 /**
@@ -38,36 +41,16 @@ async function clinic() {
   const owner = new Browser(app, randomIp());
   await owner.signUp({ orgName: 'Export Dental' });
   const orgId = owner.info!.organization.id;
-  const enc = (context: string, text: string) => services.fields.encrypt(orgId, context, text);
-  const calls: Record<string, string> = {};
-  for (const [who, number] of [['ada', ADA], ['grace', GRACE]] as const) {
-    const callId = id('call');
-    calls[who] = callId;
-    await db()('calls').insert({ id: callId, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: number, to_e164: '+14155550100', status: 'completed', outcome: 'message_taken', started_at: new Date(), duration_seconds: 60 });
-    await db()('transcript_turns').insert({ org_id: orgId, call_id: callId, seq: 1, role: 'caller', text_ciphertext: await enc(TRANSCRIPT_CONTEXT, `Hello, this is ${who}, about my crown, "urgent", please`) });
-    await db()('messages').insert({ id: id('msg'), org_id: orgId, call_id: callId, callback_e164: number, body_ciphertext: await enc(MESSAGE_BODY_CONTEXT, `Call ${who} back`) });
-  }
+  const calls = await seedCallers(services, orgId, { ada: ADA, grace: GRACE });
   const [service] = await db()('services').insert({ id: id('svc'), org_id: orgId, name: 'Crown fitting', duration_minutes: 60 }).returning('id');
   const startsAt = new Date(Date.now() + 86_400_000);
   const appointmentId = id('appt');
-  await db()('appointments').insert({ id: appointmentId, org_id: orgId, service_id: service.id, call_id: calls.ada, customer_e164: ADA, customer_name_ciphertext: await enc(APPOINTMENT_CUSTOMER_CONTEXT, 'Ada Lovelace'), starts_at: startsAt, ends_at: new Date(startsAt.getTime() + 3_600_000), blocks_from: startsAt, blocks_until: new Date(startsAt.getTime() + 3_600_000), status: 'confirmed' });
+  await db()('appointments').insert({ id: appointmentId, org_id: orgId, service_id: service.id, call_id: calls.ada, ...(await sealPhone(services.fields, orgId, APPOINTMENT_PHONE_CONTEXT, ADA)), customer_name_ciphertext: await services.fields.encrypt(orgId, APPOINTMENT_CUSTOMER_CONTEXT, 'Ada Lovelace'), starts_at: startsAt, ends_at: new Date(startsAt.getTime() + 3_600_000), blocks_from: startsAt, blocks_until: new Date(startsAt.getTime() + 3_600_000), status: 'confirmed' });
   return { owner, orgId, calls, appointmentId };
 }
 
-/** Waits for the export, then takes its link from the email that reached the requester. */
-async function ready(browser: Browser, requestId: string) {
-  await until(async () => (await browser.get(`/api/v1/data-requests/${requestId}`)).body.status === 'ready', 15_000);
-  const mail = () => smtp.messages.find((m) => m.envelope.to.includes(browser.info!.user.email) && (m.text ?? '').includes(requestId));
-  await until(() => Boolean(mail()), 15_000);
-  const url = new URL((mail()!.text ?? '').match(/https?:\/\/\S+download\?token=[\w-]+/)![0]);
-  return url.pathname + url.search;
-}
-
-const download = (link: string) => request(app).get(link).buffer(true).parse((res, done) => {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-});
+const ready = (browser: Browser, requestId: string) => exportLink(smtp, browser, requestId);
+const download = (link: string) => downloadExport(app, link);
 
 test("an owner exports the organization: the archive has every kind of data, decrypted, with CSV for calls and appointments; the link works once and is audited", async () => {
   const { owner, orgId } = await clinic();
@@ -144,19 +127,20 @@ test("an admin erases one caller: their calls, transcripts, messages and recordi
   const recordingSid = `RE${randomBytes(16).toString('hex')}`;
   await db()('recordings').insert({ id: id('rec'), org_id: orgId, call_id: calls.ada, recording_sid: recordingSid, status: 'completed' });
   const held = id('call');
-  await db()('calls').insert({ id: held, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: ADA, to_e164: '+14155550100', status: 'completed', started_at: new Date(), legal_hold: true });
+  await db()('calls').insert({ id: held, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(services.fields, orgId, ADA)), status: 'completed', started_at: new Date(), legal_hold: true });
 
   const asked = await owner.post('/api/v1/caller-erasures', { number: '415-555-0123' });
   expect(asked.status).toBe(202);
   const handle = services.temporal.workflow.getHandle(callerErasureWorkflowId(asked.body.id));
-  expect(await handle.result()).toEqual({ recordingsDeletedAtTwilio: 1, messages: 1, calls: 1, appointmentsAnonymised: 1, notifications: 0, heldCalls: 1 });
+  expect(await handle.result()).toEqual({ recordingsDeletedAtTwilio: 1, messages: 1, calls: 1, appointmentsAnonymised: 1, notifications: 0, heldCalls: 1, processingLimits: 0 });
 
   expect(await db()('calls').where({ id: calls.ada }).first()).toBeUndefined();
   expect(await db()('transcript_turns').where({ call_id: calls.ada })).toEqual([]);
   expect(await db()('calls').where({ id: calls.grace }).first()).toBeDefined();
   expect(await db()('calls').where({ id: held }).first()).toBeDefined();
-  expect(await db()('messages').where({ org_id: orgId })).toEqual([expect.objectContaining({ callback_e164: GRACE })]);
-  expect(await db()('appointments').where({ id: appointmentId }).first()).toMatchObject({ customer_e164: null, customer_name_ciphertext: null, call_id: null, status: 'confirmed' });
+  const left = await db()('messages').where({ org_id: orgId });
+  expect(await Promise.all(left.map((m) => openPhone(services.fields, orgId, MESSAGE_CALLBACK_CONTEXT, m)))).toEqual([GRACE]);
+  expect(await db()('appointments').where({ id: appointmentId }).first()).toMatchObject({ customer_e164: null, customer_e164_ciphertext: null, customer_e164_index: null, customer_name_ciphertext: null, call_id: null, status: 'confirmed' });
   expect(twilio.deletedRecordings).toContain(recordingSid);
   // The request keeps no number once done, only its hash; the erasure is in the audit log.
   const row = await db()('data_requests').where({ id: asked.body.id }).first();
@@ -178,7 +162,7 @@ test('corrections: a person fixes their own profile, an admin a caller-linked me
   expect(fixed.body).toMatchObject({ name: 'Maureen', phoneNumber: '+14155550177' });
   expect((await member.get('/api/v1/me')).body.name).toBe('Maureen');
 
-  const [message] = await db()('messages').where({ org_id: orgId, callback_e164: ADA });
+  const [message] = await db()('messages').where({ org_id: orgId }).where(phoneIn(await phoneMatch(services.fields, orgId, ADA), 'callback_e164'));
   expect((await member.patch(`/api/v1/messages/${message.id}`, { callerName: 'Ada' })).status).toBe(403);
   const corrected = await owner.patch(`/api/v1/messages/${message.id}`, { callerName: 'Ada King', callbackNumber: '415 555 0124' });
   expect(corrected.body).toMatchObject({ callerName: 'Ada King', callbackNumber: '+14155550124', body: 'Call ada back' });

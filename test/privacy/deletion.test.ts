@@ -19,6 +19,9 @@ import { recordHistory } from '../helpers/histories';
 import { makeOrganization } from '../helpers/organizations';
 import { stack as servers } from '../helpers/stack';
 import { startWorkerStack, type WorkerStack } from '../helpers/workerStack';
+import { APPOINTMENT_PHONE_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { sealPhone } from '../../src/platform/crypto/phoneNumbers';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /**
  * Account deletion on the real stack: the owner asks (with their password), the grace period passes (or
@@ -74,14 +77,14 @@ test('an owner deletes the organization: after the grace period everything is er
   // What an organization accumulates: a call with its transcript, message and recording, a booking, a
   // colleague who is only here and one who also works elsewhere, billing history, a Stripe customer.
   const callId = id('call');
-  await db()('calls').insert({ id: callId, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', status: 'completed', started_at: new Date() });
+  await db()('calls').insert({ id: callId, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(services.fields, orgId)), status: 'completed', started_at: new Date() });
   await db()('transcript_turns').insert({ org_id: orgId, call_id: callId, seq: 1, role: 'caller', text_ciphertext: await services.fields.encrypt(orgId, 'transcript', 'My name is Ada.') });
   await db()('messages').insert({ id: id('msg'), org_id: orgId, call_id: callId, body_ciphertext: Buffer.from([1]) });
   const recordingSid = `RE${randomBytes(16).toString('hex')}`;
   await db()('recordings').insert({ id: id('rec'), org_id: orgId, call_id: callId, recording_sid: recordingSid, status: 'completed' });
   const [service] = await db()('services').insert({ id: id('svc'), org_id: orgId, name: 'Cleaning', duration_minutes: 30 }).returning('id');
   const startsAt = new Date(Date.now() + 86_400_000);
-  await db()('appointments').insert({ id: id('appt'), org_id: orgId, service_id: service.id, call_id: callId, customer_e164: '+14155550111', starts_at: startsAt, ends_at: new Date(startsAt.getTime() + 1_800_000), blocks_from: startsAt, blocks_until: new Date(startsAt.getTime() + 1_800_000), status: 'confirmed' });
+  await db()('appointments').insert({ id: id('appt'), org_id: orgId, service_id: service.id, call_id: callId, ...(await sealPhone(services.fields, orgId, APPOINTMENT_PHONE_CONTEXT, '+14155550111')), starts_at: startsAt, ends_at: new Date(startsAt.getTime() + 1_800_000), blocks_from: startsAt, blocks_until: new Date(startsAt.getTime() + 1_800_000), status: 'confirmed' });
   const onlyHere = id('usr');
   const alsoElsewhere = id('usr');
   await db()('users').insert([

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Services } from '../../src/services';
 import { newId } from '../../src/platform/db/ids';
 import { Browser, randomIp, startApi, uniqueEmail } from '../helpers/api';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /** Legal holds through the API: the owner's, with a reason, audited; another organization's call is not found. */
 let api: { services: Services; app: Express; close(): Promise<void> };
@@ -13,7 +14,7 @@ afterAll(() => api.close());
 
 async function aCall(orgId: string): Promise<string> {
   const id = newId('call');
-  await api.services.db('calls').insert({ id, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', status: 'completed', started_at: new Date() });
+  await api.services.db('calls').insert({ id, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(api.services.fields, orgId)), status: 'completed', started_at: new Date() });
   return id;
 }
 
@@ -35,7 +36,7 @@ test('an owner places a hold with a reason and lifts it; an admin may not; anoth
   const again = await owner.put(`/api/v1/calls/${callId}/legal-hold`, { held: true, reason: 'Claim 7, amended' });
   expect(again.body).toEqual({ held: true, reason: 'Claim 7, amended', since: placed.body.since });
   expect((await owner.get(`/api/v1/calls/${callId}`)).body.legalHold).toBe(true);
-  expect((await owner.get('/api/v1/legal-holds')).body.calls).toMatchObject([{ callId, reason: 'Claim 7, amended' }]);
+  expect((await owner.get('/api/v1/legal-holds')).body.calls).toMatchObject([{ callId, from: '+14155550111', reason: 'Claim 7, amended' }]);
   expect((await owner.put(`/api/v1/calls/${theirCall}/legal-hold`, { held: true, reason: 'x' })).status).toBe(404);
 
   // An admin sees holds but does not place or lift them.

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { strFromU8, unzipSync } from 'fflate';
-import request from 'supertest';
 import { createCallAnalysisActivities } from '../../activities/calls/callAnalysis';
 import { createNotificationActivities } from '../../activities/notifications/notifications';
-import { LIMITED_CALLER_CONTEXT, MESSAGE_BODY_CONTEXT, TRANSCRIPT_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { LIMITED_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import type { LlmProvider } from '../../src/platform/providers/llm';
 import type { Services } from '../../src/services';
 import type { FakeSmtp } from '../fakes/smtp';
 import { Browser, PASSWORD, randomIp, uniqueEmail } from '../helpers/api';
 import { until } from '../helpers/booking';
+import { downloadExport, exportLink, seedCallers } from '../helpers/privacyRequests';
 import { startWorkerStack, type WorkerStack } from '../helpers/workerStack';
 
 /**
@@ -28,7 +28,6 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const db = () => services.db;
-const id = (prefix: string) => `${prefix}_${randomBytes(13).toString('hex').slice(0, 26)}`;
 const ADA = '+14155550123';
 const GRACE = '+14155550199';
 
@@ -50,16 +49,7 @@ async function clinic() {
   const owner = new Browser(app, randomIp());
   await owner.signUp({ orgName: 'Limits Dental' });
   const orgId = owner.info!.organization.id;
-  const enc = (context: string, text: string) => services.fields.encrypt(orgId, context, text);
-  const calls: Record<string, string> = {};
-  for (const [who, number] of [['ada', ADA], ['grace', GRACE]] as const) {
-    const callId = id('call');
-    calls[who] = callId;
-    await db()('calls').insert({ id: callId, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: number, to_e164: '+14155550100', status: 'completed', outcome: 'message_taken', started_at: new Date(), duration_seconds: 60 });
-    await db()('transcript_turns').insert({ org_id: orgId, call_id: callId, seq: 1, role: 'caller', text_ciphertext: await enc(TRANSCRIPT_CONTEXT, `This is ${who}, please call me back`) });
-    await db()('messages').insert({ id: id('msg'), org_id: orgId, call_id: callId, callback_e164: number, body_ciphertext: await enc(MESSAGE_BODY_CONTEXT, `Call ${who} back`) });
-  }
-  return { owner, orgId, calls };
+  return { owner, orgId, calls: await seedCallers(services, orgId, { ada: ADA, grace: GRACE }) };
 }
 
 async function member(owner: Browser, role: 'member' | 'admin' = 'member') {
@@ -81,15 +71,7 @@ async function weeklyReport(orgId: string) {
 async function organizationExport(owner: Browser): Promise<Record<string, unknown>> {
   const asked = await owner.post('/api/v1/exports', { scope: 'organization' });
   expect(asked.status).toBe(202);
-  await until(async () => (await owner.get(`/api/v1/data-requests/${asked.body.id}`)).body.status === 'ready', 15_000);
-  const mail = () => smtp.messages.find((m) => (m.text ?? '').includes(asked.body.id));
-  await until(() => Boolean(mail()), 15_000);
-  const url = new URL((mail()!.text ?? '').match(/https?:\/\/\S+download\?token=[\w-]+/)![0]);
-  const got = await request(app).get(url.pathname + url.search).buffer(true).parse((res, done) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.on('end', () => done(null, Buffer.concat(chunks)));
-  });
+  const got = await downloadExport(app, await exportLink(smtp, owner, asked.body.id));
   return Object.fromEntries(Object.entries(unzipSync(new Uint8Array(got.body))).filter(([name]) => name.endsWith('.json')).map(([name, bytes]) => [name, JSON.parse(strFromU8(bytes))]));
 }
 
@@ -113,7 +95,7 @@ test("a restricted caller's data is kept but not used: not analysed, not in the 
   expect(await analysis.analyzeCall({ orgId, callId: calls.ada! })).toBe('limited');
   expect(await analysis.analyzeCall({ orgId, callId: calls.grace! })).toBe('analyzed');
   expect(asked).toHaveLength(1);
-  expect(asked[0]).toContain('This is grace');
+  expect(asked[0]).toContain('this is grace');
   expect((await db()('calls').where({ id: calls.ada }).first()).summary_ciphertext).toBeNull();
 
   // The weekly report counts Grace's call only.
@@ -131,7 +113,7 @@ test("a restricted caller's data is kept but not used: not analysed, not in the 
   expect((await owner.get(`/api/v1/calls/${calls.ada}`)).status).toBe(403);
   const forClaim = await owner.get(`/api/v1/calls/${calls.ada}?purpose=legal_claim`);
   expect(forClaim.status).toBe(200);
-  expect(forClaim.body.transcript[0].text).toBe('This is ada, please call me back');
+  expect(forClaim.body.transcript[0].text).toBe('Hello, this is ada, about my crown, "urgent", please');
   expect((await admin.get(`/api/v1/calls/${calls.grace}`)).status).toBe(200);
   const actions = await db()('audit_log').where({ org_id: orgId }).orderBy('id').pluck('action');
   expect(actions).toEqual(expect.arrayContaining(['privacy.processing_limited', 'call.read_for_legal_claim']));
@@ -169,6 +151,12 @@ test("a caller's objection stops analysis and reports, not exports or reads; the
   const own = await owner.post('/api/v1/exports', { scope: 'caller', number: GRACE });
   await until(async () => (await owner.get(`/api/v1/data-requests/${own.body.id}`)).body.status === 'ready', 15_000);
   expect((await owner.get(`/api/v1/data-requests/${own.body.id}`)).body.result).toMatchObject({ calls: 1, messages: 1 });
+
+  // Erased, the caller's limits go with the rest: they hold the number too.
+  const erased = await owner.post('/api/v1/caller-erasures', { number: GRACE });
+  await until(async () => (await owner.get(`/api/v1/data-requests/${erased.body.id}`)).body.status === 'completed', 15_000);
+  expect((await owner.get(`/api/v1/data-requests/${erased.body.id}`)).body.result).toMatchObject({ calls: 1, processingLimits: 2 });
+  expect(await db()('processing_limits').where({ org_id: orgId }).count({ n: '*' }).first()).toEqual({ n: '0' });
 });
 
 test('a staff member objects for themself: analytics stop at once and what was counted goes; the organization export withholds a restricted member', async () => {

@@ -11,6 +11,7 @@ import { recordHistory } from '../helpers/histories';
 import { makeOrganization } from '../helpers/organizations';
 import { freshDatabase, startTestWorker, testConfig, testServices, uniqueName } from '../helpers/stack';
 import { startWorkerStack, type WorkerStack } from '../helpers/workerStack';
+import { callNumbers } from '../helpers/phoneNumbers';
 
 /**
  * The retention sweep on a database of its own (so its totals are exactly this test's), the real Temporal
@@ -38,7 +39,7 @@ const DAY = 86_400_000;
 async function oneCall(orgId: string, ageDays: number, extra: { legal_hold?: boolean } = {}): Promise<string> {
   const id = `call_${randomBytes(13).toString('hex').slice(0, 26)}`;
   const startedAt = new Date(Date.now() - ageDays * DAY);
-  await db()('calls').insert({ id, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', from_e164: '+14155550111', to_e164: '+14155550100', status: 'completed', started_at: startedAt, ...extra });
+  await db()('calls').insert({ id, org_id: orgId, call_sid: `CA${randomBytes(16).toString('hex')}`, direction: 'inbound', ...(await callNumbers(services.fields, orgId)), status: 'completed', started_at: startedAt, ...extra });
   await db()('transcript_turns').insert({ org_id: orgId, call_id: id, seq: 1, role: 'caller', text_ciphertext: Buffer.from([0]) });
   return id;
 }
@@ -54,8 +55,8 @@ const sweep = (input: RetentionSweepInput = {}) =>
 
 test('a sweep deletes what each policy says has expired, at Twilio too, keeps what is held, reports per organization, and a second run deletes nothing', async () => {
   const clinic = await makeOrganization(services, { name: 'Retention Clinic' });
-  await seedCalls(db(), clinic.id, { count: 250, ageDays: 100 }); // 25 messages with them
-  await seedCalls(db(), clinic.id, { count: 20, ageDays: 10 });
+  await seedCalls(services, clinic.id, { count: 250, ageDays: 100 }); // 25 messages with them
+  await seedCalls(services, clinic.id, { count: 20, ageDays: 10 });
   // An expired call whose recording is still at Twilio: the recording goes first, then the call.
   const recordedOld = await oneCall(clinic.id, 100);
   const oldRecording = await recordingOf(clinic.id, recordedOld, 100);
@@ -79,7 +80,7 @@ test('a sweep deletes what each policy says has expired, at Twilio too, keeps wh
 
   const onHold = await makeOrganization(services, { name: 'Held Clinic' });
   await db()('organizations').where({ id: onHold.id }).update({ legal_hold: true });
-  await seedCalls(db(), onHold.id, { count: 30, ageDays: 400 });
+  await seedCalls(services, onHold.id, { count: 30, ageDays: 400 });
 
   const handle = await sweep();
   const totals = await handle.result();
@@ -189,7 +190,7 @@ test('the schedule exists at start-up, and a sweep of the same instant run twice
   expect(description.spec.intervals?.[0]?.every).toBe(3_600_000);
 
   const org = await makeOrganization(services);
-  await seedCalls(db(), org.id, { count: 120, ageDays: 91 });
+  await seedCalls(services, org.id, { count: 120, ageDays: 91 });
   const now = new Date().toISOString();
   const sweepId = uniqueName('retention-sweep');
   // The same sweep (id, clock) twice over: as an activity retried after a crash would see it.
@@ -212,7 +213,7 @@ test('a worker killed mid-sweep: another finishes it, and every count is exact',
     RETENTION_BATCH_SIZE: '200',
   };
   const org = await makeOrganization(services);
-  await seedCalls(db(), org.id, { count: 12_000, ageDays: 180 });
+  await seedCalls(services, org.id, { count: 12_000, ageDays: 180 });
   const child = spawnChildWorker(env);
   const elsewhere = await testServices(testConfig(env));
   let rescuer: Awaited<ReturnType<typeof startTestWorker>> | undefined;

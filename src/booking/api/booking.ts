@@ -3,7 +3,8 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { derivedAppointmentId } from '../bookingService';
 import { CalendarUnavailableError } from '../calendars/provider';
-import { APPOINTMENT_CUSTOMER_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { openPhone } from '../../platform/crypto/phoneNumbers';
 import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
 import { newId } from '../../platform/db/ids';
 import { paginateByTime } from '../../platform/db/pagination';
@@ -73,7 +74,7 @@ async function toAppointment({ fields, config }: Pick<V1Deps, 'fields' | 'config
     serviceId: a.service_id,
     callId: a.call_id,
     customerName: a.customer_name_ciphertext ? await fields.decrypt(a.org_id, APPOINTMENT_CUSTOMER_CONTEXT, a.customer_name_ciphertext) : null,
-    customerPhone: a.customer_e164,
+    customerPhone: await openPhone(fields, a.org_id, APPOINTMENT_PHONE_CONTEXT, a),
     start: iso(a.starts_at)!,
     end: iso(a.ends_at)!,
     status: a.status,

@@ -1,6 +1,7 @@
 import type { BookingRules, Interval, ServiceShape } from '../availability';
 import type { Tx } from '../../platform/db/knex';
 import type { OrganizationRow } from '../../accounts/repositories/organizations';
+import { phoneIn, type PhoneMatch } from '../../platform/crypto/phoneNumbers';
 
 /** Booking's tables, read and written inside `withTenant` (row-level security scopes every query). */
 
@@ -22,7 +23,9 @@ export interface AppointmentRow {
   calendar_connection_id: string | null;
   call_id: string | null;
   customer_name_ciphertext: Buffer | null;
+  /** The customer's number: see openPhone (src/platform/crypto/phoneNumbers.ts). */
   customer_e164: string | null;
+  customer_e164_ciphertext: Buffer | null;
   starts_at: Date;
   ends_at: Date;
   blocks_from: Date;
@@ -94,13 +97,13 @@ export function bookingRepository(trx: Tx) {
     },
 
     /** The caller's next live appointment starting at `start` (exact instant), if any. */
-    appointmentOf(customerE164: string, start: Date): Promise<AppointmentRow | undefined> {
-      return trx<AppointmentRow>('appointments').where({ customer_e164: customerE164, starts_at: start }).whereIn('status', ['held', 'confirmed']).first();
+    appointmentOf(customer: PhoneMatch, start: Date): Promise<AppointmentRow | undefined> {
+      return trx<AppointmentRow>('appointments').where(phoneIn(customer, 'customer_e164')).where({ starts_at: start }).whereIn('status', ['held', 'confirmed']).first();
     },
 
     /** The caller's soonest upcoming confirmed appointment (for an SMS reply). */
-    nextAppointmentOf(customerE164: string, after: Date): Promise<AppointmentRow | undefined> {
-      return trx<AppointmentRow>('appointments').where({ customer_e164: customerE164, status: 'confirmed' }).where('starts_at', '>', after).orderBy('starts_at').first();
+    nextAppointmentOf(customer: PhoneMatch, after: Date): Promise<AppointmentRow | undefined> {
+      return trx<AppointmentRow>('appointments').where(phoneIn(customer, 'customer_e164')).where({ status: 'confirmed' }).where('starts_at', '>', after).orderBy('starts_at').first();
     },
   };
 }

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { CALL_INTENTS } from '../agent/callAnalysis';
 import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
-import { CALL_ENTITIES_CONTEXT, CALL_SUMMARY_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLER_CONTEXT, TRANSCRIPT_CONTEXT } from '../../platform/crypto/fieldContexts';
+import {
+  CALL_ENTITIES_CONTEXT,
+  CALL_FROM_CONTEXT,
+  CALL_SUMMARY_CONTEXT,
+  CALL_TO_CONTEXT,
+  MESSAGE_BODY_CONTEXT,
+  MESSAGE_CALLBACK_CONTEXT,
+  MESSAGE_CALLER_CONTEXT,
+  TRANSCRIPT_CONTEXT,
+} from '../../platform/crypto/fieldContexts';
+import { openPhone, phoneMatch, sealPhone } from '../../platform/crypto/phoneNumbers';
 import { callHistoryRepository, type CallRow, type MessageRow } from '../repositories/callHistory';
 import { withTenant } from '../../platform/db/tenancy';
 import { callWorkflowId, recordingDeletionWorkflowId } from '../../../workflows/calls/definitions';
@@ -65,31 +75,34 @@ const CallDetail = Call.extend({
   messages: z.array(Message),
 }).meta({ id: 'CallDetail' });
 
-const toCall = (temporal: Config['temporal'], c: CallRow): z.input<typeof Call> => ({
-  id: c.id,
-  callSid: c.call_sid,
-  direction: c.direction as 'inbound' | 'outbound',
-  from: c.from_e164,
-  to: c.to_e164,
-  status: c.status as 'in_progress' | 'completed' | 'failed',
-  outcome: c.outcome as (typeof OUTCOMES)[number] | null,
-  intents: c.intents,
-  recordingEnabled: c.recording_enabled,
-  startedAt: iso(c.started_at)!,
-  endedAt: iso(c.ended_at),
-  durationSeconds: c.duration_seconds,
-  billableSeconds: c.billable_seconds,
-  trial: c.trial,
-  legalHold: c.legal_hold,
-  workflowUrl: workflowUrl(temporal, callWorkflowId(c.call_sid)),
-});
+async function toCall({ fields, config }: { fields: FieldCipher; config: Config }, orgId: string, c: CallRow): Promise<z.input<typeof Call>> {
+  return {
+    id: c.id,
+    callSid: c.call_sid,
+    direction: c.direction as 'inbound' | 'outbound',
+    // A call always has both numbers (calls_from_present, calls_to_present).
+    from: (await openPhone(fields, orgId, CALL_FROM_CONTEXT, c))!,
+    to: (await openPhone(fields, orgId, CALL_TO_CONTEXT, c))!,
+    status: c.status as 'in_progress' | 'completed' | 'failed',
+    outcome: c.outcome as (typeof OUTCOMES)[number] | null,
+    intents: c.intents,
+    recordingEnabled: c.recording_enabled,
+    startedAt: iso(c.started_at)!,
+    endedAt: iso(c.ended_at),
+    durationSeconds: c.duration_seconds,
+    billableSeconds: c.billable_seconds,
+    trial: c.trial,
+    legalHold: c.legal_hold,
+    workflowUrl: workflowUrl(config.temporal, callWorkflowId(c.call_sid)),
+  };
+}
 
 async function toMessage(fields: FieldCipher, orgId: string, m: MessageRow): Promise<z.input<typeof Message>> {
   return {
     id: m.id,
     callId: m.call_id,
     callerName: m.caller_name_ciphertext ? await fields.decrypt(orgId, MESSAGE_CALLER_CONTEXT, m.caller_name_ciphertext) : null,
-    callbackNumber: m.callback_e164,
+    callbackNumber: await openPhone(fields, orgId, MESSAGE_CALLBACK_CONTEXT, m),
     body: await fields.decrypt(orgId, MESSAGE_BODY_CONTEXT, m.body_ciphertext),
     status: m.status as 'new' | 'notified' | 'read',
     createdAt: iso(m.created_at)!,
@@ -117,7 +130,7 @@ const LegalClaimQuery = z.object({
  */
 async function readableCall(trx: Tx, fields: FieldCipher, auth: AuthContext, call: CallRow, purpose: 'legal_claim' | undefined): Promise<boolean> {
   const limits = await ProcessingLimits.load(trx, fields, auth.orgId);
-  if (!limits.callerLimited([call.from_e164, call.to_e164], 'reads')) return false;
+  if (!limits.callLimited(call, 'reads')) return false;
   if (!hasRole(auth.role, 'owner') || purpose !== 'legal_claim')
     throw new ApiError(403, 'processing_restricted', "This caller restricted the processing of their data: an owner can read the call for a legal claim (purpose=legal_claim)");
   return true;
@@ -135,12 +148,13 @@ export const callRoutes = [
     response: { schema: pageOf(Call, 'CallPage'), description: 'A page of calls' },
     handle: ({ auth, deps, query, req }) =>
       withTenant(deps.db, auth.orgId, async (trx) => {
+        const number = query.number ? await phoneMatch(deps.fields, auth.orgId, query.number) : undefined;
         const page = await callHistoryRepository(trx).listCalls(
-          { status: query.status, outcome: query.outcome, number: query.number, intent: query.intent, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
+          { status: query.status, outcome: query.outcome, number, intent: query.intent, from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined },
           query,
         );
         await audit(trx, req, auth, { action: 'calls.listed', targetType: 'call', metadata: { count: page.items.length } });
-        return pageBody(page, (c) => toCall(deps.config.temporal, c));
+        return pageBody(page, (c) => toCall(deps, auth.orgId, c));
       }),
   }),
 
@@ -167,7 +181,7 @@ export const callRoutes = [
         const messages = await history.messagesOfCall(call.id);
         await audit(trx, req, auth, { action: forLegalClaim ? 'call.read_for_legal_claim' : 'call.read', targetType: 'call', targetId: call.id });
         return {
-          ...toCall(deps.config.temporal, call),
+          ...(await toCall(deps, auth.orgId, call)),
           summary: call.summary_ciphertext ? await deps.fields.decrypt(auth.orgId, CALL_SUMMARY_CONTEXT, call.summary_ciphertext) : null,
           entities: call.entities_ciphertext ? JSON.parse(await deps.fields.decrypt(auth.orgId, CALL_ENTITIES_CONTEXT, call.entities_ciphertext)) : null,
           transcript: await Promise.all(
@@ -296,7 +310,7 @@ export const callRoutes = [
       withTenant(deps.db, auth.orgId, async (trx) => {
         const changes: Record<string, unknown> = {};
         if (body.callerName !== undefined) changes.caller_name_ciphertext = body.callerName === null ? null : await deps.fields.encrypt(auth.orgId, MESSAGE_CALLER_CONTEXT, body.callerName);
-        if (body.callbackNumber !== undefined) changes.callback_e164 = body.callbackNumber;
+        if (body.callbackNumber !== undefined) Object.assign(changes, await sealPhone(deps.fields, auth.orgId, MESSAGE_CALLBACK_CONTEXT, body.callbackNumber));
         const [row] = await trx('messages').where({ id: params.messageId }).update(changes).returning('*');
         if (!row) throw new ApiError(404, 'not_found', 'No such message');
         // Which fields changed, never their values (the audit log outlives the data).

@@ -1,12 +1,16 @@
 import type { Tx } from '../../platform/db/knex';
 import { paginateByTime, type Page } from '../../platform/db/pagination';
+import { phoneIn, type PhoneMatch } from '../../platform/crypto/phoneNumbers';
 
 export interface CallRow {
   id: string;
   call_sid: string;
   direction: string;
-  from_e164: string;
-  to_e164: string;
+  /** The numbers: see openPhone (src/platform/crypto/phoneNumbers.ts). */
+  from_e164: string | null;
+  from_e164_ciphertext: Buffer | null;
+  to_e164: string | null;
+  to_e164_ciphertext: Buffer | null;
   status: string;
   outcome: string | null;
   intents: string[];
@@ -26,6 +30,7 @@ export interface MessageRow {
   call_id: string | null;
   caller_name_ciphertext: Buffer | null;
   callback_e164: string | null;
+  callback_e164_ciphertext: Buffer | null;
   body_ciphertext: Buffer;
   status: string;
   created_at: Date;
@@ -34,8 +39,8 @@ export interface MessageRow {
 export interface CallFilters {
   status?: string;
   outcome?: string;
-  /** E.164; matches the caller's or the called number. */
-  number?: string;
+  /** Matches the caller's or the called number. */
+  number?: PhoneMatch;
   /** One of the intents the analysis found in the call. */
   intent?: string;
   from?: Date;
@@ -49,7 +54,7 @@ export function callHistoryRepository(trx: Tx) {
       const q = trx('calls').select('*');
       if (filters.status) q.where({ status: filters.status });
       if (filters.outcome) q.where({ outcome: filters.outcome });
-      if (filters.number) q.where((w) => w.where({ from_e164: filters.number }).orWhere({ to_e164: filters.number }));
+      if (filters.number) q.where(phoneIn(filters.number, 'from_e164', 'to_e164'));
       if (filters.intent) q.whereRaw('? = any(intents)', [filters.intent]);
       if (filters.from) q.where('started_at', '>=', filters.from);
       if (filters.to) q.where('started_at', '<', filters.to);

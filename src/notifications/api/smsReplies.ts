@@ -5,6 +5,8 @@ import { z } from 'zod';
 import type { BookingService } from '../../booking/bookingService';
 import { spokenTime } from '../../booking/spokenTime';
 import type { Db } from '../../platform/db/knex';
+import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
+import { phoneMatch } from '../../platform/crypto/phoneNumbers';
 import { bookingRepository } from '../../booking/repositories/booking';
 import { organizationsRepository } from '../../accounts/repositories/organizations';
 import { withTenant } from '../../platform/db/tenancy';
@@ -28,7 +30,7 @@ const smsParams = z.looseObject({
  * booking workflow is signalled (Twilio's webhook does not wait for it) and the customer gets the
  * cancellation text from the workflow. Anything else gets no automatic answer.
  */
-export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChannel; temporal: Client }): Router {
+export function smsRoutes(deps: { db: Db; fields: FieldCipher; booking: BookingService; sms: SmsChannel; temporal: Client }): Router {
   const router = Router();
   const reply = (text?: string) => {
     const response = new twilio.twiml.MessagingResponse();
@@ -57,7 +59,8 @@ export function smsRoutes(deps: { db: Db; booking: BookingService; sms: SmsChann
     // A text delivered twice (Twilio retrying) must not cancel a second appointment.
     const first = await deps.db('webhook_receipts').insert({ source: 'twilio-sms', id: params.MessageSid }).onConflict(['source', 'id']).ignore().returning('id');
     if (first.length === 0) return void res.send(reply());
-    const next = await withTenant(deps.db, org.id, (trx) => bookingRepository(trx).nextAppointmentOf(from, new Date()));
+    const sender = await phoneMatch(deps.fields, org.id, from);
+    const next = await withTenant(deps.db, org.id, (trx) => bookingRepository(trx).nextAppointmentOf(sender, new Date()));
     if (!next) return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));
     if (!(await deps.booking.requestCancel(org.id, next.id, 'cancelled by text reply'))) {
       return void res.send(reply(`${org.name}: we found no upcoming appointment for this number.`));

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CALL_FROM_CONTEXT } from '../../platform/crypto/fieldContexts';
+import { openPhone } from '../../platform/crypto/phoneNumbers';
 import type { Tx } from '../../platform/db/knex';
 import { withTenant } from '../../platform/db/tenancy';
 import { ApiError } from '../../platform/http/errors';
@@ -37,13 +39,15 @@ export const legalHoldRoutes = [
     handle: ({ auth, deps }) =>
       withTenant(deps.db, auth.orgId, async (trx) => ({
         organization: toHold(await trx('organizations').first('legal_hold', 'legal_hold_reason', 'legal_hold_since')),
-        calls: (await trx('calls').where({ legal_hold: true }).orderBy('started_at', 'desc').limit(500).select('id', 'from_e164', 'started_at', 'legal_hold_reason', 'legal_hold_since')).map((c) => ({
-          callId: c.id,
-          from: c.from_e164,
-          startedAt: iso(c.started_at)!,
-          reason: c.legal_hold_reason,
-          since: iso(c.legal_hold_since),
-        })),
+        calls: await Promise.all(
+          (await trx('calls').where({ legal_hold: true }).orderBy('started_at', 'desc').limit(500).select('id', 'from_e164', 'from_e164_ciphertext', 'started_at', 'legal_hold_reason', 'legal_hold_since')).map(async (c) => ({
+            callId: c.id,
+            from: (await openPhone(deps.fields, auth.orgId, CALL_FROM_CONTEXT, c))!,
+            startedAt: iso(c.started_at)!,
+            reason: c.legal_hold_reason,
+            since: iso(c.legal_hold_since),
+          })),
+        ),
       })),
   }),
 

@@ -3,6 +3,7 @@ import { hasRole } from '../../accounts/auth/roles';
 import type { AuthContext } from '../../accounts/auth/context';
 import { LIMITED_CALLER_CONTEXT } from '../../platform/crypto/fieldContexts';
 import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
+import { phoneIndex } from '../../platform/crypto/phoneNumbers';
 import { newId } from '../../platform/db/ids';
 import type { Tx } from '../../platform/db/knex';
 import { withTenant } from '../../platform/db/tenancy';
@@ -100,7 +101,8 @@ export const processingLimitRoutes = [
           ? { user_id: body.subject.userId }
           : {
               caller_ciphertext: await deps.fields.encrypt(auth.orgId, LIMITED_CALLER_CONTEXT, body.subject.number),
-              caller_index: await deps.fields.blindIndex(auth.orgId, LIMITED_CALLER_CONTEXT, body.subject.number),
+              // The index every number column holds: a query compares them without decrypting.
+              caller_index: await phoneIndex(deps.fields, auth.orgId, body.subject.number),
             };
       return deps.db.transaction(async (tx) => {
         // The person's analytics yes is locked first: a count on its way (which reads it under a share lock)
