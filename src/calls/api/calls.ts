@@ -211,7 +211,7 @@ export const callRoutes = [
         if (!found) throw new ApiError(404, 'not_found', 'No such recording');
         if (found.deleted_at) throw new ApiError(410, 'recording_deleted', 'This recording was deleted (retention, or on request)');
         const forLegalClaim = await readableCall(trx, deps.fields, auth, (await callHistoryRepository(trx).findCall(params.callId))!, query.purpose);
-        await audit(trx, req, auth, { action: 'call.recording_played', targetType: 'call', targetId: params.callId, metadata: { recordingId: params.recordingId, forLegalClaim } });
+        await audit(trx, req, auth, { action: 'call.recording_played', targetType: 'call', targetId: params.callId, metadata: { recordingId: params.recordingId, ...(forLegalClaim ? { forLegalClaim } : {}) } });
         return found as { recording_sid: string };
       });
       const media = await deps.twilio.recordingAudio(recording.recording_sid).catch(() => null);
