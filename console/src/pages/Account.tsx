@@ -85,7 +85,8 @@ export function Account() {
           </Button>
         )}
       </div>
-      <ProcessingLimits scope="own" />
+      {/* A learner's rights are the coaching service's own (consent, objection to analysis, closing). */}
+      {session.organization.role !== 'learner' && <ProcessingLimits scope="own" />}
     </Page>
   );
 }
