@@ -26,6 +26,7 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
   tables: [
     { table: 'billing_records', onDeletion: 'keep', why: 'billing records are kept 7 years (a coaching service: 10) for tax and accounting, then purged by the retention sweep', retention: 'billing-records' },
     { table: 'usage_records', onDeletion: 'keep', why: 'the usage ledger billing records are made from, kept with them', retention: 'billing-records' },
+    { table: 'usage_batches', onDeletion: 'keep', why: 'how the usage ledger reached Stripe (one meter event a batch), kept with it', retention: 'billing-records' },
     { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records (purged entries leave a carried-forward total)', retention: 'billing-records' },
   ],
   exports: [billingExport],
