@@ -1,5 +1,5 @@
 import { createBillingCycleActivities } from '../../activities/billing/billingCycle';
-import { createBillingActivities } from '../../activities/billing/usage';
+import { createBillingActivities, createUsageBiller } from '../../activities/billing/usage';
 import { BillingStatus } from '../../workflows/billing/definitions';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
@@ -17,8 +17,9 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'usageCatchUpWorkflow', id: idPattern('usage-catch-up', { scheduled: true }), owner: { kind: 'platform', why: 'finds unbilled usage rows; its payloads are counts' } },
   ],
   activities: (deps) => {
-    const usage = createBillingActivities(deps);
-    return [usage, createBillingCycleActivities({ ...deps, usage })];
+    // One biller per worker: the calls it is reporting in rounds are shared by the calls' activities and the period's close.
+    const usage = createUsageBiller(deps);
+    return [createBillingActivities(deps, usage), createBillingCycleActivities({ ...deps, usage })];
   },
   routes: [...billingRoutes, ...transactionRoutes],
   mounts: (deps) => [{ path: '/stripe', router: stripeWebhookRoutes(deps) }],
