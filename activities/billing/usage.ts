@@ -36,6 +36,9 @@ type Deps = { db: Db; config: Config; stripe?: Stripe; notifier: Notifier; tempo
  *   idempotency key, on the customer it was claimed for), one signal to the billing cycle with the batch's
  *   calls, and one statement marking the batch and its rows. Several workers never claim the same row
  *   (SKIP LOCKED), and a call whose row another worker batched is answered for by that batch's members.
+ *   Rounds live in the calls' own activities, not in a reporter of their own: the call workflow keeps its
+ *   shape (recorded histories replay), a lone call waits for no polling interval, and nothing else has to
+ *   be deployed or kept alive.
  * - prepaid organizations: one debit in the balance ledger per call, keyed `debit:<CallSid>`, per started
  *   unit (a minute by default); crossing the low-balance line tells the owners.
  * A crash anywhere repeats only what Stripe (the identifier), the ledger (its key) or the billing cycle
@@ -44,6 +47,7 @@ type Deps = { db: Db; config: Config; stripe?: Stripe; notifier: Notifier; tempo
  */
 export function createUsageBiller(deps: Deps): UsageBiller {
   const { db, config } = deps;
+  const metered = Boolean(deps.stripe && config.stripe);
 
   /** Debits a prepaid call once; false when a Stripe batch has the row (the organization left prepaid meanwhile). */
   async function debitPrepaid(orgId: string, callSid: string, billableSeconds: number): Promise<boolean> {
@@ -89,7 +93,7 @@ export function createUsageBiller(deps: Deps): UsageBiller {
     const org = await withTenant(db, input.orgId, (trx) => trx('organizations').first('billing_mode'));
     // A retry after the debit stays on the prepaid path even if the organization switched mode since.
     const debitedBefore = await db('balance_ledger').where({ idempotency_key: `debit:${input.callSid}` }).first('id');
-    if (org.billing_mode !== 'prepaid' && !debitedBefore) return deps.stripe ? billInBatch(input, options) : 'billing-off';
+    if (org.billing_mode !== 'prepaid' && !debitedBefore) return metered ? billInBatch(input, options) : 'billing-off';
     if (!(await debitPrepaid(input.orgId, input.callSid, usage.billable_seconds))) return 'batched';
     await withTenant(db, input.orgId, (trx) => trx('usage_records').where({ id: usage.id }).whereNull('reported_at').update({ reported_at: trx.fn.now() }));
     return 'debited';
@@ -144,7 +148,7 @@ export function createUsageBiller(deps: Deps): UsageBiller {
   }
 
   return {
-    bill: (input, options = {}) => (deps.stripe && config.stripe ? billInBatch(input, options) : billPerCall(input, options)),
+    bill: (input, options = {}) => (metered ? billInBatch(input, options) : billPerCall(input, options)),
   };
 }
 

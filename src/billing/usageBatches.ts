@@ -52,6 +52,8 @@ interface MemberRow {
 }
 
 const HOUR_MS = 3_600_000;
+/** The hour (UTC) a row's call ended in: a batch is one hour's, so its one timestamp is never far from any of its calls'. */
+const hourOf = (row: MemberRow) => Math.floor(new Date(row.occurred_at).getTime() / HOUR_MS) * HOUR_MS;
 const DEBITED = `exists (select 1 from balance_ledger b where b.idempotency_key = 'debit:' || u.call_sid)`;
 
 /**
@@ -85,9 +87,8 @@ export async function claimUsageBatches(trx: Tx, input: { orgId: string; members
   if (claimable.length > 0 && !org.stripe_customer_id) return { states: new Map(), batches: [], needsCustomer: true };
 
   const batches = await batchesOf(trx, [...takenOver]);
-  const hours = [...new Set(claimable.map((r) => Math.floor(new Date(r.occurred_at).getTime() / HOUR_MS) * HOUR_MS))];
-  for (const hour of hours) {
-    const waiting = new Set(claimable.filter((r) => Math.floor(new Date(r.occurred_at).getTime() / HOUR_MS) * HOUR_MS === hour).map((r) => r.idempotency_key));
+  for (const hour of new Set(claimable.map(hourOf))) {
+    const waiting = new Set(claimable.filter((r) => hourOf(r) === hour).map((r) => r.idempotency_key));
     // Members first, so every one of them is in a batch even when the hour holds more than one batch's worth.
     while (waiting.size > 0) {
       const batch = await claimOne(trx, { orgId: input.orgId, customer: org.stripe_customer_id, hour: new Date(hour), members: [...waiting], maxCalls: input.maxCalls });
