@@ -11,7 +11,8 @@ import type { Db } from '../../src/platform/db/knex';
 import type { Logger } from '../../src/platform/logger';
 import type { NotifyRequest, Notifier } from '../../src/notifications/notifier';
 import type { BillingPlan, BillingState, PaymentEvent } from '../../workflows/billing/definitions';
-import type { BillingActivities } from './usage';
+import { countReported } from '../../src/billing/usageBatches';
+import type { UsageBiller } from './usage';
 
 export interface OpenedPeriod {
   periodStart: string;
@@ -43,7 +44,7 @@ export function createBillingCycleActivities(deps: {
   notifier: Notifier;
   temporal: Client;
   logger: Logger;
-  usage: Pick<BillingActivities, 'billCallUsage'>;
+  usage: UsageBiller;
 }) {
   const { db, config } = deps;
 
@@ -67,17 +68,15 @@ export function createBillingCycleActivities(deps: {
 
     /**
      * Reconciles and records the period: usage rows written in it that were never billed are billed now
-     * (each once, like a call would), then one billing record is written from the usage ledger, which is
-     * the truth (not the workflow's running count). A repeat finds the record and changes nothing.
+     * (each once, like a call would, taking over a batch whose reporter gave up; the first of an hour brings
+     * the rest of its hour), then one billing record is written from the usage ledger, which is the truth
+     * (not the workflow's running count). A repeat finds the record and changes nothing.
      */
     async closeBillingPeriod(input: { orgId: string; periodStart: string; periodEnd: string; plan: BillingPlan }): Promise<ClosedPeriod> {
       const inPeriod = () => db('usage_records').where({ org_id: input.orgId }).where('created_at', '>=', input.periodStart).where('created_at', '<', input.periodEnd);
-      const unbilled: Array<{ call_sid: string }> = await inPeriod().whereNull('reported_at').select('call_sid');
-      let reconciledCalls = 0;
-      for (const row of unbilled) {
-        const outcome = await deps.usage.billCallUsage({ orgId: input.orgId, callSid: row.call_sid });
-        if (outcome === 'reported' || outcome === 'debited') reconciledCalls++;
-      }
+      const unbilled: Array<{ id: string; call_sid: string }> = await inPeriod().whereNull('reported_at').select('id', 'call_sid');
+      for (const row of unbilled) await deps.usage.bill({ orgId: input.orgId, callSid: row.call_sid }, { takeOver: true });
+      const reconciledCalls = await countReported(db, unbilled.map((r) => r.id));
       const totals = await inPeriod().first(db.raw('count(*)::int as calls'), db.raw('coalesce(sum(billable_seconds), 0)::bigint as seconds'));
       const billableSeconds = Number(totals.seconds);
       let charges = periodCharges(config.billing.plan, input.plan, billableSeconds);

@@ -12,7 +12,7 @@ export interface SweepCounts {
   callsDeleted: number;
   messagesDeleted: number;
   recordingsDeleted: number;
-  /** Billing records, usage rows and balance-ledger entries past their retention. */
+  /** Billing records, usage rows (and their batches) and balance-ledger entries past their retention. */
   billingRecordsDeleted: number;
   /** Expired calls kept because they (or their organization) are under legal hold. */
   heldCalls: number;
@@ -46,7 +46,7 @@ const COACHING_RECORDING_DAYS = 30;
 const SWEPT: Record<'call-content' | 'recordings' | 'billing-records', readonly string[]> = {
   'call-content': ['calls', 'messages', 'transcript_turns'],
   recordings: ['recordings'],
-  'billing-records': ['billing_records', 'usage_records', 'balance_ledger'],
+  'billing-records': ['billing_records', 'usage_records', 'usage_batches', 'balance_ledger'],
 };
 
 export function assertSweepCovers(tables: readonly TableRule[]): void {

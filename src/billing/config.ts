@@ -13,6 +13,11 @@ export const stripe = {
   /** The plan's prices, as `npm run stripe:setup` printed them; without both no subscription is created. */
   basePriceId: setting('STRIPE_BASE_PRICE_ID', optionalText.pipe(z.string().startsWith('price_', 'must be a Stripe price id (price_…)').optional())),
   usagePriceId: setting('STRIPE_USAGE_PRICE_ID', optionalText.pipe(z.string().startsWith('price_', 'must be a Stripe price id (price_…)').optional())),
+  /**
+   * At most this many calls in one usage batch (one meter event, one signal to the billing cycle): bounds the
+   * signal's size (about 100 bytes a call) and the rows one claim locks. 1 reports every call on its own.
+   */
+  usageBatchMaxCalls: setting('USAGE_BATCH_MAX_CALLS', count(500, 1, 2000)),
 };
 
 /** The receptionist plan and the billing cycle's timing, with or without Stripe. */

@@ -1,5 +1,5 @@
 import { createBillingCycleActivities } from '../../activities/billing/billingCycle';
-import { createBillingActivities } from '../../activities/billing/usage';
+import { createBillingActivities, createUsageBiller } from '../../activities/billing/usage';
 import { BillingStatus } from '../../workflows/billing/definitions';
 import type { Domain } from '../platform/domainContract';
 import { idPattern } from '../platform/registration';
@@ -17,8 +17,9 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
     { type: 'usageCatchUpWorkflow', id: idPattern('usage-catch-up', { scheduled: true }), owner: { kind: 'platform', why: 'finds unbilled usage rows; its payloads are counts' } },
   ],
   activities: (deps) => {
-    const usage = createBillingActivities(deps);
-    return [usage, createBillingCycleActivities({ ...deps, usage })];
+    // One biller per worker: the calls it is reporting in rounds are shared by the calls' activities and the period's close.
+    const usage = createUsageBiller(deps);
+    return [createBillingActivities(deps, usage), createBillingCycleActivities({ ...deps, usage })];
   },
   routes: [...billingRoutes, ...transactionRoutes],
   mounts: (deps) => [{ path: '/stripe', router: stripeWebhookRoutes(deps) }],
@@ -26,6 +27,7 @@ export const billingDomain: Domain<ActivityDeps, AppDeps> = {
   tables: [
     { table: 'billing_records', onDeletion: 'keep', why: 'billing records are kept 7 years (a coaching service: 10) for tax and accounting, then purged by the retention sweep', retention: 'billing-records' },
     { table: 'usage_records', onDeletion: 'keep', why: 'the usage ledger billing records are made from, kept with them', retention: 'billing-records' },
+    { table: 'usage_batches', onDeletion: 'keep', why: 'how the usage ledger reached Stripe (one meter event a batch), kept with it', retention: 'billing-records' },
     { table: 'balance_ledger', onDeletion: 'keep', why: 'the prepaid balance ledger, kept with the billing records (purged entries leave a carried-forward total)', retention: 'billing-records' },
   ],
   exports: [billingExport],

@@ -5,8 +5,9 @@
  * p50/p95/p99 for both and the overhead; the Temporal floor (an Update running a local activity as long
  * as the LLM on the idle server, less that wait: what any such turn costs before our code runs); then the full path's saturation
  * throughput without pacing. The callers and the fake LLM run in a child process (src/bench/callers.ts).
- * Then usage recording: ledger writes per second with the Stripe meter round trip (stripe-mock) beside
- * bare ledger inserts. Then the retention sweep: expired calls deleted per minute beside a bare DELETE.
+ * Then usage recording: calls' usage reaching Stripe (stripe-mock) per second, reported a meter event per
+ * call and in batches, beside bare ledger inserts, each checked for lost or doubled usage. Then the
+ * retention sweep: expired calls deleted per minute beside a bare DELETE.
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
  *   BENCH_ONLY=turns npm run bench          only the turn, answer, floor and saturation figures
@@ -38,7 +39,8 @@ import { resolveTemporalCli } from '../platform/temporal/cliBinary';
 import { startDevServer } from '../platform/temporal/devServer';
 import { installTemporalRuntime } from '../platform/temporal/runtime';
 import { startWorker } from '../worker';
-import { measureUsageRecording } from '../bench/usage';
+import { measureUsageRecording, type UsagePathFigures } from '../bench/usage';
+import { startBillingCycle } from '../billing/cycle';
 import { measureRetention } from '../bench/retention';
 import { resolveStripeMock, startStripeMock } from '../platform/tools/stripeMock';
 
@@ -48,6 +50,8 @@ const ONLY_RETENTION = process.env.BENCH_ONLY === 'retention';
 const ONLY_TURNS = process.env.BENCH_ONLY === 'turns';
 const RETENTION_CALLS = Number(process.env.BENCH_RETENTION_CALLS ?? 100_000);
 const USAGE_WRITES = Number(process.env.BENCH_USAGE_WRITES ?? 2000);
+// As many calls' billing at once as a worker runs activities (the SDK's default, 100).
+const USAGE_CONCURRENCY = Number(process.env.BENCH_USAGE_CONCURRENCY ?? 100);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
 const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 300);
 const AUTH_TOKEN = 'bench-twilio-auth-token';
@@ -101,9 +105,9 @@ async function main(): Promise<void> {
     const services = await createServices(config, logger);
     stops.unshift(() => services.close());
     await migrateLatest(services.db);
-    const existing = await services.db('phone_numbers').where({ e164: NUMBER }).first('org_id');
-    const orgId = existing?.org_id ?? (await createOrganization(services.db, services.keyring, { name: 'Bench Dental', timeZone: 'America/Los_Angeles', phoneNumbers: [NUMBER] })).id;
-    if (ONLY_USAGE) return await usageFigures(services, orgId, say);
+    // The callers' organization, found by the number they dial.
+    if (!(await services.db('phone_numbers').where({ e164: NUMBER }).first('org_id'))) await createOrganization(services.db, services.keyring, { name: 'Bench Dental', timeZone: 'America/Los_Angeles', phoneNumbers: [NUMBER] });
+    if (ONLY_USAGE) return await usageFigures(services, say);
     // The worker shares the API's process, as in `npm run dev` (two processes measured slower on two cores).
     const worker = await startWorker(services);
     stops.unshift(() => worker.stop());
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
     }
     say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
     if (ONLY_TURNS) return;
-    await usageFigures(services, orgId, say);
+    await usageFigures(services, say);
     say();
     await measureRetention(services, { calls: RETENTION_CALLS, recentFactor: 2 }, say);
   } finally {
@@ -155,12 +159,27 @@ async function main(): Promise<void> {
   }
 }
 
-async function usageFigures(services: Awaited<ReturnType<typeof createServices>>, orgId: string, say: (line?: string) => void): Promise<void> {
+async function usageFigures(services: Awaited<ReturnType<typeof createServices>>, say: (line?: string) => void): Promise<void> {
   say();
-  say(`Usage recording (${USAGE_WRITES} calls' usage, 10 at a time):`);
-  const usage = await measureUsageRecording({ db: services.db, config: services.config, stripe: services.stripe!, notifier: services.notifier, temporal: services.temporal }, orgId, USAGE_WRITES);
-  say(`  baseline: bare ledger insert                ${usage.bareInsertsPerSecond.toFixed(0).padStart(6)} writes/s`);
-  say(`  ledger insert + meter event + signal + mark ${usage.reportedPerSecond.toFixed(0).padStart(6)} writes/s (stripe-mock round trip)`);
+  say(`Usage recording (${USAGE_WRITES} calls' usage, ${USAGE_CONCURRENCY} at a time, one organization):`);
+  const newOrganization = async () => {
+    const org = await createOrganization(services.db, services.keyring, { name: 'Bench Usage', timeZone: 'America/Los_Angeles' });
+    await startBillingCycle(services, org.id);
+    return org.id;
+  };
+  const usage = await measureUsageRecording(services, newOrganization, USAGE_WRITES, USAGE_CONCURRENCY);
+  const path = (label: string, p: UsagePathFigures) => {
+    say(`  ${label.padEnd(52)}${p.perSecond.toFixed(0).padStart(6)} usage records/s reaching Stripe-mock`);
+    say(`  ${''.padEnd(52)}  ${p.meterEvents} meter events (${(p.rows / Math.max(1, p.meterEvents)).toFixed(1)} calls each); ${p.lost} lost, ${p.doubledSeconds} s doubled, ${p.repeatedRequests} repeated requests`);
+  };
+  say(`  ${'baseline: bare ledger insert'.padEnd(52)}${usage.bareInsertsPerSecond.toFixed(0).padStart(6)} writes/s`);
+  path('insert + report, a meter event and a signal per call', usage.perCall);
+  path('insert + report in batches (USAGE_BATCH_MAX_CALLS)', usage.batched);
+  path('report alone, in batches (rows written before)', usage.reportOnly);
+  say(`  ${'a lone call (nothing else pending): reported in'.padEnd(52)}${usage.lone.p50.toFixed(1).padStart(6)} ms p50, ${usage.lone.p95.toFixed(1)} ms p95`);
+  const clean = [usage.perCall, usage.batched, usage.reportOnly].every((p) => p.rows === USAGE_WRITES && p.lost === 0 && p.doubledSeconds === 0);
+  say(`  check: every row reported once, in one meter event carrying its seconds: ${clean ? 'yes' : 'NO'}`);
+  if (!clean) process.exitCode = 1;
 }
 
 runEntryPoint(main);

@@ -329,7 +329,7 @@ test('HIPAA mode only on a plan that includes it: refused on the prepaid plan; w
   expect([change.status, change.body.error.code]).toEqual([409, 'plan_excludes_hipaa']);
 
   // A change to prepaid asked for before HIPAA mode went on reaches the period's end: the plan is kept.
-  const cycle = createBillingCycleActivities({ ...api.services, usage: { billCallUsage: () => Promise.reject(new Error('not used')) } });
+  const cycle = createBillingCycleActivities({ ...api.services, usage: { bill: () => Promise.reject(new Error('not used')) } });
   await cycle.applyPlan({ orgId, plan: 'prepaid' });
   expect((await api.services.db('organizations').where({ id: orgId }).first('billing_mode')).billing_mode).toBe('subscription');
   expect(await api.services.db('audit_log').where({ org_id: orgId, action: 'billing.plan_change_refused' }).pluck('metadata')).toEqual([

@@ -10,9 +10,10 @@ import { makeOrganization } from '../helpers/organizations';
 import { stack, startTestWorker, testConfig, testServices, uniqueName } from '../helpers/stack';
 
 /**
- * The worst moment to die while billing a call: its meter event is at Stripe, whose answer never reaches
- * the worker. The retry (on another worker, as soon as the dead one's heartbeats stop) must send the same
- * event under the same identifier and idempotency key, which Stripe counts once, and then mark the usage.
+ * The worst moment to die while billing a call: its batch's meter event is at Stripe, whose answer never
+ * reaches the worker. The retry (on another worker, as soon as the dead one's heartbeats stop) must send the
+ * same event under the same identifier and idempotency key (the batch's id), which Stripe counts once, and
+ * then mark the usage.
  */
 test('a worker killed while Stripe takes the meter event: the retry reports the same event, the usage is marked once', async () => {
   const stripe = await startStripeRecorder(stack.stripeUrl());
@@ -56,17 +57,20 @@ test('a worker killed while Stripe takes the meter event: the retry reports the 
     child.kill();
     held.release(); // Stripe answers a worker that is gone
     const usage = () => services.db('usage_records').where({ call_sid: callSid });
-    expect(await usage()).toEqual([expect.objectContaining({ billable_seconds: 95, reported_at: null })]);
+    expect(await usage()).toEqual([expect.objectContaining({ billable_seconds: 95, reported_at: null, batch_id: expect.stringMatching(/^ubat_/) })]);
+    const { batch_id: batchId } = (await usage())[0];
 
     worker = await startTestWorker(services);
     await until(async () => (await usage())[0].reported_at !== null, 40_000);
     const attempts = stripe.requests.filter((r) => r.path === '/v1/billing/meter_events');
     expect(attempts).toHaveLength(2);
     for (const attempt of attempts) {
-      expect(attempt.idempotencyKey).toBe(`usage:${callSid}`);
-      expect(Object.fromEntries(attempt.form)).toMatchObject({ identifier: `usage:${callSid}`, 'payload[value]': '95' });
+      expect(attempt.idempotencyKey).toBe(batchId);
+      expect(Object.fromEntries(attempt.form)).toMatchObject({ identifier: batchId, 'payload[value]': '95' });
     }
-    expect(await usage()).toHaveLength(1);
+    expect(Object.fromEntries(attempts[1]!.form)).toEqual(Object.fromEntries(attempts[0]!.form));
+    expect(await usage()).toEqual([expect.objectContaining({ batch_id: batchId })]);
+    expect(await services.db('usage_batches').where({ org_id: org.id })).toEqual([expect.objectContaining({ id: batchId, calls: 1, reported_at: expect.any(Date) })]);
     expect(await services.temporal.workflow.getHandle(callWorkflowId(callSid)).result()).toMatchObject({ status: 'completed' });
   } finally {
     child.kill();

@@ -142,8 +142,13 @@ test('a period: the subscription is created on the plan, calls are counted, and 
   expect(record.period_start.toISOString()).toBe(periodStart.toISOString());
   expect(record.period_end.toISOString()).toBe(periodEnd.toISOString());
   expect(new Date(record.retain_until).getUTCFullYear()).toBe(periodEnd.getUTCFullYear() + 7);
-  // The reconciliation reported the forgotten call to Stripe under its own key, and marked it.
-  expect(stripe.requests.filter((r) => r.path === '/v1/billing/meter_events').map((r) => r.idempotencyKey)).toEqual(expect.arrayContaining([`usage:${call.callSid}`, `usage:${unbilledSid}`]));
+  // The reconciliation reported the forgotten call to Stripe in a batch of its own (the call's was reported long before), and marked it.
+  const batchOf = async (callSid: string) => (await db()('usage_records').where({ call_sid: callSid }).first()).batch_id as string;
+  const [callBatch, unbilledBatch] = [await batchOf(call.callSid), await batchOf(unbilledSid)];
+  expect(callBatch).not.toBe(unbilledBatch);
+  const events = stripe.requests.filter((r) => r.path === '/v1/billing/meter_events');
+  expect(events.filter((r) => r.idempotencyKey === unbilledBatch).map((r) => [r.form.get('identifier'), r.form.get('payload[value]')])).toEqual([[unbilledBatch, '30']]);
+  expect(events.filter((r) => r.idempotencyKey === callBatch).map((r) => r.form.get('payload[value]'))).toEqual(['125']);
   expect((await db()('usage_records').where({ call_sid: unbilledSid }).first()).reported_at).not.toBeNull();
 
   // The next period runs on from the end of this one, counting from zero, on the same subscription.

@@ -147,6 +147,15 @@ test('billing records go when their years are up: seven for the receptionist, te
     await entry(org, 7.5, -1200);
     await entry(org, 2, -300);
   }
+  // The clinic's usage went to Stripe in batches: a batch goes with its rows, and only then.
+  const batched = async (years: number) => {
+    const id = `ubat_${randomBytes(13).toString('hex').slice(0, 26)}`;
+    await db()('usage_batches').insert({ id, org_id: clinic.id, customer: 'cus_retention', period_hour: ago(years), calls: 1, billable_seconds: 60, event_at: ago(years), created_at: ago(years), reported_at: ago(years) });
+    await db()('usage_records').where({ org_id: clinic.id }).whereBetween('created_at', [ago(years + 0.1), ago(years - 0.1)]).update({ batch_id: id, reported_at: ago(years) });
+    return id;
+  };
+  await batched(8);
+  const recentBatch = await batched(1);
   // The coaching service's learner: eight years is not ten.
   await entry(coach.id, 11, 2000, learner);
   await entry(coach.id, 10.5, -500, learner);
@@ -159,13 +168,14 @@ test('billing records go when their years are up: seven for the receptionist, te
   await handle.result();
   const swept = (await handle.query(sweepProgressQuery)).organizations;
   const of = (orgId: string) => swept.find((o) => o.orgId === orgId)!;
-  expect(of(clinic.id).billingRecordsDeleted).toBe(4); // one billing record, one usage row, two ledger entries
+  expect(of(clinic.id).billingRecordsDeleted).toBe(5); // one billing record, one usage row and its batch, two ledger entries
   expect(of(closed.id).billingRecordsDeleted).toBe(4);
   expect(of(coach.id).billingRecordsDeleted).toBe(2);
   expect(of(held.id)).toMatchObject({ legalHold: true, billingRecordsDeleted: 0 });
 
   expect(await db()('billing_records').where({ org_id: clinic.id })).toHaveLength(1);
   expect(await db()('usage_records').where({ org_id: closed.id })).toHaveLength(1);
+  expect(await db()('usage_batches').where({ org_id: clinic.id }).pluck('id')).toEqual([recentBatch]);
   expect(await db()('billing_records').where({ org_id: held.id })).toHaveLength(2);
   // Balances keep their totals: the purged entries are one carried-forward entry.
   expect({ clinic: await balance(clinic.id), closed: await balance(closed.id), learner: await balance(coach.id, learner) }).toEqual(before);
@@ -176,7 +186,7 @@ test('billing records go when their years are up: seven for the receptionist, te
     ['top_up', 1000],
   ]);
   expect((await db()('audit_log').where({ org_id: coach.id, action: 'retention.swept' }).first()).metadata).toMatchObject({ billingRecordsDeleted: 2, billingRecordRetentionYears: 10 });
-  expect(await db()('retention_runs').where({ id: (await handle.query(sweepProgressQuery)).sweepId }).first()).toMatchObject({ billing_records_deleted: '10' });
+  expect(await db()('retention_runs').where({ id: (await handle.query(sweepProgressQuery)).sweepId }).first()).toMatchObject({ billing_records_deleted: '11' });
 
   // Nothing is purged twice; the carried-forward entries stay.
   await (await sweep()).result();

@@ -5,12 +5,14 @@ import {
   paymentSignal,
   periodUsageQuery,
   planChangeSignal,
+  usageBatchSignal,
   usageSignal,
   type BillingCycleInput,
   type BillingCycleResult,
   type BillingPlan,
   type BillingState,
   type PaymentEvent,
+  type UsageEvent,
 } from './definitions';
 import { OrgId } from '../platform/searchAttributes';
 import { BillingStatus } from './definitions';
@@ -54,13 +56,16 @@ export async function billingCycleWorkflow(input: BillingCycleInput): Promise<Bi
   setHandler(paymentSignal, (event) => void payments.push(event));
   setHandler(planChangeSignal, ({ plan }) => void (pendingPlan = plan));
   setHandler(cancelBillingSignal, ({ reason }) => void (cancelReason ??= reason));
-  setHandler(usageSignal, (event) => {
+  /** A call counts once, in the period its usage row was written in. */
+  const count = (event: UsageEvent) => {
     const at = Date.parse(event.recordedAt);
     if (at < Date.parse(periodStart) || (opened && at >= Date.parse(opened.periodEnd)) || counted.has(event.callSid)) return;
     counted.add(event.callSid);
     usage.calls += 1;
     usage.billableSeconds += event.billableSeconds;
-  });
+  };
+  setHandler(usageSignal, count);
+  setHandler(usageBatchSignal, (events) => events.forEach(count));
   setHandler(periodUsageQuery, () => ({
     orgId,
     plan: opened?.plan ?? null,

@@ -60,7 +60,10 @@ export interface BillingCycleResult {
 }
 
 export const paymentSignal = defineSignal<[PaymentEvent]>('payment');
+/** One call's usage: what calls sent before usage was batched, and prepaid calls still send. */
 export const usageSignal = defineSignal<[UsageEvent]>('usage');
+/** A usage batch's calls, sent once per batch (Stripe meter event); each is counted as `usage` counts it. */
+export const usageBatchSignal = defineSignal<[UsageEvent[]]>('usage-batch');
 /** Takes effect when the current period ends: the period is billed under the plan it started on. */
 export const planChangeSignal = defineSignal<[{ plan: BillingPlan }]>('plan-change');
 /** The organization stops paying: the current period is closed and billed now, and the cycle ends. */
