@@ -2,14 +2,15 @@ import { condition, defineUpdate, proxyLocalActivities, setHandler } from '@temp
 
 /**
  * The benchmark's yardstick, run on its own task queue: a workflow whose Update only runs a local
- * activity that waits as long as the LLM would. Its round trip, less that wait, is what any
- * Update-plus-local-activity turn costs on this Temporal server and machine before Callgenly's code runs.
+ * activity that waits as long as asked (the LLM's latency for a turn, nothing for the answer). Its round
+ * trip, less that wait, is what any Update-plus-local-activity turn costs on this Temporal server and
+ * machine before Callgenly's code runs.
  */
-export const floorUpdate = defineUpdate<number>('floor');
+export const floorUpdate = defineUpdate<number, [number]>('floor');
 
-const { floorActivity } = proxyLocalActivities<{ floorActivity(): Promise<number> }>({ startToCloseTimeout: '5 seconds' });
+const { floorActivity } = proxyLocalActivities<{ floorActivity(ms: number): Promise<number> }>({ startToCloseTimeout: '5 seconds' });
 
 export async function floorWorkflow(): Promise<void> {
-  setHandler(floorUpdate, () => floorActivity());
+  setHandler(floorUpdate, (ms) => floorActivity(ms));
   await condition(() => false);
 }

@@ -16,6 +16,21 @@ export interface WorkerParams {
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
+/**
+ * How the product's worker polls and caches: chosen from `npm run bench`'s floor, measured at 50 paced calls
+ * with these and with the SDK's defaults in the same run (README, "The call-turn benchmark").
+ */
+export const WORKER_TUNING = {
+  // Turns of concurrent calls must not queue behind each other: more workflow-task slots and pollers
+  // than the defaults (40 slots, up to 10 pollers); see shared/research/temporal.md.
+  maxConcurrentWorkflowTaskExecutions: 100,
+  maxConcurrentWorkflowTaskPolls: 8,
+  // A workflow's next task waits this long on the sticky queue of the worker that last ran it before any
+  // worker may take it. A caller waits through it when that worker has died: 3 s instead of the SDK's 10
+  // (measured with npm run chaos; a live worker picks its sticky tasks up in milliseconds).
+  stickyQueueScheduleToStartTimeout: '3 seconds',
+} satisfies Partial<WorkerOptions>;
+
 export function createWorker(params: WorkerParams): Promise<Worker> {
   return Worker.create({
     connection: params.connection,
@@ -24,14 +39,7 @@ export function createWorker(params: WorkerParams): Promise<Worker> {
     activities: params.activities,
     dataConverter: { payloadCodecs: [params.codec] },
     ...(params.workflowBundle ? { workflowBundle: params.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    // Turns of concurrent calls must not queue behind each other: more workflow-task slots and pollers
-    // than the defaults (40 slots, up to 10 pollers); see shared/research/temporal.md.
-    maxConcurrentWorkflowTaskExecutions: 100,
-    maxConcurrentWorkflowTaskPolls: 8,
+    ...WORKER_TUNING,
     shutdownGraceTime: '10 seconds',
-    // A workflow's next task waits this long on the sticky queue of the worker that last ran it before any
-    // worker may take it. A caller waits through it when that worker has died: 3 s instead of the SDK's 10
-    // (measured with npm run chaos; a live worker picks its sticky tasks up in milliseconds).
-    stickyQueueScheduleToStartTimeout: '3 seconds',
   });
 }
