@@ -68,6 +68,12 @@ export class ProcessingLimits {
 
   static readonly none = new ProcessingLimits(new Map(), new Map());
 
+  /** Whether one staff member's data may not be used so: their own rows only, no caller's number decrypted. */
+  static async userLimited(trx: Db | Tx, orgId: string, userId: string, use: LimitedUse): Promise<boolean> {
+    const kinds: LimitKind[] = await trx('processing_limits').where({ org_id: orgId, user_id: userId }).whereNull('lifted_at').pluck('kind');
+    return stops(new Set(kinds), use);
+  }
+
   userLimited(userId: string, use: LimitedUse): boolean {
     return stops(this.users.get(userId), use);
   }

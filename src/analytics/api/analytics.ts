@@ -79,8 +79,7 @@ export const analyticsRoutes = [
         if (!consent) throw new ApiError(403, 'analytics_not_allowed', 'You have not allowed product analytics: nothing was recorded');
         await withTenant(owner, auth.orgId, async (trx) => {
           // A restriction or objection recorded meanwhile held the yes locked: this read sees it.
-          const limits = await ProcessingLimits.load(trx, deps.fields, auth.orgId);
-          if (limits.userLimited(auth.userId!, 'analytics')) throw new ApiError(403, 'processing_limited', 'You restricted or objected to the processing of your data here: nothing was recorded');
+          if (await ProcessingLimits.userLimited(trx, auth.orgId, auth.userId!, 'analytics')) throw new ApiError(403, 'processing_limited', 'You restricted or objected to the processing of your data here: nothing was recorded');
           for (const e of body.events) {
             await trx('product_analytics')
               .insert({ org_id: auth.orgId, user_id: auth.userId!, day: trx.raw('current_date'), kind: e.kind, name: e.name, count: 1 })
