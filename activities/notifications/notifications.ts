@@ -3,7 +3,6 @@ import { whileHeartbeating } from '../platform/heartbeats';
 import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { openPhone } from '../../src/platform/crypto/phoneNumbers';
 import type { Knex } from 'knex';
-import type { Db } from '../../src/platform/db/knex';
 import { EmailRejectedError } from '../../src/notifications/channels/email';
 import { SmsOptedOutError } from '../../src/notifications/channels/sms';
 import { KINDS, type NotificationKind, type NotificationPayloads, type TemplateData } from '../../src/notifications/kinds';

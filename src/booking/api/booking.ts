@@ -5,7 +5,6 @@ import { derivedAppointmentId } from '../bookingService';
 import { CalendarUnavailableError } from '../calendars/provider';
 import { APPOINTMENT_CUSTOMER_CONTEXT, APPOINTMENT_PHONE_CONTEXT } from '../../platform/crypto/fieldContexts';
 import { openPhone } from '../../platform/crypto/phoneNumbers';
-import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
 import { newId } from '../../platform/db/ids';
 import { paginateByTime } from '../../platform/db/pagination';
 import { bookingRepository, type AppointmentRow, type ServiceRow } from '../repositories/booking';

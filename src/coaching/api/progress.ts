@@ -1,7 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
 import { withTenant } from '../../platform/db/tenancy';
-import { ApiError } from '../../platform/http/errors';
 import { defineRoute } from '../../platform/http/v1/route';
 import { iso, Timestamp } from '../../platform/http/v1/schemas';
 import { requireCoachingOrganization } from '../organizations';
