@@ -6,6 +6,7 @@ import { opsRoutes } from './platform/http/opsRoutes';
 import { requestLogging, requestMetrics } from './platform/http/requestLogging';
 import { v1Router } from './platform/http/v1/router';
 import { verifyTwilioSignature } from './platform/providers/twilioSignature';
+import { webhookTimings } from './platform/http/webhookTimings';
 import type { AppDeps } from './deps';
 
 /**
@@ -24,7 +25,13 @@ export function createApp(deps: AppDeps, options: { console?: RequestHandler } =
   app.use(helmet());
   app.use(opsRoutes({ ...deps, metricsAccess: { token: deps.config.http.metricsToken, open: deps.config.env === 'development' } }));
   // Every Twilio webhook, whichever domain answers it, is signature-checked over its untouched form first.
-  app.use('/twilio', express.urlencoded({ extended: false, limit: '64kb' }), verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl));
+  app.use(
+    '/twilio',
+    webhookTimings.arrival,
+    express.urlencoded({ extended: false, limit: '64kb' }),
+    verifyTwilioSignature(deps.config.twilio.authToken, deps.config.http.publicBaseUrl),
+    webhookTimings.intakeDone,
+  );
   app.use('/api/v1', v1Router(deps, REGISTRY));
   for (const domain of DOMAINS) for (const { path, router } of domain.mounts?.(deps) ?? []) app.use(path, router);
   // The console (the web app) on the same origin: its build, or its sources with hot reload in development.

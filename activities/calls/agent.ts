@@ -10,6 +10,7 @@ import { withTenant } from '../../src/platform/db/tenancy';
 import type { LlmProvider } from '../../src/platform/providers/llm';
 import { createToolRunner, type AgentEffect } from './agentTools';
 import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
+import { stageTimings } from '../../src/platform/stageTimings';
 
 export interface ConversationEntry {
   role: 'caller' | 'agent';
@@ -67,7 +68,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
   async function storeLines(lines: TranscriptLines | undefined): Promise<boolean> {
     if (!lines) return false;
     try {
-      await storeTranscriptLines(deps, lines);
+      await stageTimings.time('worker: transcript lines stored (beside the LLM, not waited for)', () => storeTranscriptLines(deps, lines));
       return true;
     } catch (error) {
       log.warn('transcript lines not stored with the turn; the call will store them later', { error: String(error) });
@@ -77,7 +78,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
 
   /** The model's answer to the conversation so far, after as many tool rounds as it needs (bounded). */
   async function respond(input: AgentTurnInput): Promise<Omit<AgentTurnResult, 'transcriptStored'>> {
-    const org = await context(input.orgId);
+    const org = await stageTimings.time('worker: agent context (organization, cached 30 s)', () => context(input.orgId));
     const persona = input.persona;
     const tools = persona ? personaTools[persona.tools] : agentTools;
     const messages: ChatCompletionMessageParam[] = [
@@ -91,7 +92,7 @@ export function createAgentActivities(deps: { db: Db; fields: FieldCipher; llm: 
     for (let round = 0; round < MAX_ROUNDS; round++) {
       let reply;
       try {
-        reply = await deps.llm.complete(messages, tools, budget);
+        reply = await stageTimings.time('worker: LLM request (fake LLM, fixed latency)', () => deps.llm.complete(messages, tools, budget));
       } catch (error) {
         // What earlier rounds did (a message taken, a booking made) stands: report it, not a failure.
         if (effects.length === 0) throw error;

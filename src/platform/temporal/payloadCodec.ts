@@ -5,6 +5,7 @@ import type { Keyring } from '../crypto/keyring';
 import type { Db } from '../db/knex';
 import type { PolicyListener } from './payloadPolicyWatch';
 import { registrationOf, type WorkflowRegistration } from '../registration';
+import { stageTimings } from '../stageTimings';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
@@ -57,7 +58,15 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     this.policy.clear();
   }
 
-  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+  encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    return stageTimings.time('codec: encode', () => this.encoded(payloads, context));
+  }
+
+  decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+    return stageTimings.time('codec: decode', () => this.decoded(payloads, context));
+  }
+
+  private async encoded(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     if (payloads.length === 0) return payloads;
     const owner = await this.ownerOf(context);
     const orgId = owner.orgId ?? orgIdInside(payloads);
@@ -79,7 +88,7 @@ export class OrganizationPayloadCodec implements PayloadCodec, PolicyListener {
     return payloads.map((payload) => sealed(orgId, version, key, payload));
   }
 
-  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
+  private async decoded(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     return Promise.all(
       payloads.map(async (payload) => {
         const id = keyIdOf(payload);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { stageTimings, type Stage } from '../stageTimings';
 
 /** workflows/index in whichever tree we run from (src via tsx/jest, dist/ after a build). */
 export const WORKFLOWS_PATH = path.resolve(__dirname, '../../../workflows', `index${path.extname(__filename)}`);
@@ -31,6 +32,16 @@ export const WORKER_TUNING = {
   stickyQueueScheduleToStartTimeout: '3 seconds',
 } satisfies Partial<WorkerOptions>;
 
+/** The activities on a caller's critical path, timed for `npm run bench -- --profile` (nothing otherwise). */
+const TIMED_ACTIVITIES: Record<string, Stage> = {
+  agentTurn: 'worker: agentTurn local activity (whole)',
+  recordCallStarted: 'worker: recordCallStarted local activity',
+};
+const timedActivities: ActivityInterceptorsFactory = (ctx) => {
+  const stage = TIMED_ACTIVITIES[ctx.info.activityType];
+  return stage ? { inbound: { execute: (input, next) => stageTimings.time(stage, () => next(input)) } } : {};
+};
+
 export function createWorker(params: WorkerParams): Promise<Worker> {
   return Worker.create({
     connection: params.connection,
@@ -40,6 +51,7 @@ export function createWorker(params: WorkerParams): Promise<Worker> {
     dataConverter: { payloadCodecs: [params.codec] },
     ...(params.workflowBundle ? { workflowBundle: params.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     ...WORKER_TUNING,
+    interceptors: { activity: [timedActivities] },
     shutdownGraceTime: '10 seconds',
   });
 }
