@@ -11,6 +11,8 @@ export interface FloorRun {
   answers: number[];
   /** Updates whose local activity waits `activityMs`, less that wait: the floor of a turn. */
   turns: number[];
+  /** Wall time of the measured calls (for throughput when not paced). */
+  seconds: number;
 }
 
 /**
@@ -37,7 +39,7 @@ export async function measureTemporalFloor(
   });
   const running = worker.run();
   const bare = new Client({ connection: client.connection, namespace: temporal.namespace });
-  const run: FloorRun = { answers: [], turns: [] };
+  const run: FloorRun = { answers: [], turns: [], seconds: 0 };
   const pause = () => new Promise((r) => setTimeout(r, load.paced ? PAUSE_MS[0] + Math.random() * (PAUSE_MS[1] - PAUSE_MS[0]) : 0));
   const call = async (measured: boolean) => {
     if (load.paced && measured) await new Promise((r) => setTimeout(r, Math.random() * 3000)); // calls ring within 3 s, as the callers do
@@ -59,7 +61,9 @@ export async function measureTemporalFloor(
   };
   try {
     await Promise.all(Array.from({ length: 3 }, () => call(false))); // warms the worker's cache and connections up
+    const started = performance.now();
     await Promise.all(Array.from({ length: load.calls }, () => call(true)));
+    run.seconds = (performance.now() - started) / 1000;
     return run;
   } finally {
     worker.shutdown();

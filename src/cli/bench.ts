@@ -12,6 +12,7 @@
  *
  *   BENCH_CALLS=50 BENCH_TURNS=5 BENCH_LLM_LATENCY_MS=300 npm run bench
  *   BENCH_ONLY=turns npm run bench          only the turn, answer, floor and saturation figures
+ *   npm run bench -- --profile              also where the answer's and the turn's time goes, stage by stage
  *   BENCH_ONLY=usage npm run bench          only the usage-recording figures
  *   BENCH_ONLY=retention BENCH_RETENTION_CALLS=100000 npm run bench    only the retention sweep
  */
@@ -26,6 +27,7 @@ import { baselineApp } from '../bench/baseline';
 import { PAUSE_MS, startCallers } from '../bench/callers';
 import { measureTemporalFloor, type FloorRun } from '../bench/floor';
 import { summarize, type Summary } from '../bench/stats';
+import { profiled } from '../bench/profile';
 import { loadConfig } from '../platform/config';
 import { generateMasterKeySpec } from '../platform/crypto/masterKeys';
 import { startEmbeddedPostgres } from '../platform/db/embeddedPostgres';
@@ -56,6 +58,7 @@ const USAGE_WRITES = Number(process.env.BENCH_USAGE_WRITES ?? 2000);
 // As many calls' billing at once as a worker runs activities (the SDK's default, 100).
 const USAGE_CONCURRENCY = Number(process.env.BENCH_USAGE_CONCURRENCY ?? 100);
 const TURNS = Number(process.env.BENCH_TURNS ?? 5);
+const SATURATION_TURNS = 10;
 const LLM_LATENCY_MS = Number(process.env.BENCH_LLM_LATENCY_MS ?? 300);
 const AUTH_TOKEN = 'bench-twilio-auth-token';
 const ACCOUNT_SID = `AC${'0'.repeat(32)}`;
@@ -64,6 +67,7 @@ const NUMBER = '+14155550142';
 
 /** BENCH_FLOOR_GRID=1: the floor also with these worker settings, to choose the product's (WORKER_TUNING). */
 const FLOOR_GRID = process.env.BENCH_FLOOR_GRID === '1';
+const PROFILE = process.argv.includes('--profile');
 const FLOOR_CANDIDATES: Array<[string, Partial<WorkerOptions>]> = [
   ['2 pollers, 100 slots', { ...WORKER_TUNING, maxConcurrentWorkflowTaskPolls: 2 }],
   ['16 pollers, 100 slots', { ...WORKER_TUNING, maxConcurrentWorkflowTaskPolls: 16 }],
@@ -78,7 +82,8 @@ const row = (label: string, s: Pick<Summary, 'p50' | 'p95' | 'p99' | 'max'>) => 
 async function main(): Promise<void> {
   const say = (line = '') => process.stdout.write(`${line}\n`);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'callgenly-bench');
-  installTemporalRuntime(logger);
+  const coreMetricsPort = PROFILE ? await freePort() : undefined;
+  installTemporalRuntime(logger, 'WARN', coreMetricsPort ? { prometheusAddress: `127.0.0.1:${coreMetricsPort}` } : {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'callgenly-bench-'));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
   try {
@@ -147,7 +152,9 @@ async function main(): Promise<void> {
 
     say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_MS[0] / 1000}–${PAUSE_MS[1] / 1000} s between turns`);
     const base = await callers.play({ target: baseline.url, calls: CALLS, turns: TURNS, paced: true });
-    const real = await callers.play({ target: full.url, calls: CALLS, turns: TURNS, paced: true });
+    const measured = () => callers.play({ target: full.url, calls: CALLS, turns: TURNS, paced: true });
+    const profile = PROFILE ? await profiled(coreMetricsPort ? `http://127.0.0.1:${coreMetricsPort}/metrics` : undefined, measured) : undefined;
+    const real = profile ? profile.result : await measured();
     const b = summarize(base.turns);
     const r = summarize(real.turns);
     say();
@@ -165,10 +172,16 @@ async function main(): Promise<void> {
     for (const [name, run] of floors) say(row(`floor, update-with-start (${name})`, summarize(run.answers)));
     say(`  answer above the product's floor: ${(a.p50 - answerFloor.p50).toFixed(1)} ms p50, ${(a.p99 - answerFloor.p99).toFixed(1)} ms p99`);
     say(`  targets at 50 calls ringing: answer ≤ 40 ms p50, ≤ 120 ms p99`);
+    if (profile) {
+      say();
+      profile.print(say, { answers: real.answers.length, turns: real.turns.length });
+    }
 
-    const saturationCalls = Math.max(10, Math.round(CALLS / 2));
-    const saturation = await callers.play({ target: full.url, calls: saturationCalls, turns: 10, paced: false });
+    // Saturation: as many calls as the paced run, none pausing, so the LLM's latency (CALLS / 0.3 s) is not the
+    // limit; the floor's throughput the same way (product settings), beside it.
+    const saturation = await callers.play({ target: full.url, calls: CALLS, turns: SATURATION_TURNS, paced: false });
     const s = summarize(saturation.turns);
+    const floorSaturation = await measureTemporalFloor(services.temporal, config.temporal, { ...floorLoad, turns: SATURATION_TURNS, paced: false }, WORKER_TUNING);
     say();
     // Let the last calls finish (finalize, analysis) so stopping does not cut their tasks off mid-flight.
     for (let waited = 0; waited < 30_000; waited += 500) {
@@ -176,7 +189,11 @@ async function main(): Promise<void> {
       if (count === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    say(`Saturation (no pauses, ${saturationCalls} calls × 10 turns on the full path): ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
+    say(`Saturation (no pauses, ${CALLS} calls × ${SATURATION_TURNS} turns, LLM ${LLM_LATENCY_MS} ms: at most ${(CALLS / (LLM_LATENCY_MS / 1000)).toFixed(0)} turns/s if turns cost nothing else):`);
+    say(`  full path: ${(s.count / saturation.seconds).toFixed(0)} turns/s, p50 ${s.p50.toFixed(0)} ms, p99 ${s.p99.toFixed(0)} ms`);
+    const fs = summarize(floorSaturation.turns.map((t) => t + LLM_LATENCY_MS));
+    say(`  floor (Update + local activity, product settings): ${(fs.count / floorSaturation.seconds).toFixed(0)} turns/s (incl. each call's answer), p50 ${fs.p50.toFixed(0)} ms, p99 ${fs.p99.toFixed(0)} ms`);
+    say(`  target: ≥ 80 turns/s on the full path`);
     if (ONLY_TURNS) return;
     await usageFigures(services, say);
     say();
