@@ -5,8 +5,9 @@ import type { Db } from '../../src/platform/db/knex';
 import { withTenant } from '../../src/platform/db/tenancy';
 import type { TwilioProvider } from '../../src/platform/providers/twilio';
 import type { CallOutcome, CallStart, CallStatusEvent } from '../../workflows/calls/definitions';
-import { CALL_FROM_CONTEXT, CALL_TO_CONTEXT, MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
+import { MESSAGE_BODY_CONTEXT, MESSAGE_CALLBACK_CONTEXT, MESSAGE_CALLER_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { sealPhone } from '../../src/platform/crypto/phoneNumbers';
+import { recordCallStarted } from '../../src/calls/repositories/calls';
 import { storeTranscriptLines, type TranscriptLines } from './transcriptRows';
 import type { Notifier } from '../../src/notifications/notifier';
 
@@ -15,26 +16,7 @@ export function createCallActivities(deps: { db: Db; fields: FieldCipher; twilio
   const { db, fields } = deps;
   return {
     async recordCallStarted(start: CallStart): Promise<void> {
-      // Sealed before the transaction (in memory once the organization's keys are cached): one insert, as before.
-      const [from, to] = await Promise.all([sealPhone(fields, start.orgId, CALL_FROM_CONTEXT, start.from), sealPhone(fields, start.orgId, CALL_TO_CONTEXT, start.to)]);
-      await withTenant(db, start.orgId, (trx) =>
-        trx('calls')
-          .insert({
-            id: start.callId,
-            org_id: start.orgId,
-            call_sid: start.callSid,
-            direction: start.direction,
-            phone_number_id: start.phoneNumberId ?? null,
-            ...from,
-            ...to,
-            recording_enabled: start.recording.enabled,
-            started_at: new Date(),
-            // A conversation from the console's "try it" panel, registered before it rang.
-            trial: trx.raw('exists (select 1 from trial_calls where call_sid = ?)', [start.callSid]),
-          })
-          .onConflict('call_sid')
-          .ignore(),
-      );
+      await recordCallStarted(deps, start);
     },
 
     async appendTranscript(input: TranscriptLines): Promise<void> {

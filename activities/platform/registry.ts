@@ -1,20 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { assertUnique } from '../../src/platform/registration';
+import { permanentRefusal } from '../../src/platform/db/refusals';
 
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
-/**
- * PostgreSQL refusals that retrying cannot mend: a value it cannot store (class 22: a NUL byte, a malformed
- * number or date), a NOT NULL or CHECK violation. Unique and foreign-key violations are left retryable: an
- * idempotent activity that lost a race finds the winner's row on its next attempt.
- */
-const PERMANENT_SQLSTATE = /^(22[0-9A-Z]{3}|23502|23514)$/;
-
-/** The failure a permanent database refusal becomes: not retried, its SQLSTATE kept, no value quoted. */
+/** The failure a permanent database refusal (src/platform/db/refusals.ts) becomes: not retried, its SQLSTATE kept, no value quoted. */
 export function permanentFailureOf(err: unknown): ApplicationFailure | undefined {
-  const code = (err as { code?: unknown })?.code;
-  if (typeof code !== 'string' || !PERMANENT_SQLSTATE.test(code)) return undefined;
+  const code = permanentRefusal(err);
+  if (!code) return undefined;
   return ApplicationFailure.create({ type: 'InvalidData', message: `the database refused a value (SQLSTATE ${code})`, nonRetryable: true, details: [code] });
 }
 

@@ -168,6 +168,39 @@ test('a call to a number no organization owns hears a polite message and nothing
   await expect(stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).describe()).rejects.toThrow(WorkflowNotFoundError);
 });
 
+test('an incoming call is answered without waiting for a worker: the row first, the workflow started, the greeting recorded once a worker runs', async () => {
+  await stack.stopWorker();
+  const call = stack.call();
+  let twiml: string;
+  try {
+    twiml = await call.dial();
+    expect(call.lastSaid).toEqual([`Thank you for calling ${stack.org.name}. How can I help you?`]);
+    expect(twiml).toContain('/twilio/voice/turn?n=1');
+    // Before any callback can come: the call's row, and its workflow started but not yet run by any worker.
+    expect(await callRow(call.callSid)).toMatchObject({ status: 'in_progress' });
+    const handle = stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect((await handle.fetchHistory()).events!.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(false);
+    // Twilio asking again finds the same row and workflow and says the same.
+    const again = await call.post('/twilio/voice/incoming', { CallStatus: 'ringing', Direction: 'inbound' });
+    expect(await again.text()).toBe(twiml);
+  } finally {
+    await stack.startWorker();
+  }
+  stack.llm.script({ content: 'We open at nine.' });
+  await call.say('When do you open?');
+  expect(call.lastSaid).toEqual(['We open at nine.']);
+  await call.status('completed', 20);
+  expect(await stack.result(call)).toEqual({ outcome: 'info_only', status: 'completed' });
+  expect(await stack.services.db('calls').where({ call_sid: call.callSid })).toHaveLength(1);
+  expect(await transcript((await callRow(call.callSid)).id)).toEqual([
+    { role: 'agent', text: `Thank you for calling ${stack.org.name}. How can I help you?` },
+    { role: 'caller', text: 'When do you open?' },
+    { role: 'agent', text: 'We open at nine.' },
+  ]);
+  await recordCallHistory(call, 'call-answered-at-start');
+});
+
 test('repeated webhooks change nothing twice', async () => {
   const call = stack.call();
   const first = await call.dial();

@@ -1,4 +1,4 @@
-import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { callWorkflowId, turnUpdate, type CallStart } from '../../workflows/calls/definitions';
 import { OrgId } from '../../workflows/platform/searchAttributes';
 import { startCallStack, type CallStack } from '../helpers/callStack';
@@ -87,6 +87,22 @@ test('a call whose row the database refuses is told so at once and ends; the ref
   expect(markers).toHaveLength(1);
   expect(JSON.stringify(markers[0])).toContain('InvalidData');
   expect(await stack.services.db('calls').where({ call_sid: callSid })).toHaveLength(0);
+});
+
+test('an incoming call whose row the database refuses hears an apology at once; no workflow is started', async () => {
+  const call = stack.call();
+  // A refusal retrying cannot mend (a CHECK violation, SQLSTATE 23514), for this call alone.
+  await stack.services.db.raw(`alter table calls add constraint refuses_one_call check (call_sid <> '${call.callSid}') not valid`);
+  try {
+    const { value: twiml, ms } = await timed(call.dial());
+    expect(ms).toBeLessThan(1_000); // at once, not at the webhook's deadline
+    expect(twiml).toContain("can't take your call right now. Please try again later.");
+    expect(twiml).toContain('<Hangup/>');
+  } finally {
+    await stack.services.db.raw('alter table calls drop constraint refuses_one_call');
+  }
+  expect(await stack.services.db('calls').where({ call_sid: call.callSid })).toHaveLength(0);
+  await expect(stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).describe()).rejects.toThrow(WorkflowNotFoundError);
 });
 
 test('a turn slower than the deadline: the caller hears "a moment", Twilio asks again and gets the answer, applied once', async () => {

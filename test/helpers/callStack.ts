@@ -33,6 +33,9 @@ export interface CallStack {
   /** The call workflow's result, once Twilio's final status callback has been handled. */
   result(call: SimulatedCall): Promise<{ outcome: string; status: string }>;
   restartWorker(): Promise<void>;
+  /** Stops the worker until `startWorker` (Temporal keeps the calls' tasks meanwhile). */
+  stopWorker(): Promise<void>;
+  startWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -87,6 +90,12 @@ export async function startCallStack(env: Record<string, string> = {}, options: 
     result: (call) => services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).result(),
     async restartWorker() {
       await worker.stop();
+      worker = await startTestWorker(workerServices);
+    },
+    async stopWorker() {
+      await worker.stop();
+    },
+    async startWorker() {
       worker = await startTestWorker(workerServices);
     },
     async close() {

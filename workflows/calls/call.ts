@@ -12,7 +12,8 @@ import { oneTurnAtATime } from './turnLock';
 
 /**
  * One phone call, `call:<CallSid>`, read top to bottom as the call goes: the call row is written and the
- * greeting answered (update-with-start from the incoming webhook); each caller utterance is an Update
+ * greeting answered (an incoming call's webhook writes the row and answers before starting this workflow,
+ * `answeredAtStart`; an outbound call is answered by the `answer` Update when picked up); each caller utterance is an Update
  * answered with the next action (the agent, or the scripted message path, a transfer, goodbye); Twilio's
  * status callback (or, if it never comes, a question to Twilio) ends it; then the call is finalized
  * (outcome, duration), analysed and billed. The conversation lives in this workflow's state, so a worker
@@ -95,14 +96,25 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   background.push(transcript.storeLeftovers(calls.appendTranscript, { recorded: () => recorded, idle: () => !turns.busy && dialogue.scripted, closing: () => closing }));
 
+  let greeted: CallAction | undefined;
   async function answer(input: TurnInput): Promise<CallAction> {
     if (input.kind === 'answer') {
       // The call row exists before Twilio hears anything back, so no callback can arrive before it.
       await condition(() => recorded || unrecordable);
-      if (unrecordable) return { type: 'hangup', say: NOT_RECORDED };
+      if (unrecordable) return (greeted = { type: 'hangup', say: NOT_RECORDED });
+      // Answered once: a later `answer` Update (the webhook answered at start) hears the same greeting.
+      if (greeted) return greeted;
+      // Answered at start, the webhook said `greetingAction(start)`: recorded as said, the prepaid
+      // clock's warning (if due at once) comes with the next turn.
+      greeted = start.answeredAtStart ? await dialogue.turn(input) : await answerTurn(input);
+      return greeted;
     }
-    return prepaid ? prepaid.turn(input, dialogue.turn, (line) => transcript.add('agent', line)) : dialogue.turn(input);
+    return answerTurn(input);
   }
+  const answerTurn = (input: TurnInput) => (prepaid ? prepaid.turn(input, dialogue.turn, (line) => transcript.add('agent', line)) : dialogue.turn(input));
+  // The incoming webhook already answered (it wrote the call row first): record what it said. Queued for the
+  // turn lock before the handler is set, so it goes before any turn Update delivered with the start.
+  if (start.answeredAtStart) background.push(turns.run(() => answer({ kind: 'answer' })));
   setHandler(turnUpdate, (input) => turns.run(() => answer(input)), {
     validator: (_input: TurnInput) => {
       if (status.final) throw new Error('the call has ended');
@@ -110,7 +122,7 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   setHandler(callSummaryQuery, () => ({ status: status.final?.status ?? 'in_progress', turns: dialogue.turnsTaken, fallback: dialogue.fallbackUsed }));
 
-  // 1. The call row, before the greeting goes out.
+  // 1. The call row, before the greeting goes out (written already when the webhook answered: kept once).
   try {
     await recordStart.recordCallStarted(start);
     recorded = true;

@@ -1,7 +1,7 @@
 import { condition, uuid4 } from '@temporalio/workflow';
 import type { AgentActivities, AgentEffect } from '../../activities/calls/agent';
 import type { CallActivities } from '../../activities/calls/calls';
-import type { CallAction, CallOutcome, CallStart, TurnInput } from './definitions';
+import { greetingAction, type CallAction, type CallOutcome, type CallStart, type TurnInput } from './definitions';
 import type { Transcript } from './transcript';
 
 const MAX_SILENCES = 2;
@@ -126,8 +126,8 @@ export function conversation(deps: ConversationDeps) {
             mode = 'fallback-name';
             fallbackUsed = true;
           }
-          const say = start.recording.enabled ? [start.recording.announcement, start.greeting] : [start.greeting];
-          return { ...gather(...say), startRecording: start.recording.enabled };
+          const action = greetingAction(start);
+          return { ...gather(...action.say), startRecording: action.startRecording };
         }
         case 'silence':
           silences += 1;

@@ -42,6 +42,13 @@ export interface CallStart {
    * take a message, by the scripted path, whose opening is the greeting.
    */
   messageOnly?: boolean;
+  /**
+   * An incoming call the webhook has already answered: it wrote the call row and said `greetingAction(start)`
+   * without waiting for this workflow, which records that answer itself instead of waiting for an
+   * `answer` Update. Absent: the call is answered by that Update (outbound calls when picked up, and
+   * calls started before 2026-11-30).
+   */
+  answeredAtStart?: boolean;
 }
 
 export interface AgentPersona {
@@ -68,6 +75,16 @@ export type CallAction =
   | { type: 'gather'; say: string[]; turn: number; startRecording?: boolean }
   | { type: 'transfer'; say: string; to: string; turn: number }
   | { type: 'hangup'; say: string };
+
+/**
+ * What an answered call hears first, and the turn the caller's reply will be: a pure function of the call's
+ * start, so the incoming webhook can answer with it before the call workflow has run (`answeredAtStart`)
+ * and the workflow records exactly what was said.
+ */
+export function greetingAction(start: CallStart): Extract<CallAction, { type: 'gather' }> & { startRecording: boolean } {
+  const say = start.recording.enabled ? [start.recording.announcement, start.greeting] : [start.greeting];
+  return { type: 'gather', say, turn: 1, startRecording: start.recording.enabled };
+}
 
 export interface CallStatusEvent {
   status: string;

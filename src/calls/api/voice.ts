@@ -1,15 +1,18 @@
 import { Router, type Request, type Response } from 'express';
-import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Config } from '../../platform/config';
 import { newId } from '../../platform/db/ids';
 import type { Db } from '../../platform/db/knex';
-import { callsRepository } from '../repositories/calls';
+import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
+import { callsRepository, recordCallStarted } from '../repositories/calls';
+import { permanentRefusal } from '../../platform/db/refusals';
 import { organizationsRepository } from '../../accounts/repositories/organizations';
 import { toE164 } from '../../platform/phone';
 import {
   callStatusSignal,
   callWorkflowId,
+  greetingAction,
   turnUpdate,
   type CallAction,
   type CallStart,
@@ -22,6 +25,7 @@ import { answerInTime, MAX_ATTEMPTS, untilDeadline } from './answerInTime';
 import { DeadlineExceeded, withinDeadline } from '../../platform/http/deadline';
 import { withTenant } from '../../platform/db/tenancy';
 import { balancesOf } from '../../billing/topUps';
+import { stageTimings } from '../../platform/stageTimings';
 
 /** Parsed after the signature check, never strictly: Twilio adds parameters without notice. */
 const callParams = z.looseObject({
@@ -53,9 +57,11 @@ const CALL_OVER = 'Sorry, this call has ended. Please call back. Goodbye.';
 const OUT_OF_CREDIT = 'Sorry, this service is paused until the account is topped up. Please try again later. Goodbye.';
 const HOLD_ON = 'Sorry, just a moment please.';
 const CANNOT_ANSWER = "Sorry, we can't take your call right now. Please try again in a few minutes. Goodbye.";
+const NOT_RECORDED = "Sorry, we can't take your call right now. Please try again later. Goodbye.";
 
 export interface VoiceDeps {
   db: Db;
+  fields: FieldCipher;
   temporal: Client;
   config: Config;
 }
@@ -86,7 +92,7 @@ export function voiceRoutes(deps: VoiceDeps): Router {
 
   async function answerCall(req: Request, params: z.infer<typeof callParams>): Promise<string> {
     const to = toE164(params.To);
-    const org = to ? await organizationsRepository(deps.db).findByPhoneNumber(to) : undefined;
+    const org = to ? await stageTimings.time('answer: organization lookup', () => organizationsRepository(deps.db).findByPhoneNumber(to)) : undefined;
     if (!org || !to) {
       req.log.warn({ callSid: params.CallSid }, 'incoming call to a number no organization owns');
       return sayAndHangUp(NOT_IN_SERVICE);
@@ -96,7 +102,8 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     let prepaid: CallStart['prepaid'];
     if (org.billing_mode === 'prepaid') {
       const { perUnitMinor, unitSeconds, currency } = deps.config.prepaid;
-      const units = perUnitMinor > 0 ? Math.floor((await prepaidBalance(deps.db, org.id, currency)) / perUnitMinor) : Number.MAX_SAFE_INTEGER;
+      const balance = await stageTimings.time('answer: prepaid balance', () => prepaidBalance(deps.db, org.id, currency));
+      const units = perUnitMinor > 0 ? Math.floor(balance / perUnitMinor) : Number.MAX_SAFE_INTEGER;
       if (units <= 0) {
         req.log.warn({ orgId: org.id, callSid: params.CallSid }, 'call refused: the prepaid balance is used up');
         return sayAndHangUp(OUT_OF_CREDIT);
@@ -123,19 +130,29 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       prepaid,
       ...(messageOnly ? { messageOnly } : {}),
     };
-    // One round trip: start the call workflow (or find it, if Twilio retried) and get the greeting.
-    const action = await deps.temporal.workflow.executeUpdateWithStart(turnUpdate, {
-      args: [{ kind: 'answer' }],
-      updateId: 'answer',
-      startWorkflowOperation: new WithStartWorkflowOperation('callWorkflow', {
+    // The call row first (so it exists before any callback), then the call workflow started, not waited
+    // for: the caller hears the greeting without waiting on the workflow's first task, which records the
+    // same greeting (`greetingAction`) and runs everything after. A retried webhook finds the row (and its
+    // id) and the running workflow, and says the same.
+    let callId: string;
+    try {
+      callId = await stageTimings.time('answer: call row (sealed numbers + insert)', () => recordCallStarted(deps, start));
+    } catch (err) {
+      if (!permanentRefusal(err)) throw err; // tried again within the deadline
+      req.log.error({ err, callSid: params.CallSid }, 'call not answered: the database refused its row');
+      return sayAndHangUp(NOT_RECORDED);
+    }
+    const answered: CallStart = { ...start, callId, answeredAtStart: true };
+    await stageTimings.time('answer: call workflow started (its first task not waited for)', () =>
+      deps.temporal.workflow.start('callWorkflow', {
         workflowId: callWorkflowId(params.CallSid),
         taskQueue: deps.config.temporal.taskQueue,
-        args: [start],
+        args: [answered],
         workflowIdConflictPolicy: 'USE_EXISTING',
         typedSearchAttributes: [{ key: OrgId, value: org.id }],
       }),
-    });
-    return renderCallAction(action, publicBaseUrl);
+    );
+    return stageTimings.timeSync('answer: TwiML', () => renderCallAction(greetingAction(answered), publicBaseUrl));
   }
 
   router.post('/turn', async (req, res) => {
@@ -154,10 +171,10 @@ export function voiceRoutes(deps: VoiceDeps): Router {
     await inTime(req, res, { attempt: attemptNo, retryUrl }, async () => {
       try {
         // The turn number makes the Update id: a retried webhook gets the same answer, applied once.
-        const action: CallAction = await deps.temporal.workflow
-          .getHandle(callWorkflowId(params.CallSid))
-          .executeUpdate(turnUpdate, { args: [input], updateId: `turn-${n}` });
-        return renderCallAction(action, publicBaseUrl);
+        const action: CallAction = await stageTimings.time('turn: Update round trip (client → server → worker → back)', () =>
+          deps.temporal.workflow.getHandle(callWorkflowId(params.CallSid)).executeUpdate(turnUpdate, { args: [input], updateId: `turn-${n}` }),
+        );
+        return stageTimings.timeSync('turn: TwiML', () => renderCallAction(action, publicBaseUrl));
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError)) throw err;
         req.log.warn({ callSid: params.CallSid, err: (err as Error).message }, 'turn for a call that is not running');

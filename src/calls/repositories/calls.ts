@@ -1,5 +1,43 @@
+import type { CallStart } from '../../../workflows/calls/definitions';
+import { CALL_FROM_CONTEXT, CALL_TO_CONTEXT } from '../../platform/crypto/fieldContexts';
+import type { FieldCipher } from '../../platform/crypto/fieldEncryption';
+import { sealPhone } from '../../platform/crypto/phoneNumbers';
 import { newId } from '../../platform/db/ids';
 import type { Db } from '../../platform/db/knex';
+import { withTenant } from '../../platform/db/tenancy';
+
+/**
+ * The call's row, written once per CallSid however often it is asked (a retried webhook, the call
+ * workflow's own `recordCallStarted`): returns the id of the row that exists, which may be an earlier
+ * attempt's rather than `start.callId`.
+ */
+export async function recordCallStarted(deps: { db: Db; fields: FieldCipher }, start: CallStart): Promise<string> {
+  // Sealed before the transaction (in memory once the organization's keys are cached).
+  const [from, to] = await Promise.all([sealPhone(deps.fields, start.orgId, CALL_FROM_CONTEXT, start.from), sealPhone(deps.fields, start.orgId, CALL_TO_CONTEXT, start.to)]);
+  return withTenant(deps.db, start.orgId, async (trx) => {
+    const [inserted] = await trx('calls')
+      .insert({
+        id: start.callId,
+        org_id: start.orgId,
+        call_sid: start.callSid,
+        direction: start.direction,
+        phone_number_id: start.phoneNumberId ?? null,
+        ...from,
+        ...to,
+        recording_enabled: start.recording.enabled,
+        started_at: new Date(),
+        // A conversation from the console's "try it" panel, registered before it rang.
+        trial: trx.raw('exists (select 1 from trial_calls where call_sid = ?)', [start.callSid]),
+      })
+      .onConflict('call_sid')
+      .ignore()
+      .returning('id');
+    if (inserted) return inserted.id as string;
+    const existing = await trx('calls').where({ call_sid: start.callSid }).first('id');
+    if (!existing) throw new Error(`call ${start.callSid} is another organization's`);
+    return existing.id as string;
+  });
+}
 
 /**
  * System-level call lookups for Twilio callbacks, which name a CallSid, not an organization: the CallSid
