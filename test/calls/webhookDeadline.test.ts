@@ -10,6 +10,8 @@ import { createApp } from '../../src/app';
 import { listen } from '../../src/platform/http/httpServer';
 import { CALL_FROM_CONTEXT } from '../../src/platform/crypto/fieldContexts';
 import { openPhone } from '../../src/platform/crypto/phoneNumbers';
+import { recordCallStarted } from '../../src/calls/repositories/calls';
+import { until } from '../helpers/booking';
 
 /**
  * Every voice webhook is answered in time, whatever happens behind it: a malformed field in a validly
@@ -103,6 +105,30 @@ test('an incoming call whose row the database refuses hears an apology at once; 
   }
   expect(await stack.services.db('calls').where({ call_sid: call.callSid })).toHaveLength(0);
   await expect(stack.services.temporal.workflow.getHandle(callWorkflowId(call.callSid)).describe()).rejects.toThrow(WorkflowNotFoundError);
+});
+
+test('a call whose workflow never started (Temporal unreachable through every attempt) is closed by its final status callback, nothing billed', async () => {
+  const call = stack.call();
+  const start: CallStart = {
+    callSid: call.callSid,
+    callId: `call_${randomBytes(8).toString('hex')}`,
+    orgId: stack.org.id,
+    direction: 'inbound',
+    from: '+14155550111',
+    to: stack.number,
+    greeting: 'Hello',
+    recording: { enabled: false, announcement: '' },
+    agentDeadlineMs: 1500,
+    statusCheckAfterMs: 60_000,
+  };
+  // What the incoming webhook leaves when it wrote the row but could not start the workflow.
+  await recordCallStarted(stack.services, start);
+  expect(await call.status('in-progress')).toBe(200);
+  expect(await stack.services.db('calls').where({ call_sid: call.callSid }).first()).toMatchObject({ status: 'in_progress' });
+  expect(await call.status('completed', 9)).toBe(200);
+  await until(async () => (await stack.services.db('calls').where({ call_sid: call.callSid }).first()).status === 'failed', 5_000);
+  expect(await stack.services.db('calls').where({ call_sid: call.callSid }).first()).toMatchObject({ outcome: 'failed', duration_seconds: 9, billable_seconds: 0 });
+  expect(await stack.services.db('usage_records').where({ call_sid: call.callSid })).toHaveLength(0);
 });
 
 test('a turn slower than the deadline: the caller hears "a moment", Twilio asks again and gets the answer, applied once', async () => {

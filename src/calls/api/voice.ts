@@ -11,6 +11,7 @@ import { organizationsRepository } from '../../accounts/repositories/organizatio
 import { toE164 } from '../../platform/phone';
 import {
   callStatusSignal,
+  TERMINAL_CALL_STATUSES,
   callWorkflowId,
   greetingAction,
   turnUpdate,
@@ -199,6 +200,15 @@ export function voiceRoutes(deps: VoiceDeps): Router {
       // A callback for a call that already ended (a retry) or never reached us: nothing to change. Not
       // delivered in time or at all: the call workflow asks Twilio for the status itself (statusCheckAfterMs).
       if (!(err instanceof WorkflowNotFoundError)) req.log.warn({ err, callSid: params.CallSid }, 'call status not delivered to its workflow');
+      else if (TERMINAL_CALL_STATUSES.includes(params.CallStatus)) {
+        // Behind the answer (a stalled database must not hold Twilio's request).
+        void callsRepository(deps.db)
+          .closeUnstarted(params.CallSid, params.CallDuration)
+          .then(
+            (closed) => closed && req.log.warn({ callSid: params.CallSid }, 'closed a call whose workflow never started'),
+            (err) => req.log.error({ err, callSid: params.CallSid }, 'could not close a call whose workflow never started'),
+          );
+      }
     }
     twiml(res, EMPTY_TWIML);
   });

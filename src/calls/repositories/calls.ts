@@ -49,6 +49,19 @@ export function callsRepository(db: Db) {
       return db('calls').where({ call_sid: callSid }).first('id', 'org_id');
     },
 
+    /**
+     * A call whose row the incoming webhook wrote but whose workflow never started (Temporal unreachable
+     * through every attempt: the caller heard an apology) is closed by its final status callback: failed,
+     * nothing billed. A call with a workflow is never touched here (its row is no longer `in_progress`
+     * once the workflow is gone). True if such a row was closed.
+     */
+    async closeUnstarted(callSid: string, durationSeconds: number | undefined): Promise<boolean> {
+      const closed = await db('calls')
+        .where({ call_sid: callSid, status: 'in_progress' })
+        .update({ status: 'failed', outcome: 'failed', ended_at: db.raw('coalesce(ended_at, now())'), duration_seconds: Math.round(durationSeconds ?? 0), billable_seconds: 0, updated_at: db.fn.now() });
+      return closed > 0;
+    },
+
     /** Recording metadata from Twilio's recording status callback; repeated callbacks update one row. */
     async upsertRecording(input: { orgId: string; callId: string; recordingSid: string; status: string; durationSeconds?: number; mediaUrl?: string }) {
       await db('recordings')
