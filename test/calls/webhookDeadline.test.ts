@@ -28,6 +28,20 @@ beforeEach(() => {
 
 const newCallSid = () => `CA${randomBytes(16).toString('hex')}`;
 
+/** A call's start as the incoming webhook makes it, for `callSid` (and `callId`) given. */
+const callStart = (callSid: string, callId = `call_${randomBytes(8).toString('hex')}`): CallStart => ({
+  callSid,
+  callId,
+  orgId: stack.org.id,
+  direction: 'inbound',
+  from: '+14155550111',
+  to: stack.number,
+  greeting: 'Hello',
+  recording: { enabled: false, announcement: '' },
+  agentDeadlineMs: 1500,
+  statusCheckAfterMs: 60_000,
+});
+
 async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();
   const value = await work;
@@ -52,19 +66,8 @@ test('a signed webhook with control characters and broken Unicode in its fields 
 
 test('a call whose row the database refuses is told so at once and ends; the refusal is not retried', async () => {
   const callSid = newCallSid();
-  const start: CallStart = {
-    callSid,
-    // A value PostgreSQL refuses: a NUL in text (the caller's number no longer reaches it as text: it is encrypted).
-    callId: `call_${randomBytes(8).toString('hex')}\u0000`,
-    orgId: stack.org.id,
-    direction: 'inbound',
-    from: '+14155550111',
-    to: stack.number,
-    greeting: 'Hello',
-    recording: { enabled: false, announcement: '' },
-    agentDeadlineMs: 1500,
-    statusCheckAfterMs: 60_000,
-  };
+  // A value PostgreSQL refuses: a NUL in text (the caller's number no longer reaches it as text: it is encrypted).
+  const start = callStart(callSid, `call_${randomBytes(8).toString('hex')}\u0000`);
   const { value: action, ms } = await timed(
     stack.services.temporal.workflow.executeUpdateWithStart(turnUpdate, {
       args: [{ kind: 'answer' }],
@@ -109,20 +112,8 @@ test('an incoming call whose row the database refuses hears an apology at once; 
 
 test('a call whose workflow never started (Temporal unreachable through every attempt) is closed by its final status callback, nothing billed', async () => {
   const call = stack.call();
-  const start: CallStart = {
-    callSid: call.callSid,
-    callId: `call_${randomBytes(8).toString('hex')}`,
-    orgId: stack.org.id,
-    direction: 'inbound',
-    from: '+14155550111',
-    to: stack.number,
-    greeting: 'Hello',
-    recording: { enabled: false, announcement: '' },
-    agentDeadlineMs: 1500,
-    statusCheckAfterMs: 60_000,
-  };
   // What the incoming webhook leaves when it wrote the row but could not start the workflow.
-  await recordCallStarted(stack.services, start);
+  await recordCallStarted(stack.services, callStart(call.callSid));
   expect(await call.status('in-progress')).toBe(200);
   expect(await stack.services.db('calls').where({ call_sid: call.callSid }).first()).toMatchObject({ status: 'in_progress' });
   expect(await call.status('completed', 9)).toBe(200);
