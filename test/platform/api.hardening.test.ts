@@ -5,7 +5,7 @@ import { Browser, PASSWORD, randomIp, startApi, uniqueEmail } from '../helpers/a
 /**
  * The defects found from outside, each kept fixed: a refused invitation that still created the account,
  * 500s anyone could trigger without credentials, a client-chosen X-Forwarded-For, lockout telling real
- * accounts from unknown emails, public metrics and cacheable secrets.
+ * accounts from unknown emails, public metrics and cacheable secrets, pages waiting on a workflow nobody answers.
  */
 let api: Awaited<ReturnType<typeof startApi>>;
 beforeAll(async () => {
@@ -183,5 +183,30 @@ describe('trust and leaks', () => {
     expect(invite.headers['cache-control']).toBe('no-store');
     expect((await owner.get('/api/v1/auth/session')).headers['cache-control']).toBe('no-store');
     expect((await request(api.app).get('/api/v1/calls').set('Authorization', `Bearer ${key.body.key}`)).headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('pages that read a workflow answer in time when no worker answers it (here none runs)', () => {
+  test('the billing page: within its 3 s, the running count left out, every time', async () => {
+    const owner = new Browser(api.app, randomIp());
+    await owner.signUp();
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const res = await owner.get('/api/v1/billing');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ plan: 'subscription', currentPeriod: null });
+      expect(Date.now() - started).toBeLessThan(4_000);
+    }
+  });
+
+  test("a deletion's progress: 503 deletion_unavailable within 3 s, not the server's 30 s", async () => {
+    const owner = new Browser(api.app, randomIp());
+    await owner.signUp();
+    expect((await owner.post('/api/v1/organization/deletion', { password: PASSWORD })).status).toBe(202);
+    const started = Date.now();
+    const res = await owner.get('/api/v1/organization/deletion');
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('deletion_unavailable');
   });
 });

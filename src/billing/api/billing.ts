@@ -107,7 +107,8 @@ const QUERY_MS = 3_000;
  */
 async function currentPeriod(deps: V1Deps, orgId: string, log: { warn(obj: object, msg: string): void }): Promise<BillingPeriodUsage | null> {
   try {
-    const query = deps.temporal.withDeadline(Date.now() + QUERY_MS, () => deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery));
+    // The RPC's own deadline a second later, so that our timer is what ends the wait (and the RPC ends by itself).
+    const query = deps.temporal.withDeadline(Date.now() + QUERY_MS + 1_000, () => deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery));
     return await withinDeadline(query, QUERY_MS, () => undefined);
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) log.warn({ orgId, err: (error as Error).message }, 'billing cycle did not answer');
