@@ -9,6 +9,11 @@ const CORE_LATENCIES: Array<[string, string]> = [
   ['workflow_activation_execution_latency', 'worker: workflow activation in the sandbox (Core)'],
   ['local_activity_execution_latency', 'worker: local activity executing (Core)'],
 ];
+/** Counters of the worker's Core SDK worth reading beside them (how many over the span). */
+const CORE_COUNTS: Array<[string, string]> = [
+  ['sticky_cache_miss', 'worker: sticky cache misses (a workflow replayed from its history)'],
+  ['workflow_task_execution_failed', 'worker: workflow tasks failed'],
+];
 
 type CoreTotals = Map<string, { sum: number; count: number }>;
 
@@ -17,10 +22,11 @@ async function coreTotals(metricsUrl: string): Promise<CoreTotals> {
   const text = await (await fetch(metricsUrl)).text();
   const totals: CoreTotals = new Map();
   for (const line of text.split('\n')) {
-    const match = /^temporal_([a-z_]+)_(sum|count)(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
+    // A histogram's `_sum` and `_count`, or a counter (kept as its count).
+    const match = /^temporal_([a-z_]+?)(?:_(sum|count))?(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
     if (!match) continue;
     const entry = totals.get(match[1]!) ?? { sum: 0, count: 0 };
-    entry[match[2] as 'sum' | 'count'] += Number(match[3]);
+    entry[match[2] === 'sum' ? 'sum' : 'count'] += Number(match[3]);
     totals.set(match[1]!, entry);
   }
   return totals;
@@ -65,6 +71,7 @@ export async function profiled<T>(coreMetricsUrl: string | undefined, work: () =
           if (!a || a.count === b.count) continue;
           say(`  ${`${label}, mean`.padEnd(66)}${col(a.count - b.count, 6)}${col((a.sum - b.sum) / (a.count - b.count))}`);
         }
+        for (const [metric, label] of CORE_COUNTS) say(`  ${label.padEnd(66)}${col((after.get(metric)?.count ?? 0) - (before.get(metric)?.count ?? 0), 6)}`);
       }
       const ms = (ns: number) => ns / 1e6;
       say(`  ${'event-loop delay of the API + worker process'.padEnd(66)}${col('', 6)}${col(ms(loop.percentile(50)))}${col(ms(loop.percentile(99)))}   max ${ms(loop.max).toFixed(1)}`);

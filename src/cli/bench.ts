@@ -69,10 +69,9 @@ const NUMBER = '+14155550142';
 const FLOOR_GRID = process.env.BENCH_FLOOR_GRID === '1';
 const PROFILE = process.argv.includes('--profile');
 const FLOOR_CANDIDATES: Array<[string, Partial<WorkerOptions>]> = [
-  ['2 pollers, 100 slots', { ...WORKER_TUNING, maxConcurrentWorkflowTaskPolls: 2 }],
-  ['16 pollers, 100 slots', { ...WORKER_TUNING, maxConcurrentWorkflowTaskPolls: 16 }],
-  ['8 pollers, 40 slots', { ...WORKER_TUNING, maxConcurrentWorkflowTaskExecutions: 40 }],
-  ['product, sticky poll ratio 0.5', { ...WORKER_TUNING, nonStickyToStickyPollRatio: 0.5 }],
+  ['8 pollers, fixed (the product until 2026-11-30)', { maxConcurrentWorkflowTaskExecutions: 100, maxConcurrentWorkflowTaskPolls: 8, stickyQueueScheduleToStartTimeout: '3 seconds' }],
+  ['autoscaling, min 2, initial 8, max 50', { ...WORKER_TUNING, workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, initial: 8, maximum: 50 } }],
+  ['16 pollers, fixed, sticky ratio 0.1', { ...WORKER_TUNING, workflowTaskPollerBehavior: undefined, maxConcurrentWorkflowTaskPolls: 16, nonStickyToStickyPollRatio: 0.1 }],
 ];
 
 const head = (title: string) => `${title.padEnd(60)}${['p50', 'p95', 'p99', 'max'].map((p) => p.padStart(8)).join('')}`;
