@@ -2,34 +2,52 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { STAGES, stageTimings, type Stage } from '../platform/stageTimings';
 import { summarize } from './stats';
 
-/** Histograms of the worker's Core SDK worth reading beside our stages (mean per occurrence). */
+/** Histograms of the worker's Core SDK worth reading beside our stages (mean, and percentiles as bucket bounds). */
 const CORE_LATENCIES: Array<[string, string]> = [
   ['workflow_task_schedule_to_start_latency', 'worker: workflow task waiting to be picked up (Core)'],
   ['workflow_task_execution_latency', 'worker: workflow task executing, incl. local activities (Core)'],
   ['workflow_activation_execution_latency', 'worker: workflow activation in the sandbox (Core)'],
   ['local_activity_execution_latency', 'worker: local activity executing (Core)'],
 ];
+/** Finer buckets (ms) than Core's defaults for those histograms, so their percentiles mean something. */
+export const CORE_BUCKETS: Record<string, number[]> = Object.fromEntries(
+  CORE_LATENCIES.map(([metric]) => [metric, [0.5, 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000, 5000]]),
+);
 /** Counters of the worker's Core SDK worth reading beside them (how many over the span). */
 const CORE_COUNTS: Array<[string, string]> = [
   ['sticky_cache_miss', 'worker: sticky cache misses (a workflow replayed from its history)'],
   ['workflow_task_execution_failed', 'worker: workflow tasks failed'],
 ];
 
-type CoreTotals = Map<string, { sum: number; count: number }>;
+type CoreTotals = Map<string, { sum: number; count: number; buckets: Map<number, number> }>;
 
-/** The worker's Core metrics (Prometheus text), summed over labels: each histogram's total and count. */
+/** The worker's Core metrics (Prometheus text), summed over labels: each histogram's total, count and buckets. */
 async function coreTotals(metricsUrl: string): Promise<CoreTotals> {
   const text = await (await fetch(metricsUrl)).text();
   const totals: CoreTotals = new Map();
+  const entry = (name: string) => totals.get(name) ?? totals.set(name, { sum: 0, count: 0, buckets: new Map() }).get(name)!;
   for (const line of text.split('\n')) {
+    const bucket = /^temporal_([a-z_]+)_bucket\{[^}]*le="([^"]+)"[^}]*\} ([0-9.eE+-]+)$/.exec(line);
+    if (bucket) {
+      const buckets = entry(bucket[1]!).buckets;
+      const le = bucket[2] === '+Inf' ? Infinity : Number(bucket[2]);
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(bucket[3]));
+      continue;
+    }
     // A histogram's `_sum` and `_count`, or a counter (kept as its count).
     const match = /^temporal_([a-z_]+?)(?:_(sum|count))?(?:\{[^}]*\})? ([0-9.eE+-]+)$/.exec(line);
-    if (!match) continue;
-    const entry = totals.get(match[1]!) ?? { sum: 0, count: 0 };
-    entry[match[2] === 'sum' ? 'sum' : 'count'] += Number(match[3]);
-    totals.set(match[1]!, entry);
+    if (match) entry(match[1]!)[match[2] === 'sum' ? 'sum' : 'count'] += Number(match[3]);
   }
   return totals;
+}
+
+/** The bucket bound (ms) below which `p` of the span's observations fall: a histogram's percentile, as "≤ bound". */
+function bucketPercentile(after: Map<number, number>, before: Map<number, number> | undefined, p: number): string {
+  const bounds = [...after.keys()].sort((x, y) => x - y);
+  const inSpan = (le: number) => (after.get(le) ?? 0) - (before?.get(le) ?? 0);
+  const total = inSpan(Infinity);
+  const bound = bounds.find((le) => inSpan(le) >= p * total);
+  return bound === undefined || bound === Infinity ? `>${bounds.at(-2)}` : `≤${bound}`;
 }
 
 /**
@@ -67,9 +85,10 @@ export async function profiled<T>(coreMetricsUrl: string | undefined, work: () =
       if (before && after) {
         for (const [metric, label] of CORE_LATENCIES) {
           const a = after.get(metric);
-          const b = before.get(metric) ?? { sum: 0, count: 0 };
+          const b = before.get(metric) ?? { sum: 0, count: 0, buckets: new Map<number, number>() };
           if (!a || a.count === b.count) continue;
-          say(`  ${`${label}, mean`.padEnd(66)}${col(a.count - b.count, 6)}${col((a.sum - b.sum) / (a.count - b.count))}`);
+          // Percentiles from the histogram's buckets (their bounds), the mean from its sum.
+          say(`  ${`${label}, mean ${((a.sum - b.sum) / (a.count - b.count)).toFixed(1)}`.padEnd(66)}${col(a.count - b.count, 6)}${col(bucketPercentile(a.buckets, b.buckets, 0.5))}${col(bucketPercentile(a.buckets, b.buckets, 0.99))}`);
         }
         for (const [metric, label] of CORE_COUNTS) say(`  ${label.padEnd(66)}${col((after.get(metric)?.count ?? 0) - (before.get(metric)?.count ?? 0), 6)}`);
       }

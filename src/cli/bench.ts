@@ -27,7 +27,7 @@ import { baselineApp } from '../bench/baseline';
 import { PAUSE_MS, startCallers } from '../bench/callers';
 import { measureTemporalFloor, type FloorRun } from '../bench/floor';
 import { summarize, type Summary } from '../bench/stats';
-import { profiled } from '../bench/profile';
+import { CORE_BUCKETS, profiled } from '../bench/profile';
 import { loadConfig } from '../platform/config';
 import { generateMasterKeySpec } from '../platform/crypto/masterKeys';
 import { startEmbeddedPostgres } from '../platform/db/embeddedPostgres';
@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   const say = (line = '') => process.stdout.write(`${line}\n`);
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'callgenly-bench');
   const coreMetricsPort = PROFILE ? await freePort() : undefined;
-  installTemporalRuntime(logger, 'WARN', coreMetricsPort ? { prometheusAddress: `127.0.0.1:${coreMetricsPort}` } : {});
+  const coreMetricsUrl = coreMetricsPort ? `http://127.0.0.1:${coreMetricsPort}/metrics` : undefined;
+  installTemporalRuntime(logger, 'WARN', coreMetricsPort ? { prometheus: { bindAddress: `127.0.0.1:${coreMetricsPort}`, histogramBucketOverrides: CORE_BUCKETS } } : {});
   const dataDir = mkdtempSync(path.join(tmpdir(), 'callgenly-bench-'));
   const stops: Array<() => Promise<unknown>> = [async () => rmSync(dataDir, { recursive: true, force: true })];
   try {
@@ -138,9 +139,15 @@ async function main(): Promise<void> {
     const floorLoad = { calls: CALLS, turns: TURNS, activityMs: LLM_LATENCY_MS, paced: true };
     const tunings: Array<[string, Partial<WorkerOptions>]> = [['SDK defaults', {}], ['product', WORKER_TUNING], ...(FLOOR_GRID ? FLOOR_CANDIDATES : [])];
     const floors: Array<[string, FloorRun]> = [];
+    let floorProfile: Awaited<ReturnType<typeof profiled<FloorRun>>> | undefined;
     for (const [name, tuning] of tunings) {
       say(`Measuring the Temporal floor (Update + local activity, ${CALLS} paced calls), worker settings: ${name}...`);
-      floors.push([name, await measureTemporalFloor(services.temporal, config.temporal, floorLoad, tuning)]);
+      // Profiled, the product's floor too: its worker's Core metrics are the yardstick for the full path's.
+      const measure = () => measureTemporalFloor(services.temporal, config.temporal, floorLoad, tuning);
+      if (PROFILE && name === 'product') {
+        floorProfile = await profiled(coreMetricsUrl, measure);
+        floors.push([name, floorProfile.result]);
+      } else floors.push([name, await measure()]);
     }
     const floor = summarize(floors[1]![1].turns);
     const answerFloor = summarize(floors[1]![1].answers);
@@ -152,7 +159,7 @@ async function main(): Promise<void> {
     say(`Measuring: ${CALLS} concurrent calls × ${TURNS} turns, LLM latency ${LLM_LATENCY_MS} ms, callers pause ${PAUSE_MS[0] / 1000}–${PAUSE_MS[1] / 1000} s between turns`);
     const base = await callers.play({ target: baseline.url, calls: CALLS, turns: TURNS, paced: true });
     const measured = () => callers.play({ target: full.url, calls: CALLS, turns: TURNS, paced: true });
-    const profile = PROFILE ? await profiled(coreMetricsPort ? `http://127.0.0.1:${coreMetricsPort}/metrics` : undefined, measured) : undefined;
+    const profile = PROFILE ? await profiled(coreMetricsUrl, measured) : undefined;
     const real = profile ? profile.result : await measured();
     const b = summarize(base.turns);
     const r = summarize(real.turns);
@@ -174,6 +181,9 @@ async function main(): Promise<void> {
     if (profile) {
       say();
       profile.print(say, { answers: real.answers.length, turns: real.turns.length });
+      say();
+      say("The floor's run (product settings), the same measures:");
+      floorProfile?.print(say, { answers: floorProfile.result.answers.length, turns: floorProfile.result.turns.length });
     }
 
     // Saturation: as many calls as the paced run, none pausing, so the LLM's latency (CALLS / 0.3 s) is not the

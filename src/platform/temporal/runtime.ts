@@ -14,14 +14,14 @@ const PINO_LEVEL: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'
  * WARN up: its INFO output is the webpack report of every bundling. Must run before any Worker or
  * NativeConnection is created; later calls are ignored.
  */
-export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN', options: { prometheusAddress?: string } = {}): void {
+export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN', options: { prometheus?: { bindAddress: string; histogramBucketOverrides?: Record<string, number[]> } } = {}): void {
   try {
     Runtime.install({
       logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
         logger[PINO_LEVEL[l]]({ component: 'temporal', ...meta }, message);
       }),
       // The worker's own metrics (workflow-task latencies), scraped by `npm run bench -- --profile`.
-      ...(options.prometheusAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.prometheusAddress } } } } : {}),
+      ...(options.prometheus ? { telemetryOptions: { metrics: { prometheus: options.prometheus } } } : {}),
     });
   } catch {
     // Already installed in this process (tests, or the dev command starting the worker after the server).
