@@ -78,7 +78,7 @@ export async function profiled<T>(coreMetricsUrl: string | undefined, work: () =
         if (!list?.length) continue;
         const s = summarize(list);
         // Per answer or per turn: how much of each one this stage takes on average (stages that run several times add up).
-        const per1 = stage.startsWith('answer') || stage.includes('recordCallStarted') ? per.answers : per.turns;
+        const per1 = stage.startsWith('answer') ? per.answers : per.turns;
         const perCall = stage.startsWith('codec') ? '' : list.reduce((a, b) => a + b, 0) / per1;
         say(`  ${stage.padEnd(66)}${col(s.count, 6)}${col(s.p50)}${col(s.p99)}${col(perCall)}`);
       }

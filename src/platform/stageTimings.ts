@@ -22,7 +22,6 @@ export const STAGES = [
   'worker: agent context (organization, cached 30 s)',
   'worker: LLM request (fake LLM, fixed latency)',
   'worker: transcript lines stored (beside the LLM, not waited for)',
-  'worker: recordCallStarted local activity',
   // Both sides: the payload codec (per encode/decode call, client and worker).
   'codec: encode',
   'codec: decode',

@@ -122,9 +122,9 @@ export async function callWorkflow(start: CallStart): Promise<{ outcome: CallOut
   });
   setHandler(callSummaryQuery, () => ({ status: status.final?.status ?? 'in_progress', turns: dialogue.turnsTaken, fallback: dialogue.fallbackUsed }));
 
-  // 1. The call row, before the greeting goes out (written already when the webhook answered: kept once).
+  // 1. The call row, before the greeting goes out; a call answered at start has it from its webhook.
   try {
-    await recordStart.recordCallStarted(start);
+    if (!start.answeredAtStart) await recordStart.recordCallStarted(start);
     recorded = true;
   } catch {
     unrecordable = true;

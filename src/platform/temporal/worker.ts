@@ -38,7 +38,6 @@ export const WORKER_TUNING = {
 /** The activities on a caller's critical path, timed for `npm run bench -- --profile` (nothing otherwise). */
 const TIMED_ACTIVITIES: Record<string, Stage> = {
   agentTurn: 'worker: agentTurn local activity (whole)',
-  recordCallStarted: 'worker: recordCallStarted local activity',
 };
 const timedActivities: ActivityInterceptorsFactory = (ctx) => {
   const stage = TIMED_ACTIVITIES[ctx.info.activityType];
