@@ -9,7 +9,7 @@ import type { Tx } from '../../platform/db/knex';
 import { signalBillingCycle } from '../cycle';
 import { paginate } from '../../platform/db/pagination';
 import { withTenant } from '../../platform/db/tenancy';
-import { withinDeadline } from '../../platform/http/deadline';
+import { readWithin } from '../../platform/temporal/boundedRead';
 import { billingWorkflowId, cancelBillingSignal, periodUsageQuery, planChangeSignal, type BillingPeriodUsage } from '../../../workflows/billing/definitions';
 import { consoleUrl } from '../../platform/http/console';
 import { ApiError } from '../../platform/http/errors';
@@ -98,18 +98,10 @@ const Usage = z
   })
   .meta({ id: 'Usage' });
 
-const QUERY_MS = 3_000;
-
-/**
- * The billing cycle's running count, or null when it is not running or no worker answers within 3 s (the rest
- * of the page still can). Bounded by our own timer too: with no worker polling, the client's gRPC deadline
- * alone let the query take 6–9 s (measured), past a 10 s client's patience on a loaded machine.
- */
+/** The billing cycle's running count, or null when it is not running or no worker answers within 3 s (the rest of the page still can). */
 async function currentPeriod(deps: V1Deps, orgId: string, log: { warn(obj: object, msg: string): void }): Promise<BillingPeriodUsage | null> {
   try {
-    // The RPC's own deadline a second later, so that our timer is what ends the wait (and the RPC ends by itself).
-    const query = deps.temporal.withDeadline(Date.now() + QUERY_MS + 1_000, () => deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery));
-    return await withinDeadline(query, QUERY_MS, () => undefined);
+    return await readWithin(deps.temporal, 3_000, () => deps.temporal.workflow.getHandle(billingWorkflowId(orgId)).query(periodUsageQuery));
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) log.warn({ orgId, err: (error as Error).message }, 'billing cycle did not answer');
     return null;

@@ -5,7 +5,8 @@ import { withTenant } from '../../platform/db/tenancy';
 import { cancelDeletionSignal, deletionProgressQuery, deletionWorkflowId, type DeletionRequest } from '../../../workflows/privacy/deletionDefinitions';
 import { OrgId } from '../../../workflows/platform/searchAttributes';
 import { ApiError } from '../../platform/http/errors';
-import { DeadlineExceeded, withinDeadline } from '../../platform/http/deadline';
+import { DeadlineExceeded } from '../../platform/http/deadline';
+import { readWithin } from '../../platform/temporal/boundedRead';
 import { audit } from '../../platform/http/v1/audit';
 import type { V1Deps } from '../../platform/http/v1/deps';
 import { defineRoute } from '../../platform/http/v1/route';
@@ -41,14 +42,11 @@ async function checkReauthentication(deps: V1Deps, userId: string, sessionId: st
   if (!fresh) throw new ApiError(401, 'reauthentication_required', 'Sign in again with your single sign-on provider, then ask within ten minutes');
 }
 
-const QUERY_MS = 3_000;
-
 /** The deletion's progress from its workflow; no worker answering within 3 s is a 503, not a request hanging for the server's 30 s. */
 const progressOf = async (deps: V1Deps, orgId: string) => {
   try {
-    // The RPC's own deadline a second later, so that our timer is what ends the wait (and the RPC ends by itself).
-    const query = deps.temporal.withDeadline(Date.now() + QUERY_MS + 1_000, () => deps.temporal.workflow.getHandle(deletionWorkflowId(orgId)).query(deletionProgressQuery));
-    return { ...(await withinDeadline(query, QUERY_MS, () => undefined)), workflowUrl: workflowUrl(deps.config.temporal, deletionWorkflowId(orgId)) };
+    const progress = await readWithin(deps.temporal, 3_000, () => deps.temporal.workflow.getHandle(deletionWorkflowId(orgId)).query(deletionProgressQuery));
+    return { ...progress, workflowUrl: workflowUrl(deps.config.temporal, deletionWorkflowId(orgId)) };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new ApiError(404, 'not_found', 'No deletion was requested for this organization');
     if (error instanceof DeadlineExceeded) throw new ApiError(503, 'deletion_unavailable', "The deletion's progress cannot be read right now; try again shortly");
